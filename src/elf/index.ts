@@ -1,0 +1,6 @@
+export * from './constants.ts';
+export * from './errors.ts';
+export * from './types.ts';
+export * from './reader.ts';
+export * from './archive.ts';
+export * from './input.ts';

@@ -1,0 +1,381 @@
+// Reads ELF64 little-endian x86-64 files on a DataView. Every field that points somewhere is checked
+// before it is followed, and every failure is a FormatError naming the file, the cause and the offset.
+import {
+  EHDR_SIZE, ELFCLASS64, ELFDATA2LSB, ELFMAG, EM_X86_64, PHDR_SIZE, RELA_SIZE, SHDR_SIZE, SHN_LORESERVE,
+  SHN_UNDEF, SHN_XINDEX, SHT_GROUP, SHT_NOBITS, SHT_NOTE, SHT_NULL, SHT_RELA, SHT_REL, SHT_SYMTAB, SHT_DYNSYM,
+  SHT_SYMTAB_SHNDX, SYM_SIZE, SHT_STRTAB, PT_NOTE,
+} from './constants.ts';
+import { FormatError, type Origin } from './errors.ts';
+import type { FileHeader, Group, Note, ProgramHeader, Rela, Section, Symbol } from './types.ts';
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const decoder = new TextDecoder('utf-8');
+
+export function isElf(bytes: Uint8Array): boolean {
+  return bytes.length >= 4 && bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46;
+}
+
+export class ElfFile {
+  readonly origin: Origin;
+  readonly bytes: Uint8Array;
+  readonly view: DataView;
+  readonly header: FileHeader;
+  readonly sections: Section[];
+  readonly programHeaders: ProgramHeader[];
+  private symtabCache = new Map<number, Symbol[]>();
+  private relaCache = new Map<number, Rela[]>();
+
+  constructor(bytes: Uint8Array, origin: Origin) {
+    this.origin = origin;
+    this.bytes = bytes;
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.header = this.readHeader();
+    this.sections = this.readSections();
+    this.programHeaders = this.readProgramHeaders();
+  }
+
+  /** Raise the toolchain's format error for this file. */
+  fail(cause: string, offset?: number): never {
+    throw new FormatError(this.origin.file, cause, offset, this.origin.member);
+  }
+
+  private u64(off: number, what: string): number {
+    const v = this.view.getBigUint64(off, true);
+    if (v > MAX_SAFE) this.fail(`${what} 0x${v.toString(16)} is absurd`, off);
+    return Number(v);
+  }
+
+  private readHeader(): FileHeader {
+    const b = this.bytes;
+    if (b.length < 4 || this.view.getUint32(0, false) !== ELFMAG) this.fail('not an ELF file (bad magic)', 0);
+    if (b.length < EHDR_SIZE) this.fail(`truncated ELF header (${b.length} of ${EHDR_SIZE} bytes)`, 0);
+    if (b[4] !== ELFCLASS64) this.fail(`unsupported ELF class ${b[4]} (only ELFCLASS64)`, 4);
+    if (b[5] !== ELFDATA2LSB) this.fail(`unsupported data encoding ${b[5]} (only little-endian)`, 5);
+    const v = this.view;
+    const machine = v.getUint16(18, true);
+    if (machine !== EM_X86_64) this.fail(`unsupported machine ${machine} (only x86-64, EM_X86_64 = 62)`, 18);
+    const h: FileHeader = {
+      osabi: b[7]!,
+      abiversion: b[8]!,
+      type: v.getUint16(16, true),
+      machine,
+      version: v.getUint32(20, true),
+      entry: v.getBigUint64(24, true),
+      phoff: this.u64(32, 'e_phoff'),
+      shoff: this.u64(40, 'e_shoff'),
+      flags: v.getUint32(48, true),
+      ehsize: v.getUint16(52, true),
+      phentsize: v.getUint16(54, true),
+      phnum: v.getUint16(56, true),
+      shentsize: v.getUint16(58, true),
+      shnum: v.getUint16(60, true),
+      shstrndx: v.getUint16(62, true),
+    };
+    const size = b.length;
+    if (h.shoff !== 0) {
+      if (h.shentsize !== SHDR_SIZE) this.fail(`e_shentsize is ${h.shentsize}, expected ${SHDR_SIZE}`, 58);
+      if (h.shoff < EHDR_SIZE) this.fail(`section header table at 0x${h.shoff.toString(16)} overlaps the ELF header`, 40);
+      if (h.shoff + SHDR_SIZE > size) this.fail(`section header table at 0x${h.shoff.toString(16)} is past the end of the file (0x${size.toString(16)} bytes)`, 40);
+      // Extended numbering: real counts live in section header 0.
+      if (h.shnum === 0) h.shnum = this.u64(h.shoff + 32, 'section count in sh_size of section 0');
+      if (h.shstrndx === SHN_XINDEX) h.shstrndx = v.getUint32(h.shoff + 40, true);
+      if (h.phnum === 0xffff) h.phnum = v.getUint32(h.shoff + 44, true);
+      if (h.shoff + h.shnum * SHDR_SIZE > size) {
+        this.fail(`section header table (${h.shnum} entries at 0x${h.shoff.toString(16)}) is past the end of the file (0x${size.toString(16)} bytes)`, 40);
+      }
+      if (h.shnum > 0 && h.shstrndx >= h.shnum) this.fail(`e_shstrndx ${h.shstrndx} is out of range (${h.shnum} sections)`, 62);
+    } else {
+      h.shnum = 0;
+      h.shstrndx = 0;
+    }
+    if (h.phnum > 0) {
+      if (h.phentsize !== PHDR_SIZE) this.fail(`e_phentsize is ${h.phentsize}, expected ${PHDR_SIZE}`, 54);
+      if (h.phoff < EHDR_SIZE) this.fail(`program header table at 0x${h.phoff.toString(16)} overlaps the ELF header`, 32);
+      if (h.phoff + h.phnum * PHDR_SIZE > size) {
+        this.fail(`program header table (${h.phnum} entries at 0x${h.phoff.toString(16)}) is past the end of the file (0x${size.toString(16)} bytes)`, 32);
+      }
+      if (h.shnum > 0 && rangesOverlap(h.phoff, h.phnum * PHDR_SIZE, h.shoff, h.shnum * SHDR_SIZE)) {
+        this.fail('program header table overlaps the section header table', 32);
+      }
+    }
+    return h;
+  }
+
+  private readSections(): Section[] {
+    const h = this.header;
+    const v = this.view;
+    const size = this.bytes.length;
+    const out: Section[] = [];
+    for (let i = 0; i < h.shnum; i++) {
+      const o = h.shoff + i * SHDR_SIZE;
+      const s: Section = {
+        index: i,
+        nameOffset: v.getUint32(o, true),
+        name: '',
+        type: v.getUint32(o + 4, true),
+        flags: Number(v.getBigUint64(o + 8, true)),
+        addr: v.getBigUint64(o + 16, true),
+        offset: this.u64(o + 24, `sh_offset of section ${i}`),
+        size: this.u64(o + 32, `sh_size of section ${i}`),
+        link: v.getUint32(o + 40, true),
+        info: v.getUint32(o + 44, true),
+        addralign: this.u64(o + 48, `sh_addralign of section ${i}`),
+        entsize: this.u64(o + 56, `sh_entsize of section ${i}`),
+        data: new Uint8Array(0),
+      };
+      if (i === 0) {
+        out.push(s);
+        continue;
+      }
+      if (s.addralign > 1 && (s.addralign & (s.addralign - 1)) !== 0 && s.addralign < 2 ** 32) {
+        this.fail(`section ${i} has sh_addralign ${s.addralign}, not a power of two`, o + 48);
+      }
+      if (s.type !== SHT_NOBITS && s.type !== SHT_NULL && s.size > 0) {
+        if (s.offset + s.size > size) {
+          this.fail(`section ${i}: contents (0x${s.size.toString(16)} bytes at 0x${s.offset.toString(16)}) are past the end of the file (0x${size.toString(16)} bytes)`, o + 24);
+        }
+        if (s.offset < EHDR_SIZE) this.fail(`section ${i}: contents at 0x${s.offset.toString(16)} overlap the ELF header`, o + 24);
+        if (rangesOverlap(s.offset, s.size, h.shoff, h.shnum * SHDR_SIZE)) {
+          this.fail(`section ${i}: contents overlap the section header table`, o + 24);
+        }
+        s.data = this.bytes.subarray(s.offset, s.offset + s.size);
+      }
+      if (s.link >= h.shnum && needsLink(s.type)) this.fail(`section ${i}: sh_link ${s.link} is out of range (${h.shnum} sections)`, o + 40);
+      out.push(s);
+    }
+    if (h.shnum > 0) {
+      const shstr = out[h.shstrndx]!;
+      if (h.shstrndx !== SHN_UNDEF) {
+        if (shstr.type !== SHT_STRTAB) this.fail(`section header string table (section ${h.shstrndx}) is not SHT_STRTAB`, h.shoff + h.shstrndx * SHDR_SIZE + 4);
+        for (const s of out) {
+          if (s.index === 0 && s.nameOffset === 0) continue;
+          s.name = this.cstring(shstr, s.nameOffset, `name of section ${s.index}`);
+        }
+      }
+    }
+    return out;
+  }
+
+  private readProgramHeaders(): ProgramHeader[] {
+    const h = this.header;
+    const v = this.view;
+    const out: ProgramHeader[] = [];
+    for (let i = 0; i < h.phnum; i++) {
+      const o = h.phoff + i * PHDR_SIZE;
+      const p: ProgramHeader = {
+        type: v.getUint32(o, true),
+        flags: v.getUint32(o + 4, true),
+        offset: this.u64(o + 8, `p_offset of program header ${i}`),
+        vaddr: v.getBigUint64(o + 16, true),
+        paddr: v.getBigUint64(o + 24, true),
+        filesz: this.u64(o + 32, `p_filesz of program header ${i}`),
+        memsz: this.u64(o + 40, `p_memsz of program header ${i}`),
+        align: this.u64(o + 48, `p_align of program header ${i}`),
+      };
+      if (p.filesz > 0 && p.offset + p.filesz > this.bytes.length) {
+        this.fail(`program header ${i}: segment (0x${p.filesz.toString(16)} bytes at 0x${p.offset.toString(16)}) is past the end of the file`, o + 8);
+      }
+      out.push(p);
+    }
+    return out;
+  }
+
+  /** A NUL-terminated string at `off` in a string table section. */
+  cstring(strtab: Section, off: number, what: string): string {
+    if (strtab.type === SHT_NOBITS) this.fail(`${what}: string table (section ${strtab.index}) has no contents`);
+    const d = strtab.data;
+    if (off >= d.length) {
+      if (off === 0 && d.length === 0) return '';
+      this.fail(`${what}: string offset 0x${off.toString(16)} is past the end of string table section ${strtab.index} (0x${d.length.toString(16)} bytes)`, strtab.offset);
+    }
+    let end = off;
+    while (end < d.length && d[end] !== 0) end++;
+    if (end === d.length) this.fail(`${what}: string at 0x${off.toString(16)} in section ${strtab.index} is not NUL-terminated`, strtab.offset + off);
+    return latin1OrUtf8(d, off, end);
+  }
+
+  section(index: number): Section {
+    const s = this.sections[index];
+    if (s === undefined) this.fail(`section index ${index} is out of range (${this.sections.length} sections)`);
+    return s;
+  }
+
+  sectionByName(name: string): Section | undefined {
+    return this.sections.find((s) => s.name === name);
+  }
+
+  /** The static symbol table (.symtab), or undefined when the file has none. */
+  get symtab(): Section | undefined {
+    return this.sections.find((s) => s.type === SHT_SYMTAB);
+  }
+
+  /** Symbols of a SHT_SYMTAB or SHT_DYNSYM section (index 0 included, as in the file). */
+  symbols(symtabIndex?: number): Symbol[] {
+    const idx = symtabIndex ?? this.symtab?.index;
+    if (idx === undefined) return [];
+    const cached = this.symtabCache.get(idx);
+    if (cached) return cached;
+    const st = this.section(idx);
+    if (st.type !== SHT_SYMTAB && st.type !== SHT_DYNSYM) this.fail(`section ${idx} is not a symbol table`);
+    if (st.entsize !== SYM_SIZE) this.fail(`symbol table (section ${idx}) has sh_entsize ${st.entsize}, expected ${SYM_SIZE}`, this.header.shoff + idx * SHDR_SIZE + 56);
+    if (st.size % SYM_SIZE !== 0) this.fail(`symbol table (section ${idx}) size 0x${st.size.toString(16)} is not a multiple of ${SYM_SIZE}`, this.header.shoff + idx * SHDR_SIZE + 32);
+    const strtab = this.section(st.link);
+    if (strtab.type !== SHT_STRTAB) this.fail(`symbol table (section ${idx}) links to section ${st.link}, which is not a string table`);
+    const shndxSec = this.sections.find((s) => s.type === SHT_SYMTAB_SHNDX && s.link === idx);
+    const n = st.size / SYM_SIZE;
+    const v = this.view;
+    const out: Symbol[] = new Array(n);
+    const shnum = this.header.shnum;
+    for (let i = 0; i < n; i++) {
+      const o = st.offset + i * SYM_SIZE;
+      const rawShndx = v.getUint16(o + 6, true);
+      let shndx = rawShndx;
+      if (rawShndx === SHN_XINDEX) {
+        if (!shndxSec || shndxSec.size < (i + 1) * 4) this.fail(`symbol ${i} uses SHN_XINDEX but there is no SHT_SYMTAB_SHNDX entry for it`, o + 6);
+        shndx = v.getUint32(shndxSec.offset + i * 4, true);
+        if (shndx >= shnum) this.fail(`symbol ${i}: extended section index ${shndx} is out of range (${shnum} sections)`, shndxSec.offset + i * 4);
+      } else if (rawShndx < SHN_LORESERVE && rawShndx >= shnum) {
+        this.fail(`symbol ${i} in section ${idx}: st_shndx ${rawShndx} is out of range (${shnum} sections)`, o + 6);
+      }
+      const nameOffset = v.getUint32(o, true);
+      out[i] = {
+        index: i,
+        nameOffset,
+        name: nameOffset === 0 ? '' : this.cstring(strtab, nameOffset, `name of symbol ${i}`),
+        info: v.getUint8(o + 4),
+        other: v.getUint8(o + 5),
+        shndx,
+        rawShndx,
+        value: v.getBigUint64(o + 8, true),
+        size: v.getBigUint64(o + 16, true),
+      };
+    }
+    this.symtabCache.set(idx, out);
+    return out;
+  }
+
+  /** The SHT_RELA sections that apply to section `target`. */
+  relaSectionsFor(target: number): Section[] {
+    return this.sections.filter((s) => s.type === SHT_RELA && s.info === target);
+  }
+
+  /** Entries of a SHT_RELA section, with symbol indices checked against its symbol table. */
+  relocations(relaIndex: number): Rela[] {
+    const cached = this.relaCache.get(relaIndex);
+    if (cached) return cached;
+    const rs = this.section(relaIndex);
+    if (rs.type === SHT_REL) this.fail(`section ${relaIndex} is SHT_REL; x86-64 uses SHT_RELA`);
+    if (rs.type !== SHT_RELA) this.fail(`section ${relaIndex} is not a relocation section`);
+    if (rs.entsize !== RELA_SIZE) this.fail(`relocation section ${relaIndex} has sh_entsize ${rs.entsize}, expected ${RELA_SIZE}`, this.header.shoff + relaIndex * SHDR_SIZE + 56);
+    if (rs.size % RELA_SIZE !== 0) this.fail(`relocation section ${relaIndex} size 0x${rs.size.toString(16)} is not a multiple of ${RELA_SIZE}`, this.header.shoff + relaIndex * SHDR_SIZE + 32);
+    let nsyms = 0;
+    if (rs.link !== 0) {
+      const st = this.section(rs.link);
+      if (st.type !== SHT_SYMTAB && st.type !== SHT_DYNSYM) this.fail(`relocation section ${relaIndex} links to section ${rs.link}, which is not a symbol table`);
+      nsyms = this.symbols(rs.link).length;
+    }
+    if ((rs.flags & 0x40) !== 0 || this.header.type === 1) {
+      if (rs.info >= this.header.shnum) this.fail(`relocation section ${relaIndex} applies to section ${rs.info}, which is out of range`, this.header.shoff + relaIndex * SHDR_SIZE + 44);
+    }
+    const n = rs.size / RELA_SIZE;
+    const v = this.view;
+    const out: Rela[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const o = rs.offset + i * RELA_SIZE;
+      const sym = v.getUint32(o + 12, true);
+      if (sym !== 0 && sym >= nsyms) this.fail(`relocation ${i} in section ${relaIndex}: symbol index ${sym} is out of range (${nsyms} symbols)`, o + 8);
+      out[i] = { offset: v.getBigUint64(o, true), type: v.getUint32(o + 8, true), sym, addend: v.getBigInt64(o + 16, true) };
+    }
+    this.relaCache.set(relaIndex, out);
+    return out;
+  }
+
+  /** SHT_GROUP sections: COMDAT flag, signature and member section indices. */
+  groups(): Group[] {
+    const out: Group[] = [];
+    for (const s of this.sections) {
+      if (s.type !== SHT_GROUP) continue;
+      if (s.size < 4 || s.size % 4 !== 0) this.fail(`group section ${s.index} has size 0x${s.size.toString(16)}, not a non-zero multiple of 4`, s.offset);
+      const syms = this.symbols(s.link);
+      const sig = syms[s.info];
+      if (sig === undefined) this.fail(`group section ${s.index}: signature symbol ${s.info} is out of range`);
+      const members: number[] = [];
+      for (let o = 4; o < s.size; o += 4) {
+        const m = this.view.getUint32(s.offset + o, true);
+        if (m === 0 || m >= this.header.shnum) this.fail(`group section ${s.index}: member section ${m} is out of range`, s.offset + o);
+        members.push(m);
+      }
+      out.push({ section: s.index, flags: this.view.getUint32(s.offset, true), signature: sig.name, members });
+    }
+    return out;
+  }
+
+  /** Notes in a SHT_NOTE section or PT_NOTE segment. */
+  notes(data: Uint8Array, fileOffset: number, align: number): Note[] {
+    const out: Note[] = [];
+    const a = align === 8 ? 8 : 4;
+    const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    let o = 0;
+    while (o + 12 <= data.length) {
+      const namesz = dv.getUint32(o, true);
+      const descsz = dv.getUint32(o + 4, true);
+      const type = dv.getUint32(o + 8, true);
+      const nameStart = o + 12;
+      const descStart = nameStart + alignUp(namesz, a);
+      const next = descStart + alignUp(descsz, a);
+      if (nameStart + namesz > data.length || descStart + descsz > data.length) {
+        this.fail(`note at 0x${o.toString(16)}: name (${namesz} bytes) or descriptor (${descsz} bytes) runs past the end`, fileOffset + o);
+      }
+      let nameEnd = nameStart + namesz;
+      while (nameEnd > nameStart && data[nameEnd - 1] === 0) nameEnd--;
+      out.push({ name: latin1OrUtf8(data, nameStart, nameEnd), type, desc: data.subarray(descStart, descStart + descsz), offset: o });
+      o = Math.min(next, data.length);
+    }
+    return out;
+  }
+
+  sectionNotes(s: Section): Note[] {
+    if (s.type !== SHT_NOTE) return [];
+    return this.notes(s.data, s.offset, s.addralign);
+  }
+
+  segmentNotes(p: ProgramHeader): Note[] {
+    if (p.type !== PT_NOTE) return [];
+    return this.notes(this.bytes.subarray(p.offset, p.offset + p.filesz), p.offset, p.align);
+  }
+}
+
+function needsLink(type: number): boolean {
+  return type === SHT_SYMTAB || type === SHT_DYNSYM || type === SHT_RELA || type === SHT_REL || type === SHT_GROUP || type === SHT_SYMTAB_SHNDX;
+}
+
+function rangesOverlap(a: number, alen: number, b: number, blen: number): boolean {
+  return alen > 0 && blen > 0 && a < b + blen && b < a + alen;
+}
+
+export function alignUp(v: number, a: number): number {
+  return a <= 1 ? v : Math.ceil(v / a) * a;
+}
+
+/** Decode a name: ASCII fast path, UTF-8 otherwise. */
+export function latin1OrUtf8(d: Uint8Array, start: number, end: number): string {
+  let ascii = true;
+  for (let i = start; i < end; i++) {
+    if (d[i]! >= 0x80) {
+      ascii = false;
+      break;
+    }
+  }
+  if (!ascii) return decoder.decode(d.subarray(start, end));
+  if (end - start < 64) {
+    let s = '';
+    for (let i = start; i < end; i++) s += String.fromCharCode(d[i]!);
+    return s;
+  }
+  return decoder.decode(d.subarray(start, end));
+}
+
+/** Parse an ELF file held in memory. */
+export function readElf(bytes: Uint8Array, origin: Origin): ElfFile {
+  return new ElfFile(bytes, origin);
+}
