@@ -1,0 +1,103 @@
+/**
+ * Facts about iced-x86 `Code` values that the decoder, the formatter and the branch rewriter share:
+ * mnemonic strings, the control-flow class, and the size of a branch's relative field together with the
+ * short/near counterpart of a branch code. Tables are built once from iced's enums (pure JS, no wasm calls).
+ */
+import { Code, FlowControl, Mnemonic } from 'iced-x86';
+
+/** What an instruction does to control flow (iced's FlowControl, as strings). */
+export type Flow =
+  | 'next'
+  | 'jump'
+  | 'indirect-jump'
+  | 'cond-jump'
+  | 'return'
+  | 'call'
+  | 'indirect-call'
+  | 'interrupt'
+  | 'xbegin-xabort-xend'
+  | 'exception';
+
+/** Size in bytes of a near branch's relative field; 0 when the code is not a relative branch. */
+export type RelSize = 0 | 1 | 2 | 4;
+
+const FLOWS: Flow[] = [];
+FLOWS[FlowControl.Next] = 'next';
+FLOWS[FlowControl.UnconditionalBranch] = 'jump';
+FLOWS[FlowControl.IndirectBranch] = 'indirect-jump';
+FLOWS[FlowControl.ConditionalBranch] = 'cond-jump';
+FLOWS[FlowControl.Return] = 'return';
+FLOWS[FlowControl.Call] = 'call';
+FLOWS[FlowControl.IndirectCall] = 'indirect-call';
+FLOWS[FlowControl.Interrupt] = 'interrupt';
+FLOWS[FlowControl.XbeginXabortXend] = 'xbegin-xabort-xend';
+FLOWS[FlowControl.Exception] = 'exception';
+
+export function flowName(flow: FlowControl): Flow {
+  const f = FLOWS[flow];
+  if (f === undefined) throw new Error(`unknown iced FlowControl ${flow}`);
+  return f;
+}
+
+// wasm-bindgen enums carry the reverse (number → name) mapping, as TypeScript enums do.
+const codeNames = Code as unknown as Record<number, string | undefined>;
+const mnemonicNames = Mnemonic as unknown as Record<number, string | undefined>;
+
+/** iced's name of a Code, e.g. 'Jmp_rel8_64' (for diagnostics). */
+export function codeName(code: number): string {
+  return codeNames[code] ?? `Code#${code}`;
+}
+
+const mnemonicCache: string[] = [];
+/** Lower-case mnemonic of an iced Mnemonic ('mov', 'movzx', 'syscall'); '(bad)' for INVALID. */
+export function mnemonicName(m: number): string {
+  let s = mnemonicCache[m];
+  if (s === undefined) {
+    const n = mnemonicNames[m];
+    if (n === undefined) throw new Error(`unknown iced Mnemonic ${m}`);
+    s = m === Mnemonic.INVALID ? '(bad)' : n.toLowerCase();
+    mnemonicCache[m] = s;
+  }
+  return s;
+}
+
+// Branch codes are named '<Mnem>_rel8_64', '<Mnem>_rel32_64', 'Xbegin_rel16', ...: the name is the only
+// place the field width is stated without decoding an instance, so derive the tables from it.
+const REL = /_rel(8|16|32)(?=_|$)/;
+const relSizeOf: RelSize[] = [];
+const shortOf: number[] = [];
+const nearOf: number[] = [];
+{
+  const byName = new Map<string, number>();
+  for (const key of Object.keys(Code)) {
+    const v = (Code as unknown as Record<string, number | string>)[key];
+    if (typeof v === 'number') byName.set(key, v);
+  }
+  for (const [name, code] of byName) {
+    const m = REL.exec(name);
+    if (!m) continue;
+    relSizeOf[code] = (Number(m[1]) / 8) as RelSize;
+    // rel8_64 <-> rel32_64, rel8_32 <-> rel32_32, rel8_16 <-> rel16
+    const near = name.replace('_rel8_64', '_rel32_64').replace('_rel8_32', '_rel32_32').replace('_rel8_16', '_rel16');
+    const short = name.replace('_rel32_64', '_rel8_64').replace('_rel32_32', '_rel8_32').replace('_rel16', '_rel8_16');
+    const n = byName.get(near);
+    const s = byName.get(short);
+    if (n !== undefined && n !== code) nearOf[code] = n;
+    if (s !== undefined && s !== code) shortOf[code] = s;
+  }
+}
+
+/** Size of the relative field of a near branch code (jmp/jcc/call/loop/jrcxz/xbegin), else 0. */
+export function relSize(code: number): RelSize {
+  return relSizeOf[code] ?? 0;
+}
+
+/** The rel32 (or rel16) form of a rel8 branch code, e.g. Je_rel8_64 → Je_rel32_64; undefined if none (loop, jrcxz). */
+export function nearBranchCode(code: number): number | undefined {
+  return nearOf[code];
+}
+
+/** The rel8 form of a rel32 branch code, e.g. Call_rel32_64 has none → undefined; Jmp_rel32_64 → Jmp_rel8_64. */
+export function shortBranchCode(code: number): number | undefined {
+  return shortOf[code];
+}
