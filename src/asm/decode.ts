@@ -56,6 +56,14 @@ export interface DecodeOptions {
 }
 
 const INVALID_FLOW: Flow = 'exception';
+// Enum members copied to locals once: under some loaders (vitest's CJS interop) every `Code.X` in the
+// hot loop would be a proxied property lookup, 5x slower overall.
+// Imported functions copied to locals too: a call through the module namespace costs as much as decoding.
+const relSizeOfCode = relSize;
+const CODE_INVALID: number = Code.INVALID;
+const CODE_SYSCALL: number = Code.Syscall;
+const REG_RIP: number = Register.RIP;
+const REG_EIP: number = Register.EIP;
 
 // Per-Code caches: mnemonic and flow depend on the code only, so ask iced once per distinct code.
 const mnemonicOfCode: string[] = [];
@@ -94,7 +102,7 @@ export class SectionDecoder {
     const raw = this.raw;
     this.decoder.decodeOut(raw);
     const c = raw.code;
-    if (c === Code.INVALID) {
+    if (c === CODE_INVALID) {
       // Resynchronise one byte further, as objdump and capstone-based tools do.
       this.pos = offset + 1;
       this.decoder.position = this.pos;
@@ -113,7 +121,7 @@ export class SectionDecoder {
       mnemonic = mnemonicOfCode[c] = mnemonicName(raw.mnemonic);
       flow = flowOfCode[c] = flowName(raw.flowControl);
     }
-    const rs = relSize(c);
+    const rs = relSizeOfCode(c);
     let branchTarget: number | undefined;
     let imm: Field | undefined;
     let imm2: Field | undefined;
@@ -126,7 +134,8 @@ export class SectionDecoder {
       else branchTarget = this.base + Number(BigInt.asIntN(64, raw.nearBranchTarget)); // rel16 truncates the target: let iced do it
       imm = { offset: length - rs, size: rs };
     } else {
-      if (raw.memoryBase === Register.RIP || raw.memoryBase === Register.EIP) {
+      const mb = raw.memoryBase;
+      if (mb === REG_RIP || mb === REG_EIP) {
         ripTarget = this.base + Number(BigInt.asIntN(64, raw.ipRelMemoryAddress));
       }
       if (this.fields) {
@@ -140,7 +149,7 @@ export class SectionDecoder {
     return {
       offset, address: this.base + offset, length, code: c, mnemonic, flow,
       branchTarget, relSize: rs, ripTarget, disp, imm, imm2,
-      isSyscall: c === Code.Syscall, invalid: false,
+      isSyscall: c === CODE_SYSCALL, invalid: false,
     };
   }
 
