@@ -3,7 +3,7 @@
 import {
   EHDR_SIZE, ELFCLASS64, ELFDATA2LSB, ELFMAG, EM_X86_64, PHDR_SIZE, RELA_SIZE, SHDR_SIZE, SHN_LORESERVE,
   SHN_UNDEF, SHN_XINDEX, SHT_GROUP, SHT_NOBITS, SHT_NOTE, SHT_NULL, SHT_RELA, SHT_REL, SHT_SYMTAB, SHT_DYNSYM,
-  SHT_SYMTAB_SHNDX, SYM_SIZE, SHT_STRTAB, PT_NOTE,
+  SHT_SYMTAB_SHNDX, SYM_SIZE, SHT_STRTAB, PT_NOTE, STT_SECTION,
 } from './constants.ts';
 import { FormatError, type Origin } from './errors.ts';
 import type { FileHeader, Group, Note, ProgramHeader, Rela, Section, Symbol } from './types.ts';
@@ -305,7 +305,10 @@ export class ElfFile {
         if (m === 0 || m >= this.header.shnum) this.fail(`group section ${s.index}: member section ${m} is out of range`, s.offset + o);
         members.push(m);
       }
-      out.push({ section: s.index, flags: this.view.getUint32(s.offset, true), signature: sig.name, members });
+      // As GNU (bfd's group_signature): an unnamed section symbol signs the group with its section's name.
+      let signature = sig.name;
+      if (sig.nameOffset === 0 && (sig.info & 0xf) === STT_SECTION && sig.shndx < this.sections.length) signature = this.sections[sig.shndx]!.name;
+      out.push({ section: s.index, flags: this.view.getUint32(s.offset, true), signature, members });
     }
     return out;
   }
@@ -321,7 +324,9 @@ export class ElfFile {
       const descsz = dv.getUint32(o + 4, true);
       const type = dv.getUint32(o + 8, true);
       const nameStart = o + 12;
-      const descStart = nameStart + alignUp(namesz, a);
+      // gABI: the descriptor starts at the next `a`-aligned offset after the name (8-byte notes, e.g.
+      // .note.gnu.property, pad 12 + namesz to 8, not namesz alone).
+      const descStart = o + alignUp(12 + namesz, a);
       const next = descStart + alignUp(descsz, a);
       if (nameStart + namesz > data.length || descStart + descsz > data.length) {
         this.fail(`note at 0x${o.toString(16)}: name (${namesz} bytes) or descriptor (${descsz} bytes) runs past the end`, fileOffset + o);
