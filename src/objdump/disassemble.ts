@@ -1,0 +1,135 @@
+// objdump -d / -D: disassembly laid out as GNU objdump prints it (address column, 7 raw bytes a line,
+// symbol labels, `...` for runs of zeroes, relocations interleaved with -r).
+import type { Instruction } from 'iced-x86';
+import { forEachInstruction, type DecodedInstruction } from '../asm/decode.ts';
+import { formatInstruction, type Syntax } from '../asm/format.ts';
+import { relocTypeName, SHF_EXECINSTR, SHT_NOBITS } from '../elf/constants.ts';
+import { SymbolLookup } from './symbolize.ts';
+import type { ElfFile } from '../elf/reader.ts';
+import type { Rela, Section } from '../elf/types.ts';
+import { bfdSections, hex } from './bfd-view.ts';
+import type { Sink } from './output.ts';
+import { relocationsFor, relocValue } from './relocs.ts';
+
+export interface DisassembleOptions {
+  syntax: Syntax;
+  relocs: boolean;
+  rawInsn: boolean;
+  all: boolean;
+  zeroes: boolean;
+  start: bigint | undefined;
+  stop: bigint | undefined;
+}
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const BYTES_PER_LINE = 7;
+
+/** Characters of the address column objdump drops: leading zeros of the section's end address, in fours. */
+function addressSkip(sec: Section): number {
+  const end = hex(sec.addr + BigInt(sec.size), 16);
+  let z = 0;
+  while (z < 16 && end[z] === '0') z++;
+  return Math.max(0, (z - 1) & ~3);
+}
+
+function addressColumn(addr: bigint, skip: number): string {
+  const s = hex(addr, 16).slice(skip);
+  let i = 0;
+  while (i < s.length - 1 && s[i] === '0') i++;
+  return ' '.repeat(i) + s.slice(i);
+}
+
+export function printDisassembly(out: Sink, elf: ElfFile, o: DisassembleOptions, only?: Set<string>): void {
+  const all = SymbolLookup.symbolsOf(elf);
+  for (const sec of bfdSections(elf)) {
+    if (only) {
+      if (!only.has(sec.name)) continue;
+    } else if (!o.all && (sec.flags & SHF_EXECINSTR) === 0) continue;
+    if (sec.type === SHT_NOBITS || sec.size === 0) continue;
+    disassembleSection(out, elf, sec, o, new SymbolLookup(elf, sec, all));
+  }
+}
+
+function disassembleSection(out: Sink, elf: ElfFile, sec: Section, o: DisassembleOptions, lookup: SymbolLookup): void {
+  const symbolize = (a: bigint) => lookup.describe(a, false);
+  const relocs = o.relocs ? relocationsFor(elf, sec.index).sort((a, b) => (a.rela.offset < b.rela.offset ? -1 : a.rela.offset > b.rela.offset ? 1 : 0)) : [];
+  const skip = addressSkip(sec);
+  const data = sec.data;
+  const base = sec.addr;
+  const end = BigInt(data.length);
+  let startOff = 0n;
+  let stopOff = end;
+  if (o.start !== undefined) startOff = o.start > base ? o.start - base : 0n;
+  if (o.stop !== undefined) stopOff = o.stop > base ? (o.stop - base < end ? o.stop - base : end) : 0n;
+  if (startOff >= stopOff) return;
+  out.write(`\nDisassembly of section ${sec.name}:\n`);
+
+  let ri = 0;
+  // Blocks run from one symbol to the next; decoding restarts at every block, as objdump does.
+  let from = Number(startOff);
+  while (from < Number(stopOff)) {
+    const addr = base + BigInt(from);
+    const next = lookup.nextStop(addr);
+    const to = next === undefined || next - base > stopOff ? Number(stopOff) : Number(next - base);
+    out.write(`\n${hex(addr, 16)} <${lookup.describe(addr, true)}>:\n`);
+    const lines: string[] = [];
+    let pos = from;
+    while (pos < to) {
+      const resume = pos;
+      let next = to;
+      forEachInstruction(data.subarray(resume, to), base + BigInt(resume), (insn, raw) => {
+        const off = resume + insn.offset;
+        // Runs of zero bytes print as "..." (objdump's default: 8 or more, or 3 or more at the end).
+        if (!o.zeroes && data[off] === 0) {
+          let z = off;
+          while (z < to && data[z] === 0) z++;
+          const run = z - off;
+          const hasReloc = relocs.some((r) => r.rela.offset >= BigInt(off) && r.rela.offset < BigInt(z));
+          if (!hasReloc && (run >= 8 || (z === to && run >= 3))) {
+            lines.push('\t...\n');
+            // Mid-block, skip whole words only, so a following instruction is not cut (as objdump does).
+            next = z === to ? to : off + (run & ~3);
+            return false;
+          }
+        }
+        emitInstruction(lines, sec, o, insn, raw, off, skip, symbolize);
+        next = off + insn.length;
+        while (ri < relocs.length && relocs[ri]!.rela.offset < BigInt(next)) {
+          const r = relocs[ri]!;
+          if (r.rela.offset >= BigInt(off)) lines.push(relocLine(elf, r.rela, r.symtab, base, skip));
+          ri++;
+        }
+        return undefined;
+      });
+      pos = next;
+    }
+    while (ri < relocs.length && relocs[ri]!.rela.offset < BigInt(to)) ri++;
+    out.write(lines.join(''));
+    from = to;
+  }
+}
+
+function relocLine(elf: ElfFile, r: Rela, symtab: number, base: bigint, skip: number): string {
+  const a = hex(base + r.offset, 16).slice(skip).replace(/^0+(?=.)/, '');
+  return `\t\t\t${a}: ${relocTypeName(r.type)}\t${relocValue(elf, symtab, r, false)}\n`;
+}
+
+function emitInstruction(lines: string[], sec: Section, o: DisassembleOptions, insn: DecodedInstruction, raw: Instruction, off: number, skip: number, symbolize: (a: bigint) => string | undefined): void {
+  const addr = sec.addr + BigInt(off);
+  const text = formatInstruction(raw, insn, o.syntax, symbolize);
+  const col = addressColumn(addr, skip);
+  const d = sec.data;
+  if (!o.rawInsn) {
+    lines.push(`${col}:\t${text}\n`);
+    return;
+  }
+  let bytes = '';
+  const first = Math.min(insn.length, BYTES_PER_LINE);
+  for (let j = 0; j < first; j++) bytes += HEX[d[off + j]!] + ' ';
+  lines.push(`${col}:\t${bytes.padEnd(BYTES_PER_LINE * 3)}\t${text}\n`);
+  for (let j = BYTES_PER_LINE; j < insn.length; j += BYTES_PER_LINE) {
+    let more = '';
+    for (let k = j; k < Math.min(insn.length, j + BYTES_PER_LINE); k++) more += HEX[d[off + k]!] + ' ';
+    lines.push(`${addressColumn(addr + BigInt(j), skip)}:\t${more}\n`);
+  }
+}

@@ -1,0 +1,187 @@
+// Finds `syscall` instruction sites in an ELF file by decoding its executable sections (never by
+// searching for the bytes 0f 05, which also occur inside other instructions), and infers each site's
+// syscall number from the code before it in the same basic block.
+import { Code, Decoder, DecoderOptions, Instruction, InstructionInfoFactory, OpAccess, OpKind, Register } from 'iced-x86';
+import { decodeSection, type DecodedInstruction } from '../asm/decode.ts';
+import { SHF_EXECINSTR, SHT_NOBITS, STT_FILE, STT_SECTION, R_X86_64 } from '../elf/constants.ts';
+import type { ElfFile } from '../elf/reader.ts';
+import { stType, type Section } from '../elf/types.ts';
+import { syscallName } from './syscall-table.ts';
+
+export interface SyscallSite {
+  /** The file (for archive members, the archive). */
+  file: string;
+  /** The archive member, or null. */
+  member: string | null;
+  section: string;
+  /** Offset of the `syscall` instruction in its section. */
+  offset: number;
+  /** Its address (section address + offset; equal to the offset in relocatable objects). */
+  address: bigint;
+  /** The enclosing (or nearest preceding) symbol in the section, or null. */
+  symbol: string | null;
+  /** Offset of the site from that symbol. */
+  symbolOffset: number;
+  /** The syscall number when the same basic block sets %eax/%rax to a constant, else null. */
+  nr: number | null;
+  /** Linux x86-64 name of nr, or null. */
+  name: string | null;
+  /** How nr was found, or why not. */
+  nrSource: string;
+}
+
+/** How many instructions back we look for the %rax definition. */
+const MAX_SCAN = 16;
+
+export function executableSections(elf: ElfFile): Section[] {
+  return elf.sections.filter((s) => (s.flags & SHF_EXECINSTR) !== 0 && s.type !== SHT_NOBITS && s.size > 0);
+}
+
+interface SymbolAt {
+  name: string;
+  value: number;
+  size: number;
+  func: boolean;
+}
+
+function sectionSymbols(elf: ElfFile, sec: Section): SymbolAt[] {
+  const out: SymbolAt[] = [];
+  for (const s of elf.symbols()) {
+    if (s.shndx !== sec.index || s.index === 0) continue;
+    const t = stType(s.info);
+    if (t === STT_SECTION || t === STT_FILE) continue;
+    out.push({ name: s.name, value: Number(s.value - sec.addr), size: Number(s.size), func: t === 2 || t === 10 });
+  }
+  return out.sort((a, b) => a.value - b.value || Number(b.func) - Number(a.func));
+}
+
+/** The symbol a site belongs to: a sized symbol containing it, else the nearest one before it. */
+function enclosing(syms: SymbolAt[], off: number): SymbolAt | undefined {
+  let best: SymbolAt | undefined;
+  for (const s of syms) {
+    if (s.value > off) break;
+    if (off < s.value + s.size) {
+      if (!best || !(best.value <= off && off < best.value + best.size) || s.value > best.value) best = s;
+    } else if (!best || !(best.value <= off && off < best.value + best.size)) best = s;
+  }
+  return best;
+}
+
+/**
+ * Offsets in the section where control may arrive other than by falling through: direct branch
+ * targets, symbols, and absolute relocations elsewhere that point into the section (jump tables).
+ */
+function blockStarts(elf: ElfFile, sec: Section, insns: DecodedInstruction[], syms: SymbolAt[]): Set<number> {
+  const starts = new Set<number>();
+  for (const i of insns) if (i.branchTarget !== undefined) starts.add(i.branchTarget);
+  for (const s of syms) starts.add(s.value);
+  const symtab = elf.symtab;
+  if (symtab && elf.header.type === 1) {
+    const symbols = elf.symbols();
+    for (const rs of elf.sections) {
+      if (rs.type !== 4 || rs.link !== symtab.index) continue;
+      for (const r of elf.relocations(rs.index)) {
+        if (r.type !== R_X86_64['64'] && r.type !== R_X86_64['32'] && r.type !== R_X86_64['32S']) continue;
+        const sym = symbols[r.sym];
+        if (sym && sym.shndx === sec.index) starts.add(Number(sym.value + r.addend));
+      }
+    }
+  }
+  return starts;
+}
+
+let infoFactory: InstructionInfoFactory | undefined;
+
+type RaxEffect = { kind: 'none' } | { kind: 'const'; value: number; how: string } | { kind: 'unknown'; how: string };
+
+/** What an instruction does to %rax: nothing, sets it to a constant, or something else. */
+function raxEffect(bytes: Uint8Array): RaxEffect {
+  const dec = new Decoder(64, bytes, DecoderOptions.None);
+  const insn = new Instruction();
+  try {
+    dec.decodeOut(insn);
+    const c = insn.code;
+    if ((c === Code.Mov_r32_imm32 && insn.op0Register === Register.EAX)) return { kind: 'const', value: insn.immediate32 >>> 0, how: 'mov $imm,%eax' };
+    if (c === Code.Mov_rm64_imm32 && insn.op0Kind === OpKind.Register && insn.op0Register === Register.RAX) return { kind: 'const', value: Number(insn.immediate64), how: 'mov $imm,%rax' };
+    if (c === Code.Mov_r64_imm64 && insn.op0Register === Register.RAX) return { kind: 'const', value: Number(BigInt.asIntN(64, insn.immediate64)), how: 'movabs $imm,%rax' };
+    if ((c === Code.Xor_r32_rm32 || c === Code.Xor_rm32_r32 || c === Code.Xor_r64_rm64 || c === Code.Xor_rm64_r64 || c === Code.Sub_r32_rm32 || c === Code.Sub_rm32_r32)
+      && insn.op1Kind === OpKind.Register && insn.op0Register === insn.op1Register && (insn.op0Register === Register.EAX || insn.op0Register === Register.RAX)) {
+      return { kind: 'const', value: 0, how: 'xor %eax,%eax' };
+    }
+    infoFactory ??= new InstructionInfoFactory();
+    const info = infoFactory.info(insn);
+    const used = info.usedRegisters();
+    let writes = false;
+    for (const u of used) {
+      const r = u.register;
+      const a = u.access;
+      if ((r === Register.RAX || r === Register.EAX || r === Register.AX || r === Register.AL || r === Register.AH)
+        && (a === OpAccess.Write || a === OpAccess.CondWrite || a === OpAccess.ReadWrite || a === OpAccess.ReadCondWrite)) writes = true;
+      u.free();
+    }
+    info.free();
+    return writes ? { kind: 'unknown', how: `%rax set by ${insn.mnemonic === undefined ? 'an instruction' : 'a non-constant instruction'}` } : { kind: 'none' };
+  } finally {
+    insn.free();
+    dec.free();
+  }
+}
+
+/** Walk back from the site within its basic block to the instruction that last wrote %rax. */
+function inferNumber(sec: Section, insns: DecodedInstruction[], at: number, starts: Set<number>): { nr: number | null; how: string } {
+  if (starts.has(insns[at]!.offset)) return { nr: null, how: 'the syscall starts a basic block' };
+  for (let k = at - 1, n = 0; k >= 0 && n < MAX_SCAN; k--, n++) {
+    const i = insns[k]!;
+    if (i.invalid) return { nr: null, how: 'undecodable bytes before the site' };
+    if (i.flow !== 'next') return { nr: null, how: `control flow (${i.mnemonic}) before %rax is set` };
+    const eff = raxEffect(sec.data.subarray(i.offset, i.offset + i.length));
+    if (eff.kind === 'const') return { nr: eff.value, how: eff.how };
+    if (eff.kind === 'unknown') return { nr: null, how: `%rax comes from ${i.mnemonic}, not a constant` };
+    if (starts.has(i.offset)) return { nr: null, how: 'block starts before %rax is set' };
+  }
+  return { nr: null, how: k0(at) };
+}
+
+function k0(at: number): string {
+  return at < MAX_SCAN ? 'section starts before %rax is set' : `no %rax definition within ${MAX_SCAN} instructions`;
+}
+
+export interface SectionSites {
+  section: Section;
+  instructions: DecodedInstruction[];
+  sites: SyscallSite[];
+}
+
+export function findSyscallSitesInSection(elf: ElfFile, sec: Section): SectionSites {
+  const insns = decodeSection(sec.data, 0, { fields: false });
+  const sites: SyscallSite[] = [];
+  let syms: SymbolAt[] | undefined;
+  let starts: Set<number> | undefined;
+  for (let k = 0; k < insns.length; k++) {
+    const i = insns[k]!;
+    if (!i.isSyscall) continue;
+    syms ??= sectionSymbols(elf, sec);
+    starts ??= blockStarts(elf, sec, insns, syms);
+    const { nr, how } = inferNumber(sec, insns, k, starts);
+    const s = enclosing(syms, i.offset);
+    sites.push({
+      file: elf.origin.file,
+      member: elf.origin.member ?? null,
+      section: sec.name,
+      offset: i.offset,
+      address: sec.addr + BigInt(i.offset),
+      symbol: s?.name ?? null,
+      symbolOffset: s ? i.offset - s.value : i.offset,
+      nr,
+      name: nr === null ? null : syscallName(nr) ?? null,
+      nrSource: how,
+    });
+  }
+  return { section: sec, instructions: insns, sites };
+}
+
+export function findSyscallSites(elf: ElfFile): SyscallSite[] {
+  const out: SyscallSite[] = [];
+  for (const sec of executableSections(elf)) out.push(...findSyscallSitesInSection(elf, sec).sites);
+  return out;
+}
