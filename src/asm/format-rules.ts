@@ -1,0 +1,43 @@
+/**
+ * Per-Code rewrite classes shared by the AT&T and Intel fix-ups: which iced Codes print differently from
+ * objdump and how. One table, built once from iced's Code names.
+ */
+import { Code } from 'iced-x86';
+import { codeName } from './codes.ts';
+
+export const enum Rule {
+  None = 0,
+  /** 64-bit-default indirect call/jmp and push/pop: objdump prints no 'q' suffix */
+  NoQSuffix,
+  /** D0-D3 shift/rotate by one: objdump omits the 1 (AT&T) or prints it as a bare `1` (Intel) */
+  ShiftByOne,
+  /** imul r,r/m,imm: iced shortens it to two operands when both registers are the same */
+  Imul3,
+  /** x87 register-stack forms: objdump always prints the st(i) operands */
+  X87Reg,
+  /** x87 memory forms: iced adds the implicit st operand in Intel syntax */
+  X87Mem,
+  /** reserved x87 encodings iced accepts as aliases (fcom2, fxch4, fstp1, ...): objdump says (bad) */
+  X87Alias,
+  /** 48 90: objdump calls it nop (prefixes.ts prints the rex.W) */
+  Nopq,
+  /** mov r64,imm64 and the moffs forms: objdump's Intel mnemonic is movabs */
+  Movabs,
+}
+
+const table = new Uint8Array(Object.keys(Code).length);
+for (let c = 0; c < table.length; c++) {
+  const n = codeName(c);
+  if (/^(Call|Jmp|Push|Pop)_rm64$/.test(n)) table[c] = Rule.NoQSuffix;
+  else if (/^(Rol|Ror|Rcl|Rcr|Shl|Shr|Sal|Sar)_rm(8|16|32|64)_1$/.test(n)) table[c] = Rule.ShiftByOne;
+  else if (/^Imul_r(16|32|64)_rm(16|32|64)_imm/.test(n)) table[c] = Rule.Imul3;
+  else if (/^F\w+_(st0_sti|sti_st0|sti)_D[CDEF][C-F][08]$/.test(n) || n === 'Fstpnce_sti') table[c] = Rule.X87Alias;
+  else if (/^F\w+_(st0_sti|sti_st0|sti)$/.test(n)) table[c] = Rule.X87Reg;
+  else if (/^F[a-z]+_m(\d+(fp|int|bcd)|2byte|14byte|28byte|94byte|108byte)$/.test(n)) table[c] = Rule.X87Mem;
+  else if (n === 'Nopq') table[c] = Rule.Nopq;
+  else if (n === 'Mov_r64_imm64' || /^Mov_(AL|AX|EAX|RAX)_moffs|^Mov_moffs/.test(n)) table[c] = Rule.Movabs;
+}
+
+export function ruleOf(code: number): Rule {
+  return table[code] ?? Rule.None;
+}

@@ -1,0 +1,109 @@
+/**
+ * Instruction text as GNU objdump -d prints it after the raw bytes, in AT&T (default) or Intel (-M intel)
+ * syntax: prefixes and mnemonic padded to 6 columns plus a space, the operands, and for RIP-relative
+ * operands objdump's trailing `        # <target> <sym+off>` comment.
+ *
+ * Built on iced-x86's GAS and Intel formatters (two shared instances, created on first use and kept for
+ * the process), objdump's prefix naming (prefixes.ts) and syntax-specific rewrites towards binutils 2.40
+ * (att.ts, intel.ts). Direct branch targets and RIP comments are printed from the decoder's absolute
+ * addresses through a symbolizer.
+ */
+import { FormatMnemonicOptions, Formatter, FormatterSyntax, MemorySizeOptions, type Instruction } from 'iced-x86';
+import { toBigAddress } from './address.ts';
+import { fixAtt } from './att.ts';
+import { forEachInstruction, type DecodedInstruction } from './decode.ts';
+import { fixIntel } from './intel.ts';
+import { prefixNames } from './prefixes.ts';
+
+export type Syntax = 'att' | 'intel';
+
+/** Symbolic name objdump would print for an address, e.g. `__libc_write+0x7`, or undefined. */
+export type Symbolizer = (address: bigint) => string | undefined;
+
+let gas: Formatter | undefined;
+let intel: Formatter | undefined;
+const NO_PREFIXES: number = FormatMnemonicOptions.NoPrefixes;
+
+function gasFormatter(): Formatter {
+  if (gas) return gas;
+  const f = new Formatter(FormatterSyntax.Gas);
+  f.uppercaseHex = false;
+  f.branchLeadingZeros = false;
+  f.smallHexNumbersInDecimal = false;
+  f.showZeroDisplacements = true;
+  f.ripRelativeAddresses = true; // print disp(%rip); the absolute target goes in the comment
+  f.showUselessPrefixes = true;
+  return (gas = f);
+}
+
+function intelFormatter(): Formatter {
+  if (intel) return intel;
+  const f = new Formatter(FormatterSyntax.Intel);
+  f.uppercaseHex = false;
+  f.hexPrefix = '0x';
+  f.hexSuffix = '';
+  f.branchLeadingZeros = false;
+  f.smallHexNumbersInDecimal = false;
+  f.addLeadingZeroToHexNumbers = false;
+  f.showZeroDisplacements = true;
+  f.ripRelativeAddresses = true;
+  f.showUselessPrefixes = true;
+  f.memorySizeOptions = MemorySizeOptions.Always;
+  f.uppercaseKeywords = true;
+  f.alwaysShowScale = true;
+  return (intel = f);
+}
+
+/** `hex <sym>` as objdump prints an address it can name, `0xhex` when it cannot. */
+export function symbolicAddress(address: number, symbolize?: Symbolizer): string {
+  const a = toBigAddress(address);
+  const name = symbolize?.(a);
+  return name === undefined ? `0x${a.toString(16)}` : `${a.toString(16)} <${name}>`;
+}
+
+/** objdump's column layout: prefixes+mnemonic padded to 6, a space, the operands. */
+export function layout(mnemonic: string, operands: string): string {
+  return operands === '' ? mnemonic : `${mnemonic.padEnd(6)} ${operands}`;
+}
+
+/**
+ * The text objdump prints for one instruction (the part after the raw bytes).
+ *
+ * `raw` is iced's Instruction for `insn` (from forEachInstruction / SectionDecoder); `symbolize` names
+ * branch targets and RIP-relative addresses; `bytes` are the instruction's own bytes (at least
+ * insn.length of them, starting at its first byte) — without them prefixes are named as iced sees them,
+ * which differs from objdump for redundant prefixes (`data16 cs nopw`, `rex.W`, `addr32`).
+ */
+export function formatInstruction(raw: Instruction, insn: DecodedInstruction, syntax: Syntax = 'att', symbolize?: Symbolizer, bytes?: Uint8Array): string {
+  if (insn.invalid) return '(bad)';
+  const isIntel = syntax === 'intel';
+  const f = isIntel ? intelFormatter() : gasFormatter();
+  const pre = bytes ? prefixNames(raw, insn, bytes, isIntel) : undefined;
+  let mnemonic = bytes ? f.formatMnemonicOptions(raw, NO_PREFIXES) : f.formatMnemonic(raw);
+  let operands = insn.branchTarget !== undefined ? symbolicAddress(insn.branchTarget, symbolize) : f.formatAllOperands(raw);
+  if (pre?.dropSegment) operands = operands.replace(isIntel ? `${pre.dropSegment}:` : `%${pre.dropSegment}:`, '');
+  const fixed = isIntel ? fixIntel(raw, insn, mnemonic, operands) : fixAtt(raw, insn, mnemonic, operands);
+  mnemonic = fixed.mnemonic;
+  operands = fixed.operands;
+  if (pre) {
+    mnemonic += pre.hint;
+    if (pre.names.length > 0) mnemonic = mnemonic === '' ? pre.names.join(' ') : `${pre.names.join(' ')} ${mnemonic}`;
+  }
+  let text = layout(mnemonic, operands);
+  if (insn.ripTarget !== undefined) text += `        # ${symbolicAddress(insn.ripTarget, symbolize)}`;
+  return text;
+}
+
+export interface FormattedInstruction {
+  insn: DecodedInstruction;
+  text: string;
+}
+
+/** Decodes and formats a whole buffer (e.g. a section) at `baseAddress`. */
+export function formatSection(code: Uint8Array, baseAddress: bigint | number, syntax: Syntax = 'att', symbolize?: Symbolizer): FormattedInstruction[] {
+  const out: FormattedInstruction[] = [];
+  forEachInstruction(code, baseAddress, (insn, raw) => {
+    out.push({ insn, text: formatInstruction(raw, insn, syntax, symbolize, code.subarray(insn.offset, insn.offset + insn.length)) });
+  }, { fields: false });
+  return out;
+}
