@@ -215,15 +215,25 @@ export function writeElfWithLayout(model: ElfModel, opts: WriteElfOptions = {}):
       const reuse = (opts.shstrtab ?? 'auto') === 'auto' && shs.data !== undefined && sections.every((s, i) => namedAt(shs.data!, s, i));
       if (!reuse) {
         const b = new StringTableBuilder({ tailMerge: opts.tailMerge ?? true });
-        // GNU adds ".symtab", ".strtab" and ".shstrtab" first, then every section name in index order.
-        const st = sections.findIndex((s) => s.type === SHT_SYMTAB);
-        if (st > 0) {
-          b.add(sections[st]!.name);
-          const l = sections[st]!.link ?? 0;
-          if (l > 0 && l < sections.length) b.add(sections[l]!.name);
+        // Names the old table still holds keep their old relative order (which is the order their
+        // producer added them in: GNU as adds ".group" last, objcopy and ld in index order); new names
+        // follow in index order. Without an old table, the order of GNU objcopy and ld: ".symtab",
+        // ".strtab" and ".shstrtab" first, then every section name in index order.
+        const old = shs.data;
+        const keys = sections.map((s, i) => (old && s.nameOffset !== undefined && s.name !== '' && namedAt(old, s, i) ? s.nameOffset : Infinity));
+        if (keys.some((k) => k !== Infinity)) {
+          const order = sections.map((_, i) => i).sort((x, y) => keys[x]! - keys[y]! || x - y);
+          for (const i of order) b.add(sections[i]!.name);
+        } else {
+          const st = sections.findIndex((s) => s.type === SHT_SYMTAB);
+          if (st > 0) {
+            b.add(sections[st]!.name);
+            const l = sections[st]!.link ?? 0;
+            if (l > 0 && l < sections.length) b.add(sections[l]!.name);
+          }
+          b.add(shs.name);
+          for (const s of sections) b.add(s.name);
         }
-        b.add(shs.name);
-        for (const s of sections) b.add(s.name);
         const table = b.finalize();
         nameOffsets = sections.map((s) => b.offsetOf(s.name));
         sections[shstrndx] = { ...shs, data: table, size: undefined };
@@ -555,7 +565,8 @@ export interface SymbolInput {
   name: string | Uint8Array;
   info: number;
   other: number;
-  /** Section index; values >= SHN_LORESERVE are the reserved ones (SHN_ABS, SHN_COMMON) unless rawShndx says SHN_XINDEX. */
+  /** Section index. Without rawShndx, the reserved values (SHN_ABS, SHN_COMMON, 0xff00-0xff3f) are stored as they
+   *  are and any other index >= SHN_LORESERVE goes through SHN_XINDEX and the SHT_SYMTAB_SHNDX table. */
   shndx: number;
   /** The st_shndx to store; SHN_XINDEX sends shndx to the SHT_SYMTAB_SHNDX table. Default: derived from shndx. */
   rawShndx?: number;
@@ -594,7 +605,7 @@ export function encodeSymbols(symbols: readonly SymbolInput[], opts: { strtab?: 
     const nameOff = b.offsetOf(s.name);
     nameOffsets.push(nameOff);
     let raw = s.rawShndx;
-    if (raw === undefined) raw = s.shndx > 0xffff ? SHN_XINDEX : s.shndx;
+    if (raw === undefined) raw = s.shndx >= SHN_LORESERVE && !isReservedIndex(s.shndx) ? SHN_XINDEX : s.shndx;
     checkUint(s.shndx, 32, `${w} section index`);
     if (raw === SHN_XINDEX) {
       shndxTable ??= new Out(symbols.length * 4);
@@ -609,6 +620,11 @@ export function encodeSymbols(symbols: readonly SymbolInput[], opts: { strtab?: 
     if (stBind(s.info) === STB_LOCAL) info = i + 1;
   });
   return { symtab: out.bytes, strtab, shndx: shndxTable?.bytes, info, nameOffsets };
+}
+
+/** Reserved st_shndx values a symbol can hold directly: processor- and OS-specific ones, SHN_ABS, SHN_COMMON. */
+function isReservedIndex(v: number): boolean {
+  return (v >= SHN_LORESERVE && v <= 0xff3f) || v === 0xfff1 || v === SHN_COMMON;
 }
 
 /** Encode SHT_RELA entries. */
