@@ -1,6 +1,6 @@
 // Unix ar archives as GNU ar writes them: the "/" (or "/SYM64/") symbol index, the "//" long-name table,
 // thin archives ("!<thin>", members stay in their own files) and archives with no index at all.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync, type Stats } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { FormatError } from './errors.ts';
 import { latin1OrUtf8 } from './reader.ts';
@@ -163,15 +163,28 @@ export class Archive {
     const p = this.memberPath(m);
     let d = this.thinCache.get(p);
     if (!d) {
+      // Check what the name points at before reading it: a damaged name must not make us read a
+      // device (/dev/zero never ends) or a file of a size the archive does not claim.
+      const cannot = (e: unknown): never => {
+        throw new FormatError(this.file, `thin archive member ${m.name}: cannot read ${p}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, m.headerOffset);
+      };
+      let st: Stats | undefined;
+      try {
+        st = statSync(p);
+      } catch (e) {
+        cannot(e);
+      }
+      if (!st!.isFile()) throw new FormatError(this.file, `thin archive member ${m.name}: ${p} is not a regular file`, m.headerOffset);
+      if (st!.size !== m.size) throw new FormatError(this.file, `thin archive member ${m.name}: ${p} is ${st!.size} bytes, the archive says ${m.size}`, m.headerOffset);
       try {
         d = new Uint8Array(readFileSync(p));
       } catch (e) {
-        throw new FormatError(this.file, `thin archive member ${m.name}: cannot read ${p}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, m.headerOffset);
+        cannot(e);
       }
-      if (d.length !== m.size) throw new FormatError(this.file, `thin archive member ${m.name}: ${p} is ${d.length} bytes, the archive says ${m.size}`, m.headerOffset);
-      this.thinCache.set(p, d);
+      if (d!.length !== m.size) throw new FormatError(this.file, `thin archive member ${m.name}: ${p} is ${d!.length} bytes, the archive says ${m.size}`, m.headerOffset);
+      this.thinCache.set(p, d!);
     }
-    return d;
+    return d!;
   }
 
   /** Thin archive member paths are relative to the archive's directory. */

@@ -39,6 +39,11 @@ export class ElfFile {
     throw new FormatError(this.origin.file, cause, offset, this.origin.member);
   }
 
+  /** File offset of a field of section header `index` (for error messages). */
+  private shdrField(index: number, field: number): number {
+    return this.header.shoff + index * SHDR_SIZE + field;
+  }
+
   private u64(off: number, what: string): number {
     const v = this.view.getBigUint64(off, true);
     if (v > MAX_SAFE) this.fail(`${what} 0x${v.toString(16)} is absurd`, off);
@@ -182,7 +187,7 @@ export class ElfFile {
 
   /** A NUL-terminated string at `off` in a string table section. */
   cstring(strtab: Section, off: number, what: string): string {
-    if (strtab.type === SHT_NOBITS) this.fail(`${what}: string table (section ${strtab.index}) has no contents`);
+    if (strtab.type === SHT_NOBITS) this.fail(`${what}: string table (section ${strtab.index}) has no contents`, this.shdrField(strtab.index, 4));
     const d = strtab.data;
     if (off >= d.length) {
       if (off === 0 && d.length === 0) return '';
@@ -216,11 +221,11 @@ export class ElfFile {
     const cached = this.symtabCache.get(idx);
     if (cached) return cached;
     const st = this.section(idx);
-    if (st.type !== SHT_SYMTAB && st.type !== SHT_DYNSYM) this.fail(`section ${idx} is not a symbol table`);
+    if (st.type !== SHT_SYMTAB && st.type !== SHT_DYNSYM) this.fail(`section ${idx} is not a symbol table`, this.shdrField(idx, 4));
     if (st.entsize !== SYM_SIZE) this.fail(`symbol table (section ${idx}) has sh_entsize ${st.entsize}, expected ${SYM_SIZE}`, this.header.shoff + idx * SHDR_SIZE + 56);
     if (st.size % SYM_SIZE !== 0) this.fail(`symbol table (section ${idx}) size 0x${st.size.toString(16)} is not a multiple of ${SYM_SIZE}`, this.header.shoff + idx * SHDR_SIZE + 32);
     const strtab = this.section(st.link);
-    if (strtab.type !== SHT_STRTAB) this.fail(`symbol table (section ${idx}) links to section ${st.link}, which is not a string table`);
+    if (strtab.type !== SHT_STRTAB) this.fail(`symbol table (section ${idx}) links to section ${st.link}, which is not a string table`, this.shdrField(idx, 40));
     const shndxSec = this.sections.find((s) => s.type === SHT_SYMTAB_SHNDX && s.link === idx);
     const n = st.size / SYM_SIZE;
     const v = this.view;
@@ -264,14 +269,14 @@ export class ElfFile {
     const cached = this.relaCache.get(relaIndex);
     if (cached) return cached;
     const rs = this.section(relaIndex);
-    if (rs.type === SHT_REL) this.fail(`section ${relaIndex} is SHT_REL; x86-64 uses SHT_RELA`);
-    if (rs.type !== SHT_RELA) this.fail(`section ${relaIndex} is not a relocation section`);
+    if (rs.type === SHT_REL) this.fail(`section ${relaIndex} is SHT_REL; x86-64 uses SHT_RELA`, this.shdrField(relaIndex, 4));
+    if (rs.type !== SHT_RELA) this.fail(`section ${relaIndex} is not a relocation section`, this.shdrField(relaIndex, 4));
     if (rs.entsize !== RELA_SIZE) this.fail(`relocation section ${relaIndex} has sh_entsize ${rs.entsize}, expected ${RELA_SIZE}`, this.header.shoff + relaIndex * SHDR_SIZE + 56);
     if (rs.size % RELA_SIZE !== 0) this.fail(`relocation section ${relaIndex} size 0x${rs.size.toString(16)} is not a multiple of ${RELA_SIZE}`, this.header.shoff + relaIndex * SHDR_SIZE + 32);
     let nsyms = 0;
     if (rs.link !== 0) {
       const st = this.section(rs.link);
-      if (st.type !== SHT_SYMTAB && st.type !== SHT_DYNSYM) this.fail(`relocation section ${relaIndex} links to section ${rs.link}, which is not a symbol table`);
+      if (st.type !== SHT_SYMTAB && st.type !== SHT_DYNSYM) this.fail(`relocation section ${relaIndex} links to section ${rs.link}, which is not a symbol table`, this.shdrField(relaIndex, 40));
       nsyms = this.symbols(rs.link).length;
     }
     if ((rs.flags & 0x40) !== 0 || this.header.type === 1) {
@@ -298,7 +303,7 @@ export class ElfFile {
       if (s.size < 4 || s.size % 4 !== 0) this.fail(`group section ${s.index} has size 0x${s.size.toString(16)}, not a non-zero multiple of 4`, s.offset);
       const syms = this.symbols(s.link);
       const sig = syms[s.info];
-      if (sig === undefined) this.fail(`group section ${s.index}: signature symbol ${s.info} is out of range`);
+      if (sig === undefined) this.fail(`group section ${s.index}: signature symbol ${s.info} is out of range`, this.shdrField(s.index, 44));
       const members: number[] = [];
       for (let o = 4; o < s.size; o += 4) {
         const m = this.view.getUint32(s.offset + o, true);
