@@ -463,7 +463,10 @@ describe('files built from a model', () => {
     const k = elfToModel(new ElfFile(writeElf(startObject()), { file: 'x' }));
     k.sections[2]!.data = new Uint8Array(1000);
     expect(() => writeElf(k, { layout: 'keep' })).toThrow(/cannot keep the given layout/);
-    expect(() => writeElf({ header: { type: ET_REL }, sections: [{ name: '.text', type: SHT_PROGBITS }] })).toThrow(/SHT_NULL/);
+    expect(() => writeElf({ header: { type: ET_REL }, sections: [{ name: '.text', type: SHT_PROGBITS, data: new Uint8Array(4) }] })).toThrow(/null section/);
+    const huge = startObject();
+    huge.sections[2]!.addralign = 2 ** 40;
+    expect(() => writeElf(huge)).toThrow(/out of all proportion/);
     expect(() => encodeRela([{ offset: -1n, type: 1, sym: 0, addend: 0n }])).toThrow(/64 unsigned bits/);
   });
 });

@@ -19,7 +19,7 @@ import {
   SHDR_SIZE, SHF_ALLOC, SHN_LORESERVE, SHN_UNDEF, SHN_XINDEX, SHN_COMMON, SHT_NOBITS, SHT_NULL, SHT_REL, SHT_RELA,
   SHT_STRTAB, SHT_SYMTAB, SHT_SYMTAB_SHNDX, STB_GLOBAL, STB_GNU_UNIQUE, STB_LOCAL, STB_WEAK, SYM_SIZE,
 } from './constants.ts';
-import { ElfFile, alignUp, isElf } from './reader.ts';
+import { ElfFile, alignUp, isElf, latin1OrUtf8 } from './reader.ts';
 import { StringTableBuilder } from './strtab.ts';
 import { stBind } from './types.ts';
 import type { ProgramHeader, Rela } from './types.ts';
@@ -66,7 +66,8 @@ export interface SectionModel {
   /** sh_name; kept when the given section-name table is reused (see WriteElfOptions.shstrtab). */
   nameOffset?: number;
   type: number;
-  flags?: number;
+  /** sh_flags: a number, or a bigint for values beyond 2^53 (elfToModel gives one only then). */
+  flags?: number | bigint;
   addr?: bigint;
   link?: number;
   info?: number;
@@ -129,6 +130,8 @@ export interface ElfLayout {
 const encoder = new TextEncoder();
 const U64_MAX = (1n << 64n) - 1n;
 const I64_MIN = -(1n << 63n);
+/** Largest file the writer makes (4 GiB). */
+const MAX_FILE = 2 ** 32;
 
 function fail(msg: string): never {
   throw new ElfWriteError(msg);
@@ -168,7 +171,7 @@ class Out {
 }
 
 function sectionSize(s: SectionModel, i: number): number {
-  const hasData = s.type !== SHT_NOBITS && s.type !== SHT_NULL;
+  const hasData = s.type !== SHT_NOBITS && s.type !== SHT_NULL && i !== 0;
   if (!hasData) {
     if (s.data && s.data.length > 0) fail(`section ${i} (${s.name}): a ${s.type === SHT_NULL ? 'SHT_NULL' : 'SHT_NOBITS'} section cannot have contents`);
     return checkUint(s.size ?? 0, 64, `section ${i} (${s.name}) size`);
@@ -178,8 +181,8 @@ function sectionSize(s: SectionModel, i: number): number {
   return n;
 }
 
-function hasContents(s: SectionModel): boolean {
-  return s.type !== SHT_NOBITS && s.type !== SHT_NULL && (s.data?.length ?? 0) > 0;
+function hasContents(s: SectionModel, i: number): boolean {
+  return i !== 0 && s.type !== SHT_NOBITS && s.type !== SHT_NULL && (s.data?.length ?? 0) > 0;
 }
 
 /** Serialize a model. See the file comment for the layout rules. */
@@ -191,7 +194,9 @@ export function writeElfWithLayout(model: ElfModel, opts: WriteElfOptions = {}):
   const h = model.header;
   const sections = model.sections.slice();
   const phdrs = model.programHeaders ?? [];
-  if (sections.length > 0 && sections[0]!.type !== SHT_NULL) fail('section 0 must be the SHT_NULL section');
+  // Section 0 is the null section; whatever its fields say (extended numbering, or damage the reader
+  // tolerated), it never has contents.
+  if (sections.length > 0 && (sections[0]!.data?.length ?? 0) > 0) fail('section 0 is the null section and cannot have contents');
   sections.forEach((s, i) => sectionSize(s, i));
 
   // --- The section-name table.
@@ -252,6 +257,7 @@ export function writeElfWithLayout(model: ElfModel, opts: WriteElfOptions = {}):
   placed ??= freshLayout(model, sections, phdrs, shstrndx);
 
   // --- Serialize.
+  if (!Number.isSafeInteger(placed.size) || placed.size > MAX_FILE) fail(`the file would be ${placed.size} bytes (alignments or offsets out of all proportion)`);
   const o = new Out(placed.size);
   if (placed.kept) for (const x of model.extra ?? []) o.bytes.set(x.data, x.offset);
   const written = placed.kept ? new Uint8Array(placed.size) : undefined;
@@ -269,8 +275,9 @@ export function writeElfWithLayout(model: ElfModel, opts: WriteElfOptions = {}):
   const phnum = phdrs.length;
   const raw = h.raw;
   const sh0 = n > 0 ? { ...sections[0]! } : undefined;
-  let eShnum = n;
-  let eShstrndx = shstrndx;
+  // Without a section header table the raw e_shnum/e_shstrndx mean nothing to a reader; keep them as given.
+  let eShnum = n === 0 && placed.kept && raw ? raw.shnum : n;
+  let eShstrndx = n === 0 && placed.kept && raw ? raw.shstrndx : shstrndx;
   let ePhnum = phnum;
   let sh0size = sh0 ? sectionSize(sh0, 0) : 0;
   let sh0link = sh0?.link ?? 0;
@@ -333,7 +340,7 @@ export function writeElfWithLayout(model: ElfModel, opts: WriteElfOptions = {}):
 
   // Section contents, then the section header table.
   sections.forEach((s, i) => {
-    if (hasContents(s)) put(placed!.offsets[i]!, s.data!, `section ${i} (${s.name})`);
+    if (hasContents(s, i)) put(placed!.offsets[i]!, s.data!, `section ${i} (${s.name})`);
   });
   if (n > 0) {
     const sh = new Out(n * SHDR_SIZE);
@@ -367,15 +374,16 @@ export function writeElfWithLayout(model: ElfModel, opts: WriteElfOptions = {}):
   };
 }
 
-/** Does `data` hold section s's name at s.nameOffset? */
+/** Does `data` hold section s's name at s.nameOffset (read as the reader reads names, so that a name the
+ *  reader decoded from bytes that are not UTF-8 still counts as the same)? */
 function namedAt(data: Uint8Array, s: SectionModel, i: number): boolean {
   if (s.nameOffset === undefined) return false;
-  const name = encoder.encode(s.name);
-  if (i === 0 && s.nameOffset === 0 && name.length === 0) return true;
   const o = s.nameOffset;
-  if (o + name.length >= data.length) return false;
-  for (let k = 0; k < name.length; k++) if (data[o + k] !== name[k]) return false;
-  return data[o + name.length] === 0;
+  if (i === 0 && o === 0 && s.name === '') return true;
+  if (o >= data.length) return false;
+  let end = o;
+  while (end < data.length && data[end] !== 0) end++;
+  return end < data.length && latin1OrUtf8(data, o, end) === s.name;
 }
 
 interface Placed {
@@ -400,7 +408,7 @@ function keptLayoutProblem(model: ElfModel, sections: SectionModel[], phdrs: Pro
   if (sections.length > 0) ranges.push([h.shoff!, sections.length * SHDR_SIZE, 'the section header table']);
   const tables = ranges.length;
   sections.forEach((s, i) => {
-    if (hasContents(s)) ranges.push([s.offset!, s.data!.length, `section ${i} (${s.name})`]);
+    if (hasContents(s, i)) ranges.push([s.offset!, s.data!.length, `section ${i} (${s.name})`]);
   });
   for (const [off, len, what] of ranges) {
     if (!Number.isSafeInteger(off) || off < 0 || !Number.isSafeInteger(off + len)) return `${what} has a bad offset ${off}`;
@@ -416,7 +424,7 @@ function keptLayoutProblem(model: ElfModel, sections: SectionModel[], phdrs: Pro
   }
   // Sections whose contents overlap each other with different bytes.
   const secs = ranges.slice(tables).map((r, k) => ({ r, k })).sort((x, y) => x.r[0] - y.r[0]);
-  const withData = sections.filter(hasContents);
+  const withData = sections.filter((s, i) => hasContents(s, i));
   let reach = -1;
   let reachBy = -1;
   for (const { r, k } of secs) {
@@ -446,7 +454,7 @@ function keptLayout(model: ElfModel, sections: SectionModel[], phdrs: ProgramHea
   if (sections.length > 0) size = Math.max(size, shoff + sections.length * SHDR_SIZE);
   const offsets = sections.map((s, i) => (i === 0 ? (s.offset ?? 0) : s.offset!));
   sections.forEach((s, i) => {
-    if (hasContents(s)) size = Math.max(size, offsets[i]! + s.data!.length);
+    if (hasContents(s, i)) size = Math.max(size, offsets[i]! + s.data!.length);
   });
   for (const x of model.extra ?? []) size = Math.max(size, x.offset + x.data.length);
   return { kept: true, size, phoff, shoff, offsets, phOffsets: phdrs.map((p) => p.offset!) };
@@ -481,7 +489,7 @@ function freshLayout(model: ElfModel, sections: SectionModel[], phdrs: ProgramHe
   // Address-to-offset deltas of PT_LOAD segments, fixed by the first section placed in each.
   const delta = new Map<ProgramHeaderModel, number>();
   const loadOf = (s: SectionModel): ProgramHeaderModel | undefined => {
-    if (((s.flags ?? 0) & SHF_ALLOC) === 0 || loads.length === 0) return undefined;
+    if ((BigInt(s.flags ?? 0) & BigInt(SHF_ALLOC)) === 0n || loads.length === 0) return undefined;
     const a = s.addr ?? 0n;
     return loads.find((p) => a >= p.vaddr && a < p.vaddr + BigInt(Math.max(p.memsz, 1)));
   };
@@ -700,11 +708,12 @@ export function elfToModel(elf: ElfFile): ElfModel {
     raw: { shnum: v.getUint16(60, true), shstrndx: v.getUint16(62, true), phnum: v.getUint16(56, true) },
   };
   const sections: SectionModel[] = elf.sections.map((s) => {
+    const rawFlags = v.getBigUint64(h.shoff + s.index * SHDR_SIZE + 8, true);
     const m: SectionModel = {
       name: s.name,
       nameOffset: s.nameOffset,
       type: s.type,
-      flags: s.flags,
+      flags: rawFlags > BigInt(Number.MAX_SAFE_INTEGER) ? rawFlags : s.flags,
       addr: s.addr,
       link: s.link,
       info: s.info,
@@ -712,7 +721,7 @@ export function elfToModel(elf: ElfFile): ElfModel {
       entsize: s.entsize,
       offset: s.offset,
     };
-    if (s.type === SHT_NOBITS || s.type === SHT_NULL) m.size = s.size;
+    if (s.type === SHT_NOBITS || s.type === SHT_NULL || s.index === 0) m.size = s.size;
     else m.data = s.data.slice();
     return m;
   });
