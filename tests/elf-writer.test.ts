@@ -311,6 +311,11 @@ describe.runIf(hasGcc)('GNU ld links rewritten inputs identically', () => {
     chmodSync(p, 0o755);
     expect(run('readelf', ['-a', '-W', p]).stderr).toBe('');
     expect(run(p, []).stdout).toBe('hello 1 1\nbye\n');
+    // Growing code inside a segment without moving the addresses after it cannot be laid out.
+    const grown = elfToModel(elf);
+    const text = grown.sections.find((s) => s.name === '.text')!;
+    text.data = concat(text.data!, new Uint8Array(64));
+    expect(() => writeElf(grown)).toThrow(/grown without moving addresses/);
   });
 });
 

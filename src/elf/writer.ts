@@ -508,13 +508,16 @@ function freshLayout(model: ElfModel, sections: SectionModel[], phdrs: ProgramHe
       const a = Number(s.addr ?? 0n);
       const d = delta.get(seg);
       let at: number;
-      if (d !== undefined && a + d >= off) {
+      if (d !== undefined) {
+        // Later sections of a segment keep its address-to-offset mapping; if an earlier one grew into
+        // this one's place, only new addresses can fix that.
         at = a + d;
+        if (at < off) fail(`section ${i} (${s.name}) at 0x${a.toString(16)} would overlap the section before it in its segment (grown without moving addresses?)`);
       } else {
-        // First section of this segment (or the mapping can no longer hold): congruent to the address.
+        // The first section of a segment: at an offset congruent to its address modulo the page size.
         const page = Math.max(seg.align, 1);
         at = off + ((((a - off) % page) + page) % page);
-        if (d === undefined) delta.set(seg, at - a);
+        delta.set(seg, at - a);
       }
       offsets[i] = at;
       off = Math.max(off, at + size);
