@@ -4,7 +4,7 @@
  */
 import type { Instruction } from 'iced-x86';
 import type { DecodedInstruction } from './decode.ts';
-import { Rule, ruleOf } from './format-rules.ts';
+import { Rule, renamed, ruleOf } from './format-rules.ts';
 import { x87Operands } from './x87.ts';
 
 export interface Text {
@@ -13,6 +13,8 @@ export interface Text {
 }
 
 export function fixAtt(raw: Instruction, insn: DecodedInstruction, mnemonic: string, operands: string): Text {
+  // sal is an alias of shl (/4 and /6); objdump prints shl for both
+  if (mnemonic.startsWith('sal')) mnemonic = `shl${mnemonic.slice(3)}`;
   switch (ruleOf(insn.code)) {
     case Rule.NoQSuffix:
       if (mnemonic.endsWith('q')) mnemonic = mnemonic.slice(0, -1);
@@ -32,12 +34,18 @@ export function fixAtt(raw: Instruction, insn: DecodedInstruction, mnemonic: str
       return { mnemonic: '(bad)', operands: '' };
     case Rule.Nopq:
       return { mnemonic: 'nop', operands: '' };
+    case Rule.PortDx:
+      operands = operands.replace(/(?<!\()%dx\b/, '(%dx)');
+      break;
+    case Rule.Rename:
+      mnemonic = renamed(insn.code, false) ?? mnemonic;
+      break;
   }
   if (raw.isStringInstruction || insn.mnemonic === 'xlatb') {
     // objdump names the default segments of string operands; CS/DS/ES/SS overrides are ignored in 64-bit mode
     operands = operands.replace(/(?:%[cdes]s:)?(?<!%[fg]s:)\((%[er](?:si|bx))\)/g, '%ds:($1)').replace(/(?<!:)\((%[er]di)\)/g, '%es:($1)');
   }
   // objdump always prints the scale of an index register: (%rax,%rbx) -> (%rax,%rbx,1)
-  operands = operands.replace(/\((%\w*),(%\w+)\)/g, '($1,$2,1)');
+  operands = operands.replace(/\(((?:%\w+)?),(%\w+)\)/g, '($1,$2,1)');
   return { mnemonic, operands };
 }

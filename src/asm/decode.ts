@@ -6,12 +6,14 @@
  * the loop needs no BigInt except for RIP-relative operands. Direct branch targets are computed from the
  * instruction bytes (the rel field is always the last 1 or 4 bytes), which is cheaper than asking iced.
  *
- * Undecodable bytes become a 1-byte `invalid` instruction and decoding resumes at the next byte, which is
- * how objdump resynchronises after most `(bad)` bytes (it sometimes swallows more).
+ * Undecodable bytes become a 1-byte `invalid` instruction and decoding resumes at the next byte (as
+ * capstone-based tools do). With `objdump: true` the decoder instead cuts instructions where GNU objdump
+ * does (see DecodeOptions), so a disassembly listing stays in step with objdump's.
  */
-import { Code, Decoder, DecoderOptions, Instruction, Register } from 'iced-x86';
+import { Code, Decoder, DecoderError, DecoderOptions, Instruction, Register } from 'iced-x86';
 import { toNumericAddress } from './address.ts';
 import { flowName, mnemonicName, relSize, type Flow, type RelSize } from './codes.ts';
+import { modrmLength } from './modrm.ts';
 
 /** A field inside an instruction: byte offset from the instruction's first byte, and size in bytes. */
 export interface Field {
@@ -45,6 +47,8 @@ export interface DecodedInstruction {
   readonly isSyscall: boolean;
   /** iced could not decode the bytes (Code.INVALID); objdump prints `(bad)`. */
   readonly invalid: boolean;
+  /** Invalid because the buffer ends inside the instruction (objdump prints `.byte 0x..`). */
+  readonly truncated: boolean;
 }
 
 export interface DecodeOptions {
@@ -53,6 +57,13 @@ export interface DecodeOptions {
    * instruction). Default true. When false, only direct branches get `imm` (their rel field).
    */
   readonly fields?: boolean;
+  /**
+   * Cut instructions where GNU objdump does rather than where the CPU would (default false): an `fwait`
+   * followed by an x87 instruction is one instruction (`9b d9 7d fe` is `fstcw`), a REX prefix followed
+   * by another prefix stands alone (`rex.W`), and undecodable bytes take objdump's `(bad)` length
+   * (prefixes + opcode bytes) instead of one byte. Only differs on junk bytes and fwait pairs.
+   */
+  readonly objdump?: boolean;
 }
 
 const INVALID_FLOW: Flow = 'exception';
@@ -64,6 +75,54 @@ const CODE_INVALID: number = Code.INVALID;
 const CODE_SYSCALL: number = Code.Syscall;
 const REG_RIP: number = Register.RIP;
 const REG_EIP: number = Register.EIP;
+const CODE_WAIT: number = Code.Wait;
+// objdump decodes MPX (bnd*) in 0f 1a/1b and does not reject misplaced lock prefixes
+const OBJDUMP_DECODER_OPTIONS: number = DecoderOptions.NoInvalidCheck | DecoderOptions.MPX;
+const NO_MORE_BYTES: number = DecoderError.NoMoreBytes;
+
+/** x87 control instructions whose fwait-prefixed form objdump prints under its own mnemonic. */
+const WAIT_FORMS = new Map<number, number>([
+  [Code.Fnstenv_m14byte, Code.Fstenv_m14byte], [Code.Fnstenv_m28byte, Code.Fstenv_m28byte],
+  [Code.Fnstcw_m2byte, Code.Fstcw_m2byte], [Code.Fneni, Code.Feni], [Code.Fndisi, Code.Fdisi],
+  [Code.Fnclex, Code.Fclex], [Code.Fninit, Code.Finit], [Code.Fnsetpm, Code.Fsetpm],
+  [Code.Fnsave_m94byte, Code.Fsave_m94byte], [Code.Fnsave_m108byte, Code.Fsave_m108byte],
+  [Code.Fnstsw_m2byte, Code.Fstsw_m2byte], [Code.Fnstsw_AX, Code.Fstsw_AX],
+  [Code.Fnstdw_AX, Code.Fstdw_AX], [Code.Fnstsg_AX, Code.Fstsg_AX],
+]);
+
+function isLegacyPrefix(b: number): boolean {
+  return b === 0x66 || b === 0x67 || b === 0xf0 || b === 0xf2 || b === 0xf3 || b === 0x2e || b === 0x36 || b === 0x3e || b === 0x26 || b === 0x64 || b === 0x65;
+}
+
+/** Number of legacy prefix bytes at `at` (not past `end`). */
+function legacyPrefixes(code: Uint8Array, at: number, end: number): number {
+  let p = at;
+  while (p < end && isLegacyPrefix(code[p]!)) p++;
+  return p - at;
+}
+
+/**
+ * How many bytes objdump's `(bad)` covers at `at`: the prefixes plus the opcode bytes it read before
+ * giving up (VEX/XOP payload included; x87 register forms also take the ModRM byte). Measured against
+ * objdump 2.40 on random bytes; right for most, not all, undecodable sequences.
+ */
+function objdumpBadLength(code: Uint8Array, at: number): number {
+  const end = code.length;
+  let p = at + legacyPrefixes(code, at, end);
+  const rex = p < end && (code[p]! & 0xf0) === 0x40;
+  if (rex) p++;
+  if (p >= end) return Math.max(1, p - at);
+  const b = code[p]!;
+  const map = (code[p + 1] ?? 0) & 0x1f;
+  let n = 1;
+  if (b >= 0xd8 && b <= 0xdf) n = 1 + modrmLength(code, p + 1); // reserved x87 forms keep their operand
+  else if (b === 0x8c || b === 0x8e) n = 1 + modrmLength(code, p + 1); // mov to/from a segment register that does not exist
+  else if (b === 0x0f) n = code[p + 1] === 0x38 || code[p + 1] === 0x3a ? 3 : 2;
+  else if (b === 0xc4) n = map >= 1 && map <= 3 ? 4 : 1; // an unknown map fails at once
+  else if (b === 0xc5) n = 3;
+  else if (b === 0x8f && ((code[p + 1] ?? 0) & 0x38) !== 0) n = map >= 8 && map <= 10 ? 4 : 1; // XOP
+  return Math.min(p - at + n, end - at);
+}
 
 // Per-Code caches: mnemonic and flow depend on the code only, so ask iced once per distinct code.
 const mnemonicOfCode: string[] = [];
@@ -71,15 +130,18 @@ const flowOfCode: Flow[] = [];
 
 /**
  * Decodes one buffer instruction by instruction. `raw` is the live iced Instruction of the last
- * `next()` result (valid until the following call) for callers that need more than the plain facts,
- * such as the formatter. Call free() when done (the iterating helpers below do).
+ * `next()` result for callers that need more than the plain facts, such as the formatter.
+ * Call free() when done (the iterating helpers below do).
  */
 export class SectionDecoder {
   readonly code: Uint8Array;
   readonly base: number;
-  readonly raw: Instruction;
+  private readonly primary: Instruction;
   private readonly decoder: Decoder;
   private readonly fields: boolean;
+  private readonly objdump: boolean;
+  /** second Instruction for objdump mode's fwait look-ahead */
+  private spare: Instruction | undefined;
   private pos = 0;
   private freed = false;
 
@@ -88,10 +150,11 @@ export class SectionDecoder {
     this.base = toNumericAddress(baseAddress);
     toNumericAddress(this.base + code.length); // the end must be representable too
     this.fields = options.fields ?? true;
+    this.objdump = options.objdump ?? false;
     // ip = section offset: iced's RIP-relative addresses then come out section-relative.
-    this.decoder = new Decoder(64, code, DecoderOptions.None);
+    this.decoder = new Decoder(64, code, this.objdump ? OBJDUMP_DECODER_OPTIONS : DecoderOptions.None);
     this.decoder.ip = 0n;
-    this.raw = new Instruction();
+    this.primary = new Instruction();
   }
 
   /** The next instruction, or undefined at the end of the buffer. */
@@ -99,21 +162,35 @@ export class SectionDecoder {
     const code = this.code;
     const offset = this.pos;
     if (offset >= code.length) return undefined;
-    const raw = this.raw;
-    this.decoder.decodeOut(raw);
-    const c = raw.code;
-    if (c === CODE_INVALID) {
-      // Resynchronise one byte further, as objdump and capstone-based tools do.
-      this.pos = offset + 1;
-      this.decoder.position = this.pos;
-      this.decoder.ip = BigInt(this.pos);
-      return {
-        offset, address: this.base + offset, length: 1, code: c, mnemonic: '(bad)', flow: INVALID_FLOW,
-        branchTarget: undefined, relSize: 0, ripTarget: undefined, disp: undefined, imm: undefined, imm2: undefined,
-        isSyscall: false, invalid: true,
-      };
+    if (this.objdump) {
+      // objdump ends an instruction at a REX prefix that is followed by another prefix (fwait included),
+      // and rejects a REX prefix in front of a VEX one
+      const p = offset + legacyPrefixes(code, offset, code.length);
+      const next = code[p + 1];
+      if ((code[p]! & 0xf0) === 0x40 && next !== undefined) {
+        if (isLegacyPrefix(next) || (next & 0xf0) === 0x40 || next === 0x9b) return this.invalidAt(offset, p + 1 - offset, false);
+        if (next === 0xc5 || next === 0xc4) return this.invalidAt(offset, objdumpBadLength(code, offset), false);
+      }
     }
-    const length = raw.length;
+    let raw = this.primary;
+    this.lastMerged = undefined;
+    this.decoder.decodeOut(raw);
+    let c = raw.code;
+    if (c === CODE_INVALID) {
+      const truncated = this.decoder.lastError === NO_MORE_BYTES;
+      return this.invalidAt(offset, this.objdump && !truncated ? objdumpBadLength(code, offset) : 1, truncated);
+    }
+    let length = raw.length;
+    let shift = 0; // bytes in front of iced's instruction (a merged fwait)
+    if (c === CODE_WAIT && this.objdump) {
+      const merged = this.mergeWait(offset);
+      if (merged) {
+        raw = merged;
+        c = raw.code;
+        length = raw.length + 1;
+        shift = 1;
+      }
+    }
     this.pos = offset + length;
     let mnemonic = mnemonicOfCode[c];
     let flow = flowOfCode[c];
@@ -140,23 +217,72 @@ export class SectionDecoder {
       }
       if (this.fields) {
         const co = this.decoder.getConstantOffsets(raw);
-        if (co.hasDisplacement) disp = { offset: co.displacementOffset, size: co.displacementSize };
-        if (co.hasImmediate) imm = { offset: co.immediateOffset, size: co.immediateSize };
-        if (co.hasImmediate2) imm2 = { offset: co.immediateOffset2, size: co.immediateSize2 };
+        if (co.hasDisplacement) disp = { offset: co.displacementOffset + shift, size: co.displacementSize };
+        if (co.hasImmediate) imm = { offset: co.immediateOffset + shift, size: co.immediateSize };
+        if (co.hasImmediate2) imm2 = { offset: co.immediateOffset2 + shift, size: co.immediateSize2 };
         co.free();
       }
     }
     return {
       offset, address: this.base + offset, length, code: c, mnemonic, flow,
       branchTarget, relSize: rs, ripTarget, disp, imm, imm2,
-      isSyscall: c === CODE_SYSCALL, invalid: false,
+      isSyscall: c === CODE_SYSCALL, invalid: false, truncated: false,
     };
+  }
+
+  /**
+   * The live iced Instruction of the last `next()` result (for a merged fwait, the x87 instruction),
+   * valid until the following call.
+   */
+  get raw(): Instruction {
+    return this.lastMerged ?? this.primary;
+  }
+
+  private lastMerged: Instruction | undefined;
+
+  private invalidAt(offset: number, length: number, truncated: boolean): DecodedInstruction {
+    // Resynchronise after the bad bytes.
+    this.pos = offset + length;
+    this.decoder.position = this.pos;
+    this.decoder.ip = BigInt(this.pos);
+    this.lastMerged = undefined;
+    return {
+      offset, address: this.base + offset, length, code: CODE_INVALID, mnemonic: '(bad)', flow: INVALID_FLOW,
+      branchTarget: undefined, relSize: 0, ripTarget: undefined, disp: undefined, imm: undefined, imm2: undefined,
+      isSyscall: false, invalid: true, truncated,
+    };
+  }
+
+  /**
+   * objdump treats fwait (9b) as a prefix of a following x87 instruction (opcode d8-df after any
+   * prefixes) and prints fn* control instructions under their waiting name. Returns the x87 instruction,
+   * with its code switched to the waiting form, or undefined (the decoder is then left after the 9b).
+   */
+  private mergeWait(offset: number): Instruction | undefined {
+    const code = this.code;
+    let p = offset + 1 + legacyPrefixes(code, offset + 1, code.length);
+    if (p < code.length && (code[p]! & 0xf0) === 0x40) p++;
+    const op = code[p];
+    this.lastMerged = undefined;
+    if (op === undefined || op < 0xd8 || op > 0xdf) return undefined;
+    const spare = (this.spare ??= new Instruction());
+    this.decoder.decodeOut(spare);
+    if (spare.code === CODE_INVALID) {
+      this.decoder.position = offset + 1;
+      this.decoder.ip = BigInt(offset + 1);
+      return undefined;
+    }
+    const waitForm = WAIT_FORMS.get(spare.code);
+    if (waitForm !== undefined) spare.code = waitForm;
+    this.lastMerged = spare;
+    return spare;
   }
 
   free(): void {
     if (this.freed) return;
     this.freed = true;
-    this.raw.free();
+    this.primary.free();
+    this.spare?.free();
     this.decoder.free();
   }
 }

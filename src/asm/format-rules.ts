@@ -21,8 +21,19 @@ export const enum Rule {
   X87Alias,
   /** 48 90: objdump calls it nop (prefixes.ts prints the rex.W) */
   Nopq,
-  /** mov r64,imm64 and the moffs forms: objdump's Intel mnemonic is movabs */
+  /** mov r64,imm64: objdump's Intel mnemonic is movabs */
   Movabs,
+  /** mov to/from moffs: Intel movabs without a size keyword */
+  Moffs,
+  /** in/out/ins/outs: objdump writes the port register as (%dx) in AT&T */
+  PortDx,
+  /** iret/lret/retf/pushf/popf: objdump's operand-size spelling differs from iced's */
+  Rename,
+  /** SSE4.1 blendv and sha256rnds2: objdump's Intel syntax shows the implicit xmm0 */
+  ImplicitXmm0,
+  /** mov %r,%sreg: objdump's Intel syntax names the full 32/64-bit source register */
+  MovToSreg32,
+  MovToSreg64,
 }
 
 const table = new Uint8Array(Object.keys(Code).length);
@@ -35,7 +46,28 @@ for (let c = 0; c < table.length; c++) {
   else if (/^F\w+_(st0_sti|sti_st0|sti)$/.test(n)) table[c] = Rule.X87Reg;
   else if (/^F[a-z]+_m(\d+(fp|int|bcd)|2byte|14byte|28byte|94byte|108byte)$/.test(n)) table[c] = Rule.X87Mem;
   else if (n === 'Nopq') table[c] = Rule.Nopq;
-  else if (n === 'Mov_r64_imm64' || /^Mov_(AL|AX|EAX|RAX)_moffs|^Mov_moffs/.test(n)) table[c] = Rule.Movabs;
+  else if (n === 'Mov_r64_imm64') table[c] = Rule.Movabs;
+  else if (/^Mov_(AL|AX|EAX|RAX)_moffs|^Mov_moffs/.test(n)) table[c] = Rule.Moffs;
+  else if (/^(In|Out|Ins[bwd]|Outs[bwd])_\w*DX/.test(n)) table[c] = Rule.PortDx;
+  else if (/^(Iret[dqw]|Retf[dqw](_imm16)?|Pushf[dqw]|Popf[dqw]|(Jmp|Call)_m16(16|32|64))$/.test(n)) table[c] = Rule.Rename;
+  else if (/^(Blendvps|Blendvpd|Pblendvb|Sha256rnds2)_xmm_xmmm128$/.test(n)) table[c] = Rule.ImplicitXmm0;
+  else if (n === 'Mov_Sreg_r32m16') table[c] = Rule.MovToSreg32;
+  else if (n === 'Mov_Sreg_r64m16') table[c] = Rule.MovToSreg64;
+}
+
+/** objdump's mnemonics for the Rule.Rename codes, by iced code name without an `_imm16` suffix. */
+const RENAMES: Record<string, [att: string, intel: string]> = {
+  Iretw: ['iretw', 'iretw'], Iretd: ['iret', 'iret'], Iretq: ['iretq', 'iretq'],
+  Retfw: ['lretw', 'retfw'], Retfd: ['lret', 'retf'], Retfq: ['lretq', 'retfq'],
+  Pushfw: ['pushfw', 'pushfw'], Pushfd: ['pushf', 'pushf'], Pushfq: ['pushf', 'pushf'],
+  Popfw: ['popfw', 'popfw'], Popfd: ['popf', 'popf'], Popfq: ['popf', 'popf'],
+  Jmp_m1616: ['ljmpw', 'jmp'], Jmp_m1632: ['ljmp', 'jmp'], Jmp_m1664: ['ljmp', 'jmp'],
+  Call_m1616: ['lcallw', 'call'], Call_m1632: ['lcall', 'call'], Call_m1664: ['lcall', 'call'],
+};
+
+export function renamed(code: number, intel: boolean): string | undefined {
+  const r = RENAMES[codeName(code).replace(/_imm16$/, '')];
+  return r?.[intel ? 1 : 0];
 }
 
 export function ruleOf(code: number): Rule {

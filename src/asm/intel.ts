@@ -5,8 +5,15 @@
 import type { Instruction } from 'iced-x86';
 import type { Text } from './att.ts';
 import type { DecodedInstruction } from './decode.ts';
-import { Rule, ruleOf } from './format-rules.ts';
+import { Rule, renamed, ruleOf } from './format-rules.ts';
 import { x87Operands } from './x87.ts';
+
+/** A 16-bit general register's 32- or 64-bit name (bp -> ebp/rbp, r8w -> r8d/r8); others unchanged. */
+function widen16(r: string, to64: boolean): string {
+  if (/^r\d+w$/.test(r)) return to64 ? r.slice(0, -1) : `${r.slice(0, -1)}d`;
+  if (/^([abcd]x|[sd]i|[sb]p)$/.test(r)) return (to64 ? 'r' : 'e') + r;
+  return r;
+}
 
 const ACCUMULATOR: Record<string, string> = { b: 'al', w: 'ax', d: 'eax', q: 'rax' };
 
@@ -24,7 +31,24 @@ function stringOp(mnemonic: string, operands: string): Text | undefined {
   return { mnemonic: base, operands };
 }
 
+/**
+ * EVEX embedded rounding / suppress-all-exceptions: iced writes it after the first operand
+ * (`zmm2{rne-sae},zmm0,zmm1`), objdump after the last register (`zmm2,zmm0,zmm1{rn-sae}`), before an imm.
+ */
+function moveRounding(operands: string): string {
+  const m = /\{(rne-sae|rd-sae|ru-sae|rz-sae|sae)\}/.exec(operands);
+  if (!m) return operands;
+  const rc = m[1] === 'rne-sae' ? 'rn-sae' : m[1]!;
+  const parts = operands.replace(m[0], '').split(',');
+  let at = parts.length - 1;
+  if (/^-?0x[0-9a-f]+$/.test(parts[at]!)) at--; // an immediate stays last
+  parts[at] += `{${rc}}`;
+  return parts.join(',');
+}
+
 export function fixIntel(raw: Instruction, insn: DecodedInstruction, mnemonic: string, operands: string): Text {
+  // sal is an alias of shl (/4 and /6); objdump prints shl for both
+  if (mnemonic.startsWith('sal')) mnemonic = `shl${mnemonic.slice(3)}`;
   switch (ruleOf(insn.code)) {
     case Rule.ShiftByOne:
       operands = operands.replace(/,0x1$/, ',1');
@@ -47,7 +71,22 @@ export function fixIntel(raw: Instruction, insn: DecodedInstruction, mnemonic: s
     case Rule.Movabs:
       mnemonic = 'movabs';
       break;
+    case Rule.Moffs:
+      mnemonic = 'movabs';
+      operands = operands.replace(/\b[A-Z]+ PTR /, '');
+      break;
+    case Rule.Rename:
+      mnemonic = renamed(insn.code, true) ?? mnemonic;
+      break;
+    case Rule.MovToSreg32:
+    case Rule.MovToSreg64:
+      operands = operands.replace(/,(\w+)$/, (all, r: string) => `,${widen16(r, ruleOf(insn.code) === Rule.MovToSreg64)}`);
+      break;
+    case Rule.ImplicitXmm0:
+      if (!operands.endsWith(',xmm0')) operands += ',xmm0';
+      break;
   }
+  if (operands.includes('{')) operands = moveRounding(operands);
   if (raw.isStringInstruction) {
     const s = stringOp(mnemonic, operands);
     if (s) return s;

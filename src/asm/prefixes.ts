@@ -10,6 +10,7 @@
  */
 import { Code, MandatoryPrefix, OpCodeOperandKind, OpKind, Register, type Instruction } from 'iced-x86';
 import type { DecodedInstruction } from './decode.ts';
+import { sibOf } from './modrm.ts';
 
 export interface PrefixNames {
   /** Names objdump prints before the mnemonic, in byte order (e.g. ['data16', 'cs']). */
@@ -18,6 +19,11 @@ export interface PrefixNames {
   dropSegment: string | undefined;
   /** AT&T branch hint suffix for jcc (`je,pt` for 3e, `je,pn` for 2e); '' if none. */
   hint: string;
+  /**
+   * A SIB byte without an index register that objdump spells out as `%riz` (iced drops it):
+   * the scale, and whether there is no base either.
+   */
+  riz: { scale: number; noBase: boolean } | undefined;
 }
 
 interface CodeFacts {
@@ -30,6 +36,8 @@ interface CodeFacts {
   usesR: boolean;
   /** operand indices encoded in ModRM.rm (register or memory) */
   rmOperands: number[];
+  /** an operand may be a ModRM memory operand (so the bytes may hold a SIB) */
+  modrmMemory: boolean;
   /** an operand is encoded in the opcode's low bits (REX.B extends it) */
   usesOpcodeReg: boolean;
   /** jrcxz/loop with ECX: the 67 prefix is what selects ECX */
@@ -39,11 +47,7 @@ interface CodeFacts {
 // Enum values copied once (see decode.ts on namespace lookups in hot paths).
 const OPK_REGISTER: number = OpKind.Register;
 const OPK_MEMORY_FIRST: number = OpKind.MemorySegSI;
-const OPK_MEMORY: number = OpKind.Memory;
 const OPK_MEMORY_LAST: number = OpKind.Memory;
-const REG_NONE: number = Register.None;
-const REG_RIP: number = Register.RIP;
-const REG_EIP: number = Register.EIP;
 const REG_SPL: number = Register.SPL;
 const REG_DIL: number = Register.DIL;
 const MP_P66: number = MandatoryPrefix.P66;
@@ -63,19 +67,22 @@ function codeFacts(raw: Instruction): CodeFacts {
     const rmOperands: number[] = [];
     let usesR = false;
     let usesOpcodeReg = false;
+    let modrmMemory = false;
     for (let i = 0; i < ci.opCount; i++) {
       const k = kindNames[ci.opKind(i)] ?? '';
       if (/_reg$|_reg_mem$/.test(k) && !/^(seg|k|kp1|bnd|mm|tmm)_/.test(k)) usesR = true;
       else if (/_rm$|_or_mem|^mem|^sibmem$/.test(k)) rmOperands.push(i);
-      else if (/_opcode$/.test(k)) usesOpcodeReg = true;
+      else if (/_opcode$/.test(k) && k !== 'sti_opcode') usesOpcodeReg = true;
+      if (/_or_mem|^mem|^sibmem$/.test(k)) modrmMemory = true;
     }
     const f: CodeFacts = {
       uses66: ci.operandSize === 16 || ci.mandatoryPrefix === MP_P66,
       mandatory: ci.mandatoryPrefix,
       // 48 90 is 'rex.W nop' to objdump, though iced gives it a 64-bit operand size
-      usesW: ci.operandSize === 64 && !ci.defaultOpSize64 && !ci.forceOpSize64 && code !== Code.Nopq,
+      usesW: ci.operandSize === 64 && !ci.defaultOpSize64 && !ci.forceOpSize64 && code !== Code.Nopq && code !== Code.Call_m1664 && code !== Code.Jmp_m1664,
       usesR,
       rmOperands,
+      modrmMemory,
       usesOpcodeReg,
       usesEcx: /ECX|Jecxz/.test(codeNames[code] ?? ''),
     };
@@ -100,23 +107,16 @@ function isLegacyPrefix(b: number): boolean {
   return b === 0x66 || b === 0x67 || b === 0xf0 || b === 0xf2 || b === 0xf3 || b === 0x2e || b === 0x36 || b === 0x3e || b === 0x26 || b === 0x64 || b === 0x65;
 }
 
-/** Does objdump consider the REX prefix (with its bits) fully used by this instruction? */
-function rexUsed(raw: Instruction, f: CodeFacts, rex: number): boolean {
+/**
+ * Does objdump consider the REX prefix (with its bits) fully used by this instruction? It counts a bit
+ * as used when it reads it: W for a 64-bit operand size that is not the default, R for a ModRM.reg
+ * register, X when there is a SIB byte, B for a ModRM.rm operand or an opcode register.
+ */
+function rexUsed(raw: Instruction, f: CodeFacts, rex: number, hasSib: boolean): boolean {
   if ((rex & 8) !== 0 && !f.usesW) return false;
   if ((rex & 4) !== 0 && !f.usesR) return false;
-  if ((rex & 2) !== 0 && raw.memoryIndex === REG_NONE) return false;
-  if ((rex & 1) !== 0) {
-    let b = f.usesOpcodeReg;
-    for (const i of f.rmOperands) {
-      const k = raw.opKind(i);
-      if (k === OPK_REGISTER) b = true;
-      else if (k === OPK_MEMORY) {
-        const base = raw.memoryBase;
-        if (base !== REG_NONE && base !== REG_RIP && base !== REG_EIP) b = true;
-      }
-    }
-    if (!b) return false;
-  }
+  if ((rex & 2) !== 0 && !hasSib) return false;
+  if ((rex & 1) !== 0 && f.rmOperands.length === 0 && !f.usesOpcodeReg) return false;
   if ((rex & 0xf) === 0) {
     // A bare REX only changes which byte registers ah..bh/spl..dil mean.
     for (let i = 0; i < raw.opCount; i++) {
@@ -127,6 +127,14 @@ function rexUsed(raw: Instruction, f: CodeFacts, rex: number): boolean {
     return false;
   }
   return true;
+}
+
+const PREFIX_BYTE_NAMES: Record<number, string> = { 0xf0: 'lock', 0xf2: 'repnz', 0xf3: 'repz', 0x66: 'data16', 0x67: 'addr32', ...SEG_NAMES };
+
+/** objdump's name for a lone prefix byte (legacy or REX), or undefined if `b` is not a prefix. */
+export function prefixByteName(b: number): string | undefined {
+  if ((b & 0xf0) === 0x40) return rexName(b);
+  return PREFIX_BYTE_NAMES[b];
 }
 
 function rexName(rex: number): string {
@@ -146,15 +154,23 @@ function isBndBranch(insn: DecodedInstruction): boolean {
  */
 export function prefixNames(raw: Instruction, insn: DecodedInstruction, bytes: Uint8Array, intel: boolean): PrefixNames | undefined {
   const n = insn.length;
-  let p = 0;
+  // an fwait merged into the x87 instruction that follows it (decode's objdump mode) is not a prefix name
+  const start = bytes[0] === 0x9b && n > 1 ? 1 : 0;
+  let p = start;
   while (p < n && isLegacyPrefix(bytes[p]!)) p++;
   const rex = p < n && (bytes[p]! & 0xf0) === 0x40 ? bytes[p]! : 0;
-  if (p === 0 && rex === 0) return undefined;
   const f = codeFacts(raw);
+  const sib = f.modrmMemory ? sibOf(bytes, n) : undefined;
+  let riz: PrefixNames['riz'];
+  if (sib && sib.index === 4 && !sib.x && !raw.isVsib) {
+    const noBase = sib.mod === 0 && sib.base === 5;
+    if (sib.scale !== 1 || (!noBase && sib.base !== 4)) riz = { scale: sib.scale, noBase };
+  }
+  if (p === start && rex === 0) return riz ? { names: [], dropSegment: undefined, hint: '', riz } : undefined;
   let last66 = -1;
   let lastRep = -1;
   let lastSeg = -1;
-  for (let i = 0; i < p; i++) {
+  for (let i = start; i < p; i++) {
     const b = bytes[i]!;
     if (b === 0x66) last66 = i;
     else if (b === 0xf2 || b === 0xf3) lastRep = i;
@@ -166,13 +182,14 @@ export function prefixNames(raw: Instruction, insn: DecodedInstruction, bytes: U
   let memo: boolean | undefined;
   const mem = () => (memo ??= hasMemoryOperand(raw));
   const isString = raw.isStringInstruction;
-  for (let i = 0; i < p; i++) {
+  for (let i = start; i < p; i++) {
     const b = bytes[i]!;
     if (b === 0xf0) names.push('lock');
     else if (b === 0x66) {
       if (i !== last66 || !f.uses66) names.push('data16');
     } else if (b === 0x67) {
-      if (!(mem() || f.usesEcx)) names.push('addr32');
+      // AT&T spells loop-with-ECX as loopl; Intel keeps the addr32
+      if (!(mem() || (f.usesEcx && !(intel && insn.mnemonic.startsWith('loop'))))) names.push('addr32');
     } else if (b === 0xf2 || b === 0xf3) {
       const rep = b === 0xf3 ? 'repz' : 'repnz';
       if (i !== lastRep) names.push(rep);
@@ -186,9 +203,10 @@ export function prefixNames(raw: Instruction, insn: DecodedInstruction, bytes: U
       const seg = SEG_NAMES[b]!;
       if (i !== lastSeg) names.push(seg);
       else if (b === 0x64 || b === 0x65) {
-        if (!mem()) names.push(seg);
-      } else if (isString) {
-        // ignored in 64-bit mode and not printed; the operands show the default segments
+        // ins/stos/scas only address es:(%rdi), which no prefix overrides
+        if (!mem() || (isString && !/^(movs|lods|outs|cmps)/.test(insn.mnemonic))) names.push(seg);
+      } else if (isString && /^(movs|lods|outs|cmps)/.test(insn.mnemonic)) {
+        // applies to the %rsi operand, whose default segment the operands show; not printed
       } else if (b === 0x3e && (insn.flow === 'indirect-jump' || insn.flow === 'indirect-call')) names.push('notrack');
       else if ((b === 0x2e || b === 0x3e) && insn.flow === 'cond-jump' && insn.relSize !== 0 && !intel) hint = b === 0x2e ? ',pn' : ',pt';
       else {
@@ -197,6 +215,6 @@ export function prefixNames(raw: Instruction, insn: DecodedInstruction, bytes: U
       }
     }
   }
-  if (rex !== 0 && !rexUsed(raw, f, rex)) names.push(rexName(rex));
-  return { names, dropSegment, hint };
+  if (rex !== 0 && !rexUsed(raw, f, rex, sib !== undefined)) names.push(rexName(rex));
+  return { names, dropSegment, hint, riz };
 }
