@@ -1,0 +1,91 @@
+// What the passes share: the options, the diagnostics, the inputs, the symbol table, the output
+// sections, and the synthetic parts (GOT, IPLT, TLS block) once they are laid out.
+import type { LinkOptions } from './options.ts';
+import { Diagnostics } from './errors.ts';
+import type { ArchiveInput, InputSection, ObjectFile } from './input-files.ts';
+import type { OutputSection } from './output-section.ts';
+import { SymbolTable } from './symbol-table.ts';
+import { SymKind, type Sym } from './symbol.ts';
+import type { Layout } from './layout.ts';
+
+export interface TlsBlock {
+  /** Start address of the TLS image (.tdata), the DTP base. */
+  start: number;
+  /** Size in memory (.tdata + .tbss). */
+  memsz: number;
+  align: number;
+  /** The thread pointer's address relative to this image (variant II: end of the block, aligned). */
+  tp: number;
+}
+
+export class Context {
+  readonly options: LinkOptions;
+  readonly diags = new Diagnostics();
+  readonly symtab: SymbolTable;
+  /** Loaded objects in load order. */
+  readonly files: ObjectFile[] = [];
+  /** Archives seen, in command-line order. */
+  readonly archives: ArchiveInput[] = [];
+  outputSections: OutputSection[] = [];
+  /** Symbols given GOT slots, in slot order (.got). */
+  readonly gotSymbols: Sym[] = [];
+  /** Symbols given TP-offset GOT slots (initial-exec TLS that could not be relaxed). */
+  readonly tpGotSymbols: Sym[] = [];
+  /** IFUNC symbols given an IPLT entry and a .got.plt slot with an IRELATIVE relocation, in order. */
+  readonly ifuncs: Sym[] = [];
+  /** Common symbols turned into .bss (or .tbss) space. */
+  readonly commons: InputSection[] = [];
+  got: OutputSection | null = null;
+  gotPlt: OutputSection | null = null;
+  iplt: OutputSection | null = null;
+  relaIplt: OutputSection | null = null;
+  tls: TlsBlock | null = null;
+  /** Symbols the linker defines, with how to compute each value once the layout is known. */
+  readonly linkerSymbols: { sym: Sym; value: (ctx: Context, l: Layout) => number }[] = [];
+  /** Address of the first byte of the image (the ELF header). */
+  imageBase = 0x400000;
+  /** ENTRY() from a linker script given as an input (the -e option wins). */
+  scriptEntry: string | undefined;
+  entry = 0;
+
+  constructor(options: LinkOptions) {
+    this.options = options;
+    this.symtab = new SymbolTable(this.diags);
+  }
+
+  /** The address a reference to `s` resolves to (IFUNCs: their IPLT entry; undefined weak: 0). */
+  addressOf(s: Sym): number {
+    if (s.ipltIndex >= 0 && this.iplt) return Number(this.iplt.addr) + s.ipltIndex * 16;
+    return this.valueOf(s);
+  }
+
+  /** The symbol's own value (for IFUNCs, the resolver's address). */
+  valueOf(s: Sym): number {
+    if (s.aliasOf) return this.addressOf(s.aliasOf);
+    if (s.kind !== SymKind.Defined) return 0;
+    const sec = s.section;
+    if (!sec) return Number(s.value);
+    if (!sec.output || !sec.live) return 0;
+    const off = Number(s.value);
+    return Number(sec.output.addr) + sec.offset + (sec.mergeMap ? sec.mergeMap(off) : off);
+  }
+
+  /** For an undefined symbol: a note when an archive that was searched before the reference defines it. */
+  lazyDefinitionHint(s: Sym): string | undefined {
+    for (const a of this.archives) {
+      const offs = a.index.get(s.name);
+      if (!offs) continue;
+      const m = a.archive.memberAt(offs[0]!);
+      return `note: ${a.path}(${m?.name ?? '?'}) defines it, but that archive was searched before the reference was seen; move it after the objects that use it, or use --start-group/--end-group`;
+    }
+    return undefined;
+  }
+
+  gotAddress(s: Sym): number {
+    return Number(this.got!.addr) + s.gotOffset;
+  }
+
+  tpGotAddress(s: Sym): number {
+    return Number(this.got!.addr) + s.tpGotOffset;
+  }
+}

@@ -1,0 +1,74 @@
+// The linker's passes, in order (the shape of lld's Driver/Writer and mold's main): load and resolve
+// inputs, common symbols, output sections, linker-defined symbols, relocation scan, synthetic
+// sections, layout, symbol values, contents and relocation, output.
+import type { Context } from './context.ts';
+import { LinkError } from './errors.ts';
+import { allocateCommons, assignAddresses, createOutputSections, sizeOutputSection } from './layout.ts';
+import { assignLinkerSymbols, defineDefsyms, defineLinkerSymbols } from './linker-symbols.ts';
+import { loadInputs } from './load-inputs.ts';
+import { buildImage, writeAtomically } from './output.ts';
+import { scanRelocations } from './relocations.ts';
+import { createBuildId, createGotPlt, fillGotPlt, mergeProperties } from './synthetic.ts';
+import { SymKind } from './symbol.ts';
+import { mergeSections } from './merge.ts';
+import { writeMapFile } from './map-file.ts';
+
+function checkOptions(ctx: Context): void {
+  const o = ctx.options;
+  if (o.relocatable) throw new LinkError('-r (relocatable output) is not supported by ukl-ld');
+  if (o.shared) throw new LinkError('-shared is not supported: ukl-ld links static executables');
+  if (o.pie) throw new LinkError('-pie is not supported: ukl-ld links static non-PIE executables (link with -static -no-pie)');
+  if (o.emulation !== undefined && o.emulation !== 'elf_x86_64') throw new LinkError(`unrecognised emulation mode: ${o.emulation}\nSupported emulations: elf_x86_64`);
+  if (o.imageBase !== undefined) ctx.imageBase = Number(o.imageBase);
+}
+
+export function link(ctx: Context): void {
+  const o = ctx.options;
+  checkOptions(ctx);
+  const st = ctx.symtab;
+  for (const w of o.wrap) st.wrap.add(w);
+  st.allowMultipleDefinition = o.allowMultipleDefinition || o.z.muldefs;
+  defineDefsyms(ctx);
+  const entryName = o.entry ?? '_start';
+  for (const name of [...o.undefinedSymbols, entryName]) {
+    const s = st.get(name);
+    s.referenced = true;
+    s.strongRef = true;
+  }
+
+  loadInputs(ctx);
+  ctx.diags.check();
+  if (ctx.files.length === 0) throw new LinkError('no input files');
+
+  allocateCommons(ctx);
+  const sections = createOutputSections(ctx);
+  mergeSections(ctx, sections);
+  defineLinkerSymbols(ctx, new Set(sections.map((s) => s.name)));
+  scanRelocations(ctx);
+  ctx.diags.check();
+
+  const gotPltUsed = st.find('_GLOBAL_OFFSET_TABLE_')?.referenced === true;
+  const synthetic = createGotPlt(ctx, gotPltUsed);
+  const prop = mergeProperties(ctx);
+  if (prop) synthetic.push(prop);
+  const bid = o.buildId !== undefined ? createBuildId(o.buildId) : null;
+  if (bid) synthetic.push(bid);
+  const all = [...sections, ...synthetic];
+  for (const os of all) sizeOutputSection(os);
+
+  const layout = assignAddresses(ctx, all);
+  assignLinkerSymbols(ctx, layout);
+
+  const entry = st.find(o.entry ?? ctx.scriptEntry ?? '_start');
+  if (entry && entry.kind === SymKind.Defined) ctx.entry = ctx.addressOf(entry);
+  else {
+    const text = layout.sections.find((s) => s.name === '.text');
+    ctx.entry = text ? Number(text.addr) : 0;
+    if (!o.noWarnings) process.stderr.write(`ukl-ld: warning: cannot find entry symbol ${entryName}; defaulting to ${ctx.entry.toString(16).padStart(16, '0')}\n`);
+  }
+
+  fillGotPlt(ctx);
+  const bytes = buildImage(ctx, layout);
+  writeAtomically(o.output, bytes);
+  if (o.mapFile !== undefined) writeMapFile(ctx, layout, o.mapFile);
+}

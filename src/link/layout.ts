@@ -1,0 +1,294 @@
+// Section layout: input sections into output sections (default-script order), synthetic sections,
+// addresses and file offsets, PT_LOAD segments and the other program headers, as GNU ld lays out a
+// static non-PIE executable (-z separate-code: R, RX, R, RW; the RW part starts with RELRO).
+import {
+  PF_R, PF_W, PF_X, PT_GNU_EH_FRAME, PT_GNU_PROPERTY, PT_GNU_RELRO, PT_GNU_STACK, PT_LOAD, PT_NOTE, PT_TLS, SHF_ALLOC, SHF_EXECINSTR,
+  SHF_INFO_LINK, SHF_MERGE, SHF_STRINGS, SHF_TLS, SHF_WRITE, SHT_NOBITS, SHT_NOTE, SHT_PROGBITS, SHT_RELA,
+} from '../elf/constants.ts';
+import type { ProgramHeader } from '../elf/types.ts';
+import type { Context } from './context.ts';
+import { InputSection } from './input-files.ts';
+import { OutputSection, defaultType, knownRank, orphanRank, placeInput, RANK_FIRST_DATA, RANK_FIRST_RODATA, RANK_FIRST_TEXT, RANK_NONALLOC, RANK_RELRO_END } from './output-section.ts';
+import { SymKind } from './symbol.ts';
+
+export const EHDR = 64;
+export const PHDR = 56;
+
+/** Turn common symbols into space in .bss (.tbss for TLS commons), as GNU's *(COMMON). */
+export function allocateCommons(ctx: Context): void {
+  for (const s of ctx.symtab.map.values()) {
+    if (s.kind !== SymKind.Common || !s.file) continue;
+    const tls = s.type === 6;
+    const align = Math.max(1, Number(s.value));
+    const sec = new InputSection(s.file, {
+      index: -1, nameOffset: 0, name: tls ? '.tbss' : 'COMMON', type: SHT_NOBITS, flags: SHF_ALLOC | SHF_WRITE | (tls ? SHF_TLS : 0),
+      addr: 0n, offset: 0, size: Number(s.size), link: 0, info: 0, addralign: align, entsize: 0, data: new Uint8Array(0),
+    });
+    ctx.commons.push(sec);
+    s.kind = SymKind.Defined;
+    s.section = sec;
+    s.value = 0n;
+  }
+}
+
+function alignTo(v: number, a: number): number {
+  return a <= 1 ? v : Math.ceil(v / a) * a;
+}
+
+/** Build the output sections from live input sections, in default-script order. */
+export function createOutputSections(ctx: Context): OutputSection[] {
+  const byName = new Map<string, OutputSection>();
+  const keyed = new Map<OutputSection, { sec: InputSection; key: number; seq: number }[]>();
+  let seq = 0;
+  const add = (sec: InputSection) => {
+    if (!sec.live) return;
+    const p = placeInput(sec);
+    if (p.output === null) {
+      sec.live = false;
+      return;
+    }
+    const name = p.output === 'COMMON' ? '.bss' : p.output;
+    let os = byName.get(name);
+    const type = defaultType(name, sec.type);
+    if (!os) {
+      const rank = knownRank(name) ?? orphanRank(name, sec.type, sec.flags);
+      os = new OutputSection(name, type, sec.flags & ~(SHF_MERGE | SHF_STRINGS | 0x200 /* SHF_GROUP */), rank);
+      os.entsize = sec.entsize;
+      byName.set(name, os);
+      keyed.set(os, []);
+    } else {
+      os.flags |= sec.flags & (SHF_WRITE | SHF_EXECINSTR | SHF_ALLOC | SHF_TLS);
+      if (os.type === SHT_NOBITS && type !== SHT_NOBITS) os.type = type;
+      if (os.entsize !== sec.entsize) os.entsize = 0;
+    }
+    keyed.get(os)!.push({ sec, key: p.key, seq: seq++ });
+  };
+  for (const f of ctx.files) for (const sec of f.sections) if (sec) add(sec);
+  for (const sec of ctx.commons) add(sec);
+  for (const [os, list] of keyed) {
+    list.sort((a, b) => a.key - b.key || a.seq - b.seq);
+    for (const { sec } of list) {
+      os.members.push(sec);
+      sec.output = os;
+    }
+  }
+  return [...byName.values()];
+}
+
+/** Offsets of members within each output section, and the section sizes. */
+export function sizeOutputSection(os: OutputSection): void {
+  if (os.synthetic) {
+    os.size = os.synthetic.length;
+    return;
+  }
+  let off = 0;
+  let align = os.align;
+  for (const m of os.members) {
+    off = alignTo(off, m.align);
+    m.offset = off;
+    off += m.mergeMap ? mergedSize(m) : m.size;
+    if (m.align > align) align = m.align;
+  }
+  os.size = off;
+  os.align = align;
+}
+
+function mergedSize(m: InputSection): number {
+  return (m as InputSection & { mergedSize?: number }).mergedSize ?? m.size;
+}
+
+export interface Segment {
+  type: number;
+  flags: number;
+  sections: OutputSection[];
+  align: number;
+}
+
+export interface Layout {
+  sections: OutputSection[];
+  phdrs: ProgramHeader[];
+  /** File size of everything up to the end of the last allocated section. */
+  allocEnd: number;
+}
+
+function segClass(os: OutputSection, separate: boolean): number {
+  if (os.rank < RANK_FIRST_TEXT) return 0;
+  if (os.rank < RANK_FIRST_RODATA) return separate ? 1 : 0;
+  if (os.rank < RANK_FIRST_DATA) return separate ? 2 : 0;
+  return 3;
+}
+
+function loadFlags(cls: number, separate: boolean): number {
+  if (cls === 3) return PF_R | PF_W;
+  if (cls === 1) return PF_R | PF_X;
+  if (cls === 0 && !separate) return PF_R | PF_X;
+  return PF_R;
+}
+
+/** Assign addresses and offsets; build the program headers. */
+export function assignAddresses(ctx: Context, all: OutputSection[]): Layout {
+  const o = ctx.options;
+  const page = o.z.maxPageSize;
+  const commonPage = o.z.commonPageSize;
+  const separate = o.z.separateCode;
+  const alloc = all.filter((s) => s.isAlloc && (s.size > 0 || s.synthetic !== null)).sort((a, b) => a.rank - b.rank);
+  const nonAlloc = all.filter((s) => !s.isAlloc && s.size > 0);
+  const base = ctx.imageBase;
+
+  // Program headers first: their count fixes where the first section can go.
+  const classes = [...new Set(alloc.map((s) => segClass(s, separate)))].sort();
+  if (!classes.includes(0)) classes.unshift(0); // the headers' own PT_LOAD
+  const notes = alloc.filter((s) => s.type === SHT_NOTE);
+  const noteRuns: OutputSection[][] = [];
+  for (const n of notes) {
+    const last = noteRuns[noteRuns.length - 1];
+    if (last && last[last.length - 1]!.align === n.align) last.push(n);
+    else noteRuns.push([n]);
+  }
+  const tlsSecs = alloc.filter((s) => s.isTls);
+  const relroSecs = o.z.relro ? alloc.filter((s) => s.rank >= RANK_FIRST_DATA && s.rank <= RANK_RELRO_END) : [];
+  const property = alloc.find((s) => s.name === '.note.gnu.property');
+  const ehHdr = alloc.find((s) => s.name === '.eh_frame_hdr');
+  const phnum = classes.length + noteRuns.length + (tlsSecs.length ? 1 : 0) + (property ? 1 : 0) + (ehHdr ? 1 : 0) + 1 /* stack */ + (relroSecs.length ? 1 : 0);
+
+  let addr = base + EHDR + PHDR * phnum;
+  let prevClass = 0;
+  let relroEnd = 0;
+  let fixed: Map<OutputSection, number> | undefined;
+  for (let i = 0; i < alloc.length; i++) {
+    const os = alloc[i]!;
+    const cls = segClass(os, separate);
+    if (cls !== prevClass) {
+      if (cls === 3) {
+        // DATA_SEGMENT_ALIGN: a new page, keeping the offset within the page; then slide the start so
+        // that the end of RELRO lands on a page boundary (DATA_SEGMENT_RELRO_END).
+        addr = alignTo(addr, page) + (addr & (page - 1));
+        if (relroSecs.length) fixed = placeRelroBackwards(relroSecs, addr, commonPage);
+      } else {
+        addr = alignTo(addr, page);
+      }
+      prevClass = cls;
+    }
+    const pinned = fixed?.get(os);
+    addr = pinned ?? alignTo(addr, os.align);
+    os.addr = BigInt(addr);
+    os.offset = addr - base;
+    // .tbss takes no room in the address space of the sections that follow (its space is per thread).
+    if (!(os.isTls && os.isNobits)) addr += os.size;
+    if (relroSecs.includes(os)) relroEnd = Math.max(relroEnd, Number(os.addr) + (os.isNobits && os.isTls ? 0 : os.size));
+  }
+
+  // TLS block (variant II: the thread pointer is just past the aligned block).
+  if (tlsSecs.length) {
+    const start = Number(tlsSecs[0]!.addr);
+    const last = tlsSecs[tlsSecs.length - 1]!;
+    const memsz = Number(last.addr) + last.size - start;
+    const align = Math.max(...tlsSecs.map((s) => s.align));
+    ctx.tls = { start, memsz, align, tp: alignTo(start + memsz, align) };
+  }
+
+  // File offsets: allocated sections at address - base; NOBITS take no file space.
+  let fileEnd = EHDR + PHDR * phnum;
+  for (const os of alloc) if (!os.isNobits) fileEnd = Math.max(fileEnd, os.offset + os.size);
+  const allocEnd = fileEnd;
+  for (const os of alloc) if (os.isNobits) os.offset = Math.min(os.offset, fileEnd);
+
+  // Program headers.
+  const phdrs: ProgramHeader[] = [];
+  for (const cls of classes) {
+    const secs = alloc.filter((s) => segClass(s, separate) === cls);
+    let vaddr: number;
+    let offset: number;
+    let end: number;
+    let fileEndSeg: number;
+    if (cls === 0) {
+      vaddr = base;
+      offset = 0;
+    } else {
+      vaddr = Number(secs[0]!.addr);
+      offset = secs[0]!.offset;
+    }
+    end = vaddr;
+    fileEndSeg = offset;
+    for (const s of secs) {
+      const e = Number(s.addr) + (s.isTls && s.isNobits ? 0 : s.size);
+      if (e > end) end = e;
+      if (!s.isNobits) fileEndSeg = Math.max(fileEndSeg, s.offset + s.size);
+    }
+    if (cls === 0) {
+      end = Math.max(end, base + EHDR + PHDR * phnum);
+      fileEndSeg = Math.max(fileEndSeg, EHDR + PHDR * phnum);
+    }
+    for (const s of secs) s.segment = phdrs.length;
+    phdrs.push({ type: PT_LOAD, flags: loadFlags(cls, separate), offset, vaddr: BigInt(vaddr), paddr: BigInt(vaddr), filesz: fileEndSeg - offset, memsz: end - vaddr, align: page });
+  }
+  for (const run of noteRuns) {
+    const first = run[0]!;
+    const last = run[run.length - 1]!;
+    const size = Number(last.addr) + last.size - Number(first.addr);
+    phdrs.push({ type: PT_NOTE, flags: PF_R, offset: first.offset, vaddr: first.addr, paddr: first.addr, filesz: size, memsz: size, align: first.align });
+  }
+  if (tlsSecs.length && ctx.tls) {
+    const first = tlsSecs[0]!;
+    const filesz = tlsSecs.filter((s) => !s.isNobits).reduce((m, s) => Math.max(m, Number(s.addr) + s.size - Number(first.addr)), 0);
+    phdrs.push({ type: PT_TLS, flags: PF_R, offset: first.offset, vaddr: first.addr, paddr: first.addr, filesz, memsz: ctx.tls.memsz, align: ctx.tls.align });
+  }
+  if (property) {
+    phdrs.push({ type: PT_GNU_PROPERTY, flags: PF_R, offset: property.offset, vaddr: property.addr, paddr: property.addr, filesz: property.size, memsz: property.size, align: property.align });
+  }
+  if (ehHdr) {
+    phdrs.push({ type: PT_GNU_EH_FRAME, flags: PF_R, offset: ehHdr.offset, vaddr: ehHdr.addr, paddr: ehHdr.addr, filesz: ehHdr.size, memsz: ehHdr.size, align: 4 });
+  }
+  const execStack = o.z.execstack ?? ctx.files.some((f) => !f.hasGnuStack && f.elf.sections.length > 1);
+  phdrs.push({ type: PT_GNU_STACK, flags: PF_R | PF_W | (execStack ? PF_X : 0), offset: 0, vaddr: 0n, paddr: 0n, filesz: 0, memsz: 0, align: 16 });
+  if (relroSecs.length) {
+    const first = relroSecs[0]!;
+    const size = relroEnd - Number(first.addr);
+    phdrs.push({ type: PT_GNU_RELRO, flags: PF_R, offset: first.offset, vaddr: first.addr, paddr: first.addr, filesz: size, memsz: size, align: 1 });
+    for (const s of relroSecs) s.relro = true;
+  }
+  if (phdrs.length !== phnum) throw new Error(`internal: ${phdrs.length} program headers, expected ${phnum}`);
+
+  // Non-allocated sections follow, at file offsets only.
+  let off = allocEnd;
+  for (const os of nonAlloc.sort((a, b) => a.rank - b.rank)) {
+    off = alignTo(off, os.align);
+    os.offset = off;
+    os.addr = 0n;
+    off += os.size;
+  }
+  return { sections: [...alloc, ...nonAlloc], phdrs, allocEnd };
+}
+
+/**
+ * Addresses for the RELRO sections such that RELRO ends on a page boundary (what GNU's
+ * DATA_SEGMENT_RELRO_END achieves): lay them out backwards from the first page end that leaves room,
+ * each as high as its alignment allows; .tbss sits right after .tdata and takes no room.
+ */
+function placeRelroBackwards(relro: OutputSection[], lowest: number, page: number): Map<OutputSection, number> {
+  let forward = lowest;
+  for (const os of relro) {
+    forward = alignTo(forward, os.align);
+    if (!(os.isTls && os.isNobits)) forward += os.size;
+  }
+  for (let end = alignTo(forward, page); ; end += page) {
+    const at = new Map<OutputSection, number>();
+    let cur = end;
+    for (let k = relro.length - 1; k >= 0; k--) {
+      const os = relro[k]!;
+      if (os.isTls && os.isNobits) continue;
+      cur = Math.floor((cur - os.size) / os.align) * os.align;
+      at.set(os, cur);
+    }
+    if (cur < lowest) continue;
+    // .tbss follows .tdata's end (its address only matters for the TLS block).
+    let prevEnd = cur;
+    for (const os of relro) {
+      if (os.isTls && os.isNobits) at.set(os, alignTo(prevEnd, os.align));
+      else prevEnd = at.get(os)! + os.size;
+    }
+    return at;
+  }
+}
+
+export { RANK_NONALLOC, SHT_PROGBITS, SHT_RELA, SHF_INFO_LINK };

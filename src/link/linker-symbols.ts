@@ -1,0 +1,162 @@
+// Symbols the linker defines, as GNU ld's default script does: __ehdr_start, the init/fini array
+// brackets, _GLOBAL_OFFSET_TABLE_, _etext/_edata/_end, __bss_start, __rela_iplt_start/end,
+// __start_SEC/__stop_SEC for C-identifier sections, and --defsym. Most are PROVIDEd: defined only when
+// referenced and not defined by an input.
+import { STB_GLOBAL, STT_NOTYPE, STT_TLS, STV_HIDDEN, STV_PROTECTED } from '../elf/constants.ts';
+import type { Context } from './context.ts';
+import { LinkError } from './errors.ts';
+import type { Layout } from './layout.ts';
+import { SymKind, type Sym } from './symbol.ts';
+
+type Rule = (ctx: Context, l: Layout) => number;
+
+interface Definition {
+  name: string;
+  /** Defined even when nothing refers to it (the script assigns it without PROVIDE). */
+  always: boolean;
+  visibility: number;
+  value: Rule;
+}
+
+const find = (l: Layout, name: string) => l.sections.find((s) => s.name === name);
+const start = (name: string, fallback: Rule): Rule => (ctx, l) => {
+  const s = find(l, name);
+  return s ? Number(s.addr) : fallback(ctx, l);
+};
+const end = (name: string, fallback: Rule): Rule => (ctx, l) => {
+  const s = find(l, name);
+  return s ? Number(s.addr) + s.size : fallback(ctx, l);
+};
+
+/** Where the RW part begins: the home of empty array brackets. */
+const dataStart: Rule = (ctx, l) => {
+  const s = l.sections.find((x) => x.isAlloc && x.rank >= 40);
+  return s ? Number(s.addr) : ctx.imageBase;
+};
+const textEnd: Rule = (ctx, l) => {
+  let e = ctx.imageBase;
+  for (const s of l.sections) if (s.isAlloc && (s.flags & 4) !== 0) e = Math.max(e, Number(s.addr) + s.size);
+  return e;
+};
+const dataEnd: Rule = (ctx, l) => {
+  let e = dataStart(ctx, l);
+  for (const s of l.sections) if (s.isAlloc && s.rank >= 40 && !s.isNobits) e = Math.max(e, Number(s.addr) + s.size);
+  return e;
+};
+const imageEnd: Rule = (ctx, l) => {
+  let e = ctx.imageBase;
+  for (const s of l.sections) if (s.isAlloc && !(s.isTls && s.isNobits)) e = Math.max(e, Number(s.addr) + s.size);
+  return e;
+};
+const bssStart: Rule = (ctx, l) => {
+  const s = find(l, '.bss');
+  return s ? Number(s.addr) : dataEnd(ctx, l);
+};
+const irelStart: Rule = (ctx, l) => start('.rela.plt', () => ctx.imageBase)(ctx, l);
+const irelEnd: Rule = (ctx, l) => end('.rela.plt', () => ctx.imageBase)(ctx, l);
+
+const DEFINITIONS: Definition[] = [
+  { name: '__ehdr_start', always: false, visibility: STV_HIDDEN, value: (c) => c.imageBase },
+  { name: '__executable_start', always: true, visibility: 0, value: (c) => c.imageBase },
+  { name: '__preinit_array_start', always: false, visibility: STV_HIDDEN, value: start('.preinit_array', dataStart) },
+  { name: '__preinit_array_end', always: false, visibility: STV_HIDDEN, value: end('.preinit_array', start('.preinit_array', dataStart)) },
+  { name: '__init_array_start', always: false, visibility: STV_HIDDEN, value: start('.init_array', dataStart) },
+  { name: '__init_array_end', always: false, visibility: STV_HIDDEN, value: end('.init_array', start('.init_array', dataStart)) },
+  { name: '__fini_array_start', always: false, visibility: STV_HIDDEN, value: start('.fini_array', dataStart) },
+  { name: '__fini_array_end', always: false, visibility: STV_HIDDEN, value: end('.fini_array', start('.fini_array', dataStart)) },
+  { name: '__rela_iplt_start', always: false, visibility: STV_HIDDEN, value: irelStart },
+  { name: '__rela_iplt_end', always: false, visibility: STV_HIDDEN, value: irelEnd },
+  { name: '_GLOBAL_OFFSET_TABLE_', always: false, visibility: STV_HIDDEN, value: (c) => Number(c.gotPlt?.addr ?? 0n) },
+  { name: '__etext', always: false, visibility: 0, value: textEnd },
+  { name: '_etext', always: false, visibility: 0, value: textEnd },
+  { name: 'etext', always: false, visibility: 0, value: textEnd },
+  { name: '_edata', always: true, visibility: 0, value: dataEnd },
+  { name: 'edata', always: false, visibility: 0, value: dataEnd },
+  { name: '__bss_start', always: true, visibility: 0, value: bssStart },
+  { name: '_end', always: true, visibility: 0, value: imageEnd },
+  { name: 'end', always: false, visibility: 0, value: imageEnd },
+  { name: '__dso_handle', always: false, visibility: STV_HIDDEN, value: (c) => c.imageBase },
+  { name: '__tdata_start', always: false, visibility: STV_HIDDEN, value: start('.tdata', dataStart) },
+  { name: '__GNU_EH_FRAME_HDR', always: false, visibility: 0, value: start('.eh_frame_hdr', () => 0) },
+];
+
+function claim(ctx: Context, name: string, always: boolean, visibility: number): Sym | undefined {
+  const s = always ? ctx.symtab.get(name) : ctx.symtab.find(name);
+  if (!s) return undefined;
+  if (s.kind === SymKind.Defined || s.kind === SymKind.Common) return undefined;
+  if (!always && !s.referenced) return undefined;
+  s.kind = SymKind.Defined;
+  s.synthetic = true;
+  s.section = null;
+  s.file = null;
+  s.bind = STB_GLOBAL;
+  s.type = STT_NOTYPE;
+  if (visibility && (s.visibility === 0 || visibility < s.visibility)) s.visibility = visibility;
+  return s;
+}
+
+const C_IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Mark the linker-defined symbols defined (values come after layout), so the scan sees them. */
+export function defineLinkerSymbols(ctx: Context, outputNames: Set<string>): void {
+    for (const d of DEFINITIONS) {
+    const s = claim(ctx, d.name, d.always, d.visibility);
+    if (s) ctx.linkerSymbols.push({ sym: s, value: d.value });
+  }
+  for (const name of outputNames) {
+    if (!C_IDENT.test(name)) continue;
+    for (const [prefix, rule] of [['__start_', start], ['__stop_', end]] as const) {
+      const s = claim(ctx, prefix + name, false, STV_PROTECTED);
+      if (s) ctx.linkerSymbols.push({ sym: s, value: rule(name, () => 0) });
+    }
+  }
+  if (ctx.tls || [...ctx.symtab.map.values()].some((s) => s.name === '_TLS_MODULE_BASE_' && s.referenced)) {
+    const s = claim(ctx, '_TLS_MODULE_BASE_', false, STV_HIDDEN);
+    if (s) {
+      s.type = STT_TLS;
+      ctx.linkerSymbols.push({ sym: s, value: (c) => c.tls?.start ?? 0 });
+    }
+  }
+}
+
+/** --defsym NAME=EXPR: a number, a symbol, or symbol +/- number. */
+export function defineDefsyms(ctx: Context): void {
+  for (const { name, expr } of ctx.options.defsyms) {
+    const s = ctx.symtab.get(name);
+    ctx.symtab.defsyms.add(name);
+    const e = expr.trim();
+    const num = parseNumber(e);
+    s.kind = SymKind.Defined;
+    s.synthetic = true;
+    s.section = null;
+    s.bind = STB_GLOBAL;
+    s.type = STT_NOTYPE;
+    if (num !== undefined) {
+      s.value = BigInt(num);
+      continue;
+    }
+    const m = /^([A-Za-z_.$][\w.$@]*)\s*(?:([+-])\s*(\S+))?$/.exec(e);
+    if (!m) throw new LinkError(`--defsym: cannot parse expression '${expr}' (supported: NUMBER, SYMBOL, SYMBOL+NUMBER, SYMBOL-NUMBER)`);
+    const target = ctx.symtab.get(m[1]!);
+    target.referenced = true;
+    target.strongRef = true;
+    const delta = m[3] !== undefined ? parseNumber(m[3]) : 0;
+    if (delta === undefined) throw new LinkError(`--defsym: bad number '${m[3]}' in '${expr}'`);
+    const sign = m[2] === '-' ? -1 : 1;
+    ctx.linkerSymbols.push({ sym: s, value: (c) => c.addressOf(target) + sign * delta });
+    s.kind = SymKind.Defined;
+  }
+}
+
+function parseNumber(s: string): number | undefined {
+  if (/^0x[0-9a-f]+$/i.test(s)) return parseInt(s, 16);
+  if (/^[0-9]+$/.test(s)) return parseInt(s, 10);
+  if (/^[0-9a-f]+h$/i.test(s)) return parseInt(s.slice(0, -1), 16);
+  return undefined;
+}
+
+/** After layout: give each linker-defined symbol its address. */
+export function assignLinkerSymbols(ctx: Context, l: Layout): void {
+  for (const { sym, value } of ctx.linkerSymbols) sym.value = BigInt(value(ctx, l));
+}
+

@@ -1,0 +1,246 @@
+// Input loading and archive extraction, with GNU ld's semantics: inputs in command-line order, an
+// archive searched when it is reached (repeatedly until it adds nothing), groups searched repeatedly as
+// a whole, --whole-archive loading every member, --start-lib objects lazy (lld/gold: a later reference
+// still pulls them), and linker scripts given as inputs (Debian's libm.a) expanded in place.
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join } from 'node:path';
+import { Archive, archiveKind } from '../elf/archive.ts';
+import { FormatError } from '../elf/errors.ts';
+import { ElfFile, isElf } from '../elf/reader.ts';
+import { SHN_UNDEF } from '../elf/constants.ts';
+import type { Context } from './context.ts';
+import { LinkError } from './errors.ts';
+import { ArchiveInput, ObjectFile } from './input-files.ts';
+import type { InputAttrs, InputItem } from './options.ts';
+import { looksLikeScript, parseScript } from './script.ts';
+import { SymKind } from './symbol.ts';
+
+type Action =
+  | { kind: 'object'; path: string; bytes: Uint8Array; attrs: InputAttrs }
+  | { kind: 'archive'; path: string; bytes: Uint8Array; attrs: InputAttrs }
+  | { kind: 'group-start' } | { kind: 'group-end' };
+
+function readFile(path: string, shown: string): Uint8Array {
+  try {
+    return new Uint8Array(readFileSync(path));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new LinkError(`cannot find ${shown}: No such file or directory`);
+    if (code === 'EISDIR') throw new LinkError(`cannot open ${shown}: Is a directory`);
+    throw new LinkError(`cannot open ${shown}: ${code ?? String(e)}`);
+  }
+}
+
+function exists(p: string): boolean {
+  try {
+    readFileSync(p, { flag: 'r' }).length;
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** -lNAME: libNAME.a in the search path (-l:FILE: FILE itself). Static links only. */
+function findLibrary(ctx: Context, name: string, searchDirs: string[]): string {
+  const files = name.startsWith(':') ? [name.slice(1)] : [`lib${name}.a`];
+  for (const dir of searchDirs) {
+    for (const f of files) {
+      const p = join(dir, f);
+      if (exists(p)) return p;
+    }
+  }
+  if (!name.startsWith(':')) {
+    for (const dir of searchDirs) {
+      if (exists(join(dir, `lib${name}.so`))) {
+        throw new LinkError(`cannot find -l${name}: only a shared library ${join(dir, `lib${name}.so`)} exists; ukl-ld links statically (install the static library, e.g. the -dev package's lib${name}.a)`);
+      }
+    }
+  }
+  void ctx;
+  return '';
+}
+
+function sysrootPath(ctx: Context, p: string): string {
+  if (p.startsWith('=')) return (ctx.options.sysroot ?? '') + p.slice(1);
+  return p;
+}
+
+/** Flatten the command line (and the scripts it names) into load actions. */
+function expand(ctx: Context, items: InputItem[], searchDirs: string[], depth = 0): Action[] {
+  if (depth > 16) throw new LinkError('linker scripts nest too deeply (more than 16 levels)');
+  const out: Action[] = [];
+  for (const it of items) {
+    if (it.kind === 'group-start' || it.kind === 'group-end') {
+      out.push({ kind: it.kind });
+      continue;
+    }
+    let path: string;
+    let shown: string;
+    if (it.kind === 'library') {
+      path = findLibrary(ctx, it.name, searchDirs);
+      shown = `-l${it.name}`;
+      if (!path) throw new LinkError(`cannot find -l${it.name}: No such file or directory`);
+    } else {
+      path = sysrootPath(ctx, it.path);
+      shown = it.path;
+    }
+    const bytes = readFile(path, shown);
+    if (archiveKind(bytes)) out.push({ kind: 'archive', path, bytes, attrs: it.attrs });
+    else if (isElf(bytes)) out.push({ kind: 'object', path, bytes, attrs: it.attrs });
+    else if (looksLikeScript(bytes)) {
+      const cmds = parseScript(Buffer.from(bytes).toString('utf8'), path);
+      for (const c of cmds) {
+        if (c.kind === 'search-dir') searchDirs.push(sysrootPath(ctx, c.path));
+        else if (c.kind === 'entry') ctx.scriptEntry ??= c.symbol;
+      }
+      for (const c of cmds) {
+        if (c.kind !== 'input' && c.kind !== 'group') continue;
+        const sub: InputItem[] = [];
+        if (c.kind === 'group') sub.push({ kind: 'group-start' });
+        for (const si of c.items) {
+          const attrs = { ...it.attrs, asNeeded: si.asNeeded || it.attrs.asNeeded };
+          if (si.library) sub.push({ kind: 'library', name: si.path, attrs });
+          else {
+            let p = sysrootPath(ctx, si.path);
+            // A relative name in a script is looked up next to the script, then in the search path.
+            if (!isAbsolute(p)) {
+              const near = join(dirname(path), p);
+              if (exists(near)) p = near;
+              else {
+                const found = searchDirs.map((d) => join(d, p)).find(exists);
+                if (found) p = found;
+              }
+            }
+            sub.push({ kind: 'file', path: p, attrs });
+          }
+        }
+        if (c.kind === 'group') sub.push({ kind: 'group-end' });
+        out.push(...expand(ctx, sub, searchDirs, depth + 1));
+      }
+    } else {
+      throw new LinkError(`${shown}: file format not recognized; treating as linker script failed: not an ELF object, archive or linker script`);
+    }
+  }
+  return out;
+}
+
+function checkLto(f: ObjectFile): void {
+  const elf = f.elf;
+  const hasLto = elf.sections.some((s) => s.name.startsWith('.gnu.lto_'));
+  if (!hasLto) return;
+  const slim = elf.symtab !== undefined && elf.symbols().some((s) => s.name === '__gnu_lto_slim');
+  if (slim) throw new LinkError(`${f.displayName}: this object holds only LTO IR (it was compiled with -flto); ukl-ld does not run the LTO plugin: rebuild without -flto (or with -ffat-lto-objects)`);
+}
+
+export function loadInputs(ctx: Context): void {
+  const o = ctx.options;
+  const searchDirs = [...o.libraryPaths];
+  const actions = expand(ctx, o.inputs, searchDirs);
+  const st = ctx.symtab;
+  let priority = 0;
+  const trace = (name: string) => {
+    if (o.trace) process.stdout.write(`${name}\n`);
+  };
+
+  const load = (f: ObjectFile) => {
+    if (f.loaded) return;
+    checkLto(f);
+    f.priority = priority++;
+    st.addObject(f);
+    ctx.files.push(f);
+    trace(f.displayName);
+    drain();
+  };
+  const drain = () => {
+    while (st.pending.length > 0) load(st.pending.shift()!);
+  };
+  /** Extract every member that defines a symbol something still needs; repeat until nothing changes. */
+  const scanArchive = (a: ArchiveInput): boolean => {
+    let any = false;
+    for (;;) {
+      let changed = false;
+      for (const [name, offs] of a.index) {
+        const s = st.find(name);
+        if (!s || (s.kind !== SymKind.Undefined && s.kind !== SymKind.Lazy) || !s.strongRef) continue;
+        for (const off of offs) {
+          const m = a.member(off);
+          if (m && !m.loaded) {
+            load(m);
+            changed = any = true;
+            break;
+          }
+        }
+      }
+      if (!changed) return any;
+    }
+  };
+
+  const groupStack: ArchiveInput[][] = [];
+  for (const act of actions) {
+    if (act.kind === 'group-start') {
+      groupStack.push([]);
+      continue;
+    }
+    if (act.kind === 'group-end') {
+      const g = groupStack.pop();
+      if (!g) throw new LinkError('--end-group without --start-group');
+      for (;;) {
+        let changed = false;
+        for (const a of g) if (scanArchive(a)) changed = true;
+        if (!changed) break;
+      }
+      if (groupStack.length) groupStack[groupStack.length - 1]!.push(...g);
+      continue;
+    }
+    if (act.kind === 'object') {
+      const elf = parseElf(act.bytes, act.path);
+      const f = new ObjectFile(elf, act.path, act.attrs.lazy);
+      if (act.attrs.lazy) {
+        f.priority = priority++;
+        st.addLazyObject(f);
+        drain();
+      } else load(f);
+      continue;
+    }
+    let archive: Archive;
+    try {
+      archive = new Archive(act.bytes, act.path);
+    } catch (e) {
+      if (e instanceof FormatError) throw new LinkError(e.message);
+      throw e;
+    }
+    const a = new ArchiveInput(archive, act.path, act.attrs.wholeArchive);
+    ctx.archives.push(a);
+    if (act.attrs.wholeArchive) {
+      for (const m of archive.members) {
+        const f = a.member(m.headerOffset);
+        if (f) load(f);
+      }
+    } else if (act.attrs.lazy) {
+      // An archive inside --start-lib behaves like its members given as lazy objects.
+      for (const m of archive.members) {
+        const f = a.member(m.headerOffset);
+        if (!f) continue;
+        f.lazy = true;
+        f.priority = priority++;
+        st.addLazyObject(f);
+      }
+      drain();
+    } else {
+      scanArchive(a);
+      if (groupStack.length) groupStack[groupStack.length - 1]!.push(a);
+    }
+  }
+  if (groupStack.length) throw new LinkError('--start-group without --end-group');
+  drain();
+  void SHN_UNDEF;
+}
+
+function parseElf(bytes: Uint8Array, path: string): ElfFile {
+  try {
+    return new ElfFile(bytes, { file: path });
+  } catch (e) {
+    if (e instanceof FormatError) throw new LinkError(e.message);
+    throw e;
+  }
+}

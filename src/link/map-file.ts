@@ -1,0 +1,44 @@
+// -Map=FILE: a GNU-style link map (memory configuration omitted): archive members and why they were
+// pulled are not tracked yet; output sections with their input sections, addresses and sizes, and symbols.
+import { writeFileSync } from 'node:fs';
+import type { Context } from './context.ts';
+import { LinkError } from './errors.ts';
+import type { Layout } from './layout.ts';
+
+function hex(v: number | bigint, w = 16): string {
+  return `0x${v.toString(16).padStart(w, '0')}`;
+}
+
+export function writeMapFile(ctx: Context, l: Layout, path: string): void {
+  const lines: string[] = [];
+  const members = ctx.files.filter((f) => f.archive);
+  if (members.length) {
+    lines.push('Archive member included to satisfy reference by file (symbol)', '');
+    for (const f of members) lines.push(f.displayName, '');
+  }
+  lines.push('', 'Linker script and memory map', '');
+  for (const os of l.sections) {
+    const head = `${os.name.padEnd(15)}${os.name.length >= 15 ? '\n' + ' '.repeat(15) : ''} ${hex(os.addr)} ${hex(os.size, 1).padStart(10)}`;
+    lines.push(head);
+    for (const m of os.members) {
+      if (!m.live) continue;
+      const addr = os.addr + BigInt(m.offset);
+      const n = ` ${m.name}`;
+      lines.push(`${n.padEnd(16)}${n.length >= 16 ? '\n' + ' '.repeat(16) : ''}${hex(addr)} ${hex(m.size, 1).padStart(10)} ${m.file.displayName}`);
+      const syms = m.file.symbols.filter((s) => s.section === m && s.name && !s.name.startsWith('.L') && s.type !== 3 && (!s.isLocal || true));
+      const uniq = [...new Set(syms)].sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+      for (const s of uniq) lines.push(`${' '.repeat(16)}${hex(ctx.valueOf(s))}                ${s.name}`);
+    }
+    lines.push('');
+  }
+  const text = lines.join('\n') + '\n';
+  if (path === '-') {
+    process.stdout.write(text);
+    return;
+  }
+  try {
+    writeFileSync(path, text);
+  } catch (e) {
+    throw new LinkError(`cannot open map file ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+}

@@ -1,0 +1,424 @@
+// Relocations: the scan that decides what each reference needs (GOT slot, IPLT entry, relaxation) and
+// the pass that applies them to the output bytes, with the psABI formulas, the relaxations a static
+// link must make (GOTPCRELX, TLS GD/LD/IE/TLSDESC to LE) and overflow checks.
+import { R_X86_64, SHF_ALLOC, STT_GNU_IFUNC, STT_SECTION, relocTypeName } from '../elf/constants.ts';
+import type { Rela } from '../elf/types.ts';
+import type { Context } from './context.ts';
+import type { InputSection } from './input-files.ts';
+import { SymKind, type Sym } from './symbol.ts';
+
+const R = R_X86_64;
+
+function place(sec: InputSection, off: number): string {
+  return `${sec.file.displayName}:(${sec.name}+0x${off.toString(16)})`;
+}
+
+function isUndefinedWeak(s: Sym): boolean {
+  return s.kind === SymKind.Undefined && !s.strongRef;
+}
+
+/** The instruction forms GOTPCRELX may be relaxed from, looked at in the bytes before the field. */
+type GotRelax = 'call' | 'jmp' | 'lea' | 'mov-imm' | null;
+
+function gotpcrelxForm(d: Uint8Array, off: number, type: number, s: Sym, addend: bigint): GotRelax {
+  if (addend !== -4n || off < 2) return null;
+  const op = d[off - 2];
+  const modrm = d[off - 1]!;
+  if (type === R.GOTPCRELX) {
+    if (op === 0xff && modrm === 0x15) return isUndefinedWeak(s) ? null : 'call';
+    if (op === 0xff && modrm === 0x25) return isUndefinedWeak(s) ? null : 'jmp';
+  }
+  if (op === 0x8b && (modrm & 0xc7) === 0x05) {
+    if (type === R.REX_GOTPCRELX && off >= 3 && (d[off - 3]! & 0xf0) !== 0x40) return null;
+    // An undefined weak symbol is 0: not reachable PC-relatively, so load the constant instead.
+    if (isUndefinedWeak(s)) return type === R.REX_GOTPCRELX ? 'mov-imm' : null;
+    return 'lea';
+  }
+  return null;
+}
+
+function gottpoffForm(d: Uint8Array, off: number): 'mov' | 'add' | null {
+  if (off < 3) return null;
+  const rex = d[off - 3]!;
+  const op = d[off - 2];
+  const modrm = d[off - 1]!;
+  if ((rex & 0xfb) !== 0x48 || (modrm & 0xc7) !== 0x05) return null;
+  if (op === 0x8b) return 'mov';
+  if (op === 0x03) return 'add';
+  return null;
+}
+
+/** First pass over relocations: GOT and IPLT needs, undefined references, unsupported types. */
+export function scanRelocations(ctx: Context): void {
+  const undefinedRefs = new Map<Sym, string[]>();
+  for (const f of ctx.files) {
+    for (const sec of f.sections) {
+      if (!sec || !sec.live || !sec.relaIndex) continue;
+      const alloc = (sec.flags & SHF_ALLOC) !== 0;
+      const relocs = sec.relocs;
+      const d = sec.data;
+      for (let i = 0; i < relocs.length; i++) {
+        const r = relocs[i]!;
+        const s = f.symbols[r.sym];
+        if (r.type === R.NONE) continue;
+        if (!s) {
+          if (r.sym !== 0) ctx.diags.error(`${place(sec, Number(r.offset))}: relocation ${relocTypeName(r.type)} refers to symbol index ${r.sym}, which is out of range`);
+          continue;
+        }
+        if (!s.isLocal && s.kind === SymKind.Undefined && s.strongRef && alloc && !s.synthetic) {
+          const l = undefinedRefs.get(s);
+          const where = place(sec, Number(r.offset));
+          if (!l) undefinedRefs.set(s, [where]);
+          else if (l.length < 64) l.push(where);
+        }
+        if (!alloc) continue;
+        const off = Number(r.offset);
+        if (off < 0 || off + relocSize(r.type) > sec.size) {
+          ctx.diags.error(`${place(sec, off)}: relocation ${relocTypeName(r.type)} is outside its section (size 0x${sec.size.toString(16)})`);
+          continue;
+        }
+        if (s.type === STT_GNU_IFUNC && s.kind === SymKind.Defined && !s.needsIplt) {
+          s.needsIplt = true;
+          ctx.ifuncs.push(s);
+        }
+        switch (r.type) {
+          case R.GOTPCREL: case R.GOT32: case R.GOTPCREL64: case R.GOT64: case R.GOTPLT64:
+            if (!s.needsGot) { s.needsGot = true; ctx.gotSymbols.push(s); }
+            break;
+          case R.GOTPCRELX: case R.REX_GOTPCRELX:
+            if (gotpcrelxForm(d, off, r.type, s, r.addend) === null && !s.needsGot) { s.needsGot = true; ctx.gotSymbols.push(s); }
+            break;
+          case R.GOTTPOFF:
+            if (gottpoffForm(d, off) === null && !s.needsTpGot) { s.needsTpGot = true; ctx.tpGotSymbols.push(s); }
+            break;
+          case R.TLSGD: case R.TLSLD:
+            i++; // the call to __tls_get_addr that follows is rewritten with it
+            break;
+          default:
+            if (!SUPPORTED.has(r.type)) ctx.diags.error(`${place(sec, off)}: unsupported relocation ${relocTypeName(r.type)} against symbol '${symbolName(s, f)}'`);
+        }
+      }
+    }
+  }
+  for (const [s, refs] of undefinedRefs) {
+    let msg = `undefined symbol: ${s.name}`;
+    for (const w of refs.slice(0, 3)) msg += `\n>>> referenced by ${w}`;
+    if (refs.length > 3) msg += `\n>>> referenced ${refs.length - 3} more times`;
+    const hint = ctx.lazyDefinitionHint(s);
+    if (hint) msg += `\n>>> ${hint}`;
+    ctx.diags.error(msg);
+  }
+}
+
+const SUPPORTED = new Set<number>([
+  R.NONE, R['64'], R.PC32, R.PLT32, R['32'], R['32S'], R['16'], R.PC16, R['8'], R.PC8, R.PC64, R.GOTOFF64, R.GOTPC32, R.GOTPC64,
+  R.SIZE32, R.SIZE64, R.TPOFF32, R.TPOFF64, R.DTPOFF32, R.DTPOFF64, R.DTPMOD64, R.GOTPC32_TLSDESC, R.TLSDESC_CALL,
+]);
+
+function relocSize(type: number): number {
+  switch (type) {
+    case R['64']: case R.PC64: case R.GOTOFF64: case R.GOTPC64: case R.SIZE64: case R.TPOFF64: case R.DTPOFF64: case R.DTPMOD64: case R.GOT64: case R.GOTPCREL64: case R.GOTPLT64: case R.PLTOFF64:
+      return 8;
+    case R['16']: case R.PC16: return 2;
+    case R['8']: case R.PC8: return 1;
+    case R.TLSDESC_CALL: case R.NONE: return 0;
+    default: return 4;
+  }
+}
+
+function symbolName(s: Sym, f: InputSection['file']): string {
+  if (s.name) return s.name;
+  if (s.type === STT_SECTION && s.section) return s.section.name;
+  void f;
+  return '';
+}
+
+/** Write `v` into `out` at `at` with the field's size, or report an overflow. */
+class Writer {
+  constructor(readonly ctx: Context, readonly out: Uint8Array, readonly view: DataView) {}
+
+  check(v: number, lo: number, hi: number, sec: InputSection, r: Rela, s: Sym): boolean {
+    if (v >= lo && v <= hi && Number.isFinite(v)) return true;
+    this.ctx.diags.error(`${place(sec, Number(r.offset))}: relocation ${relocTypeName(r.type)} out of range: ${v} is not in [${lo}, ${hi}]; references '${s.name || (s.section?.name ?? '')}'`);
+    return false;
+  }
+}
+
+const I32_MIN = -0x80000000;
+const I32_MAX = 0x7fffffff;
+const U32_MAX = 0xffffffff;
+
+/** Apply the relocations of an allocated input section whose bytes sit at `out[base...]`. */
+export function applyAllocRelocations(ctx: Context, sec: InputSection, out: Uint8Array, view: DataView, base: number): void {
+  const relocs = sec.relocs;
+  if (relocs.length === 0) return;
+  const f = sec.file;
+  const secAddr = Number(sec.output!.addr) + sec.offset;
+  const w = new Writer(ctx, out, view);
+  const tls = ctx.tls;
+  const tp = tls ? tls.tp : 0;
+  for (let i = 0; i < relocs.length; i++) {
+    const r = relocs[i]!;
+    const type = r.type;
+    if (type === R.NONE) continue;
+    const s = f.symbols[r.sym];
+    if (!s) continue;
+    const off = Number(r.offset);
+    const at = base + off;
+    const P = secAddr + off;
+    let A = Number(r.addend);
+    let S = ctx.addressOf(s);
+    // A section symbol of a merged section: the addend is the offset of the piece meant (as GNU ld).
+    if (s.type === STT_SECTION && s.section?.mergeMap && s.section.output) {
+      S = Number(s.section.output.addr) + s.section.offset + s.section.mergeMap(A);
+      A = 0;
+    }
+    let v: number;
+    switch (type) {
+      case R['64']:
+        view.setBigInt64(at, BigInt(S + A), true);
+        continue;
+      case R.PC64:
+        view.setBigInt64(at, BigInt(S + A - P), true);
+        continue;
+      case R.PC32: case R.PLT32:
+        v = S + A - P;
+        if (w.check(v, I32_MIN, I32_MAX, sec, r, s)) view.setInt32(at, v, true);
+        continue;
+      case R['32']:
+        v = S + A;
+        if (w.check(v, 0, U32_MAX, sec, r, s)) view.setUint32(at, v, true);
+        continue;
+      case R['32S']:
+        v = S + A;
+        if (w.check(v, I32_MIN, I32_MAX, sec, r, s)) view.setInt32(at, v, true);
+        continue;
+      case R['16']:
+        v = S + A;
+        if (w.check(v, -0x8000, 0xffff, sec, r, s)) view.setUint16(at, v & 0xffff, true);
+        continue;
+      case R.PC16:
+        v = S + A - P;
+        if (w.check(v, -0x8000, 0x7fff, sec, r, s)) view.setInt16(at, v, true);
+        continue;
+      case R['8']:
+        v = S + A;
+        if (w.check(v, -0x80, 0xff, sec, r, s)) out[at] = v & 0xff;
+        continue;
+      case R.PC8:
+        v = S + A - P;
+        if (w.check(v, -0x80, 0x7f, sec, r, s)) view.setInt8(at, v);
+        continue;
+      case R.SIZE32:
+        v = Number(s.size) + A;
+        if (w.check(v, 0, U32_MAX, sec, r, s)) view.setUint32(at, v, true);
+        continue;
+      case R.SIZE64:
+        view.setBigInt64(at, BigInt(Number(s.size) + A), true);
+        continue;
+      case R.GOTOFF64:
+        view.setBigInt64(at, BigInt(S + A - Number(ctx.gotPlt!.addr)), true);
+        continue;
+      case R.GOTPC32:
+        v = Number(ctx.gotPlt!.addr) + A - P;
+        if (w.check(v, I32_MIN, I32_MAX, sec, r, s)) view.setInt32(at, v, true);
+        continue;
+      case R.GOTPC64:
+        view.setBigInt64(at, BigInt(Number(ctx.gotPlt!.addr) + A - P), true);
+        continue;
+      case R.GOTPCREL: case R.GOTPCRELX: case R.REX_GOTPCRELX: {
+        const form = type === R.GOTPCREL ? null : gotpcrelxForm(sec.data, off, type, s, r.addend);
+        if (form === null || s.needsGot && form !== 'call' && form !== 'jmp' && form !== 'lea' && form !== 'mov-imm') {
+          v = ctx.gotAddress(s) + A - P;
+          if (w.check(v, I32_MIN, I32_MAX, sec, r, s)) view.setInt32(at, v, true);
+          continue;
+        }
+        if (form === 'call') {
+          out[at - 2] = 0x67; // addr32 call rel32: same length as call *disp32(%rip)
+          out[at - 1] = 0xe8;
+          v = S + A - P;
+          if (w.check(v, I32_MIN, I32_MAX, sec, r, s)) view.setInt32(at, v, true);
+        } else if (form === 'jmp') {
+          out[at - 2] = 0xe9; // jmp rel32; nop
+          v = S + A - (P - 1);
+          if (w.check(v, I32_MIN, I32_MAX, sec, r, s)) view.setInt32(at - 1, v, true);
+          out[at + 3] = 0x90;
+        } else if (form === 'lea') {
+          out[at - 2] = 0x8d;
+          v = S + A - P;
+          if (w.check(v, I32_MIN, I32_MAX, sec, r, s)) view.setInt32(at, v, true);
+        } else {
+          // mov foo@GOTPCREL(%rip),%reg with foo = 0: mov $0,%reg (REX.R moves to REX.B).
+          const rex = out[at - 3]!;
+          const reg = (out[at - 1]! >> 3) & 7;
+          out[at - 3] = 0x48 | ((rex & 4) >> 2);
+          out[at - 2] = 0xc7;
+          out[at - 1] = 0xc0 | reg;
+          view.setInt32(at, 0, true);
+        }
+        continue;
+      }
+      case R.TPOFF32:
+        v = S + A - tp;
+        if (w.check(v, I32_MIN, I32_MAX, sec, r, s)) view.setInt32(at, v, true);
+        continue;
+      case R.TPOFF64:
+        view.setBigInt64(at, BigInt(S + A - tp), true);
+        continue;
+      case R.DTPOFF32:
+        // Local-dynamic code was relaxed to load the thread pointer itself, so offsets are from TP.
+        v = S + A - tp;
+        if (w.check(v, I32_MIN, I32_MAX, sec, r, s)) view.setInt32(at, v, true);
+        continue;
+      case R.DTPOFF64:
+        view.setBigInt64(at, BigInt(S + A - tp), true);
+        continue;
+      case R.DTPMOD64:
+        view.setBigInt64(at, 1n, true);
+        continue;
+      case R.GOTTPOFF: {
+        const form = gottpoffForm(sec.data, off);
+        if (form === null) {
+          v = ctx.tpGotAddress(s) + A - P;
+          if (w.check(v, I32_MIN, I32_MAX, sec, r, s)) view.setInt32(at, v, true);
+          continue;
+        }
+        const rex = out[at - 3]!;
+        const reg = (out[at - 1]! >> 3) & 7;
+        out[at - 3] = 0x48 | ((rex & 4) >> 2);
+        out[at - 2] = form === 'mov' ? 0xc7 : 0x81;
+        out[at - 1] = 0xc0 | reg;
+        v = S - tp;
+        if (w.check(v, I32_MIN, I32_MAX, sec, r, s)) view.setInt32(at, v, true);
+        continue;
+      }
+      case R.TLSGD: {
+        // data16 lea x@tlsgd(%rip),%rdi; data16 data16 rex.W call __tls_get_addr (or call *GOTPCREL)
+        // -> mov %fs:0,%rax; lea x@tpoff(%rax),%rax
+        const start = at - 4;
+        if (!matchTlsGd(sec.data, off)) {
+          ctx.diags.error(`${place(sec, off)}: R_X86_64_TLSGD must be used in the general-dynamic code sequence (data16 lea; call __tls_get_addr)`);
+          i++;
+          continue;
+        }
+        out.set([0x64, 0x48, 0x8b, 0x04, 0x25, 0, 0, 0, 0, 0x48, 0x8d, 0x80], start);
+        v = ctx.addressOf(s) - tp;
+        if (w.check(v, I32_MIN, I32_MAX, sec, r, s)) view.setInt32(start + 12, v, true);
+        i++;
+        continue;
+      }
+      case R.TLSLD: {
+        // lea x@tlsld(%rip),%rdi; call __tls_get_addr -> data16 data16 data16 mov %fs:0,%rax
+        const start = at - 3;
+        const next = sec.data[off + 4];
+        if (sec.data[off - 3] !== 0x48 || sec.data[off - 2] !== 0x8d || sec.data[off - 1] !== 0x3d || (next !== 0xe8 && next !== 0xff)) {
+          ctx.diags.error(`${place(sec, off)}: R_X86_64_TLSLD must be used in the local-dynamic code sequence (lea; call __tls_get_addr)`);
+          i++;
+          continue;
+        }
+        out.set([0x66, 0x66, 0x66, 0x64, 0x48, 0x8b, 0x04, 0x25, 0, 0, 0, 0], start);
+        if (next === 0xff) out[start + 12] = 0x90; // call *__tls_get_addr@GOTPCREL(%rip) is one byte longer
+        i++;
+        continue;
+      }
+      case R.GOTPC32_TLSDESC: {
+        // lea x@tlsdesc(%rip),%reg -> mov $x@tpoff,%reg
+        const rex = out[at - 3]!;
+        const reg = (out[at - 1]! >> 3) & 7;
+        if ((rex & 0xfb) !== 0x48 || out[at - 2] !== 0x8d) {
+          ctx.diags.error(`${place(sec, off)}: R_X86_64_GOTPC32_TLSDESC must be on lea x@tlsdesc(%rip),%reg`);
+          continue;
+        }
+        out[at - 3] = 0x48 | ((rex & 4) >> 2);
+        out[at - 2] = 0xc7;
+        out[at - 1] = 0xc0 | reg;
+        v = S - tp;
+        if (w.check(v, I32_MIN, I32_MAX, sec, r, s)) view.setInt32(at, v, true);
+        continue;
+      }
+      case R.TLSDESC_CALL:
+        // call *x@tlsdesc(%rax) -> xchg %ax,%ax
+        out[at] = 0x66;
+        out[at + 1] = 0x90;
+        continue;
+      default:
+        // Reported by the scan.
+        continue;
+    }
+  }
+}
+
+function matchTlsGd(d: Uint8Array, off: number): boolean {
+  if (off < 4 || off + 12 > d.length) return false;
+  if (d[off - 4] !== 0x66 || d[off - 3] !== 0x48 || d[off - 2] !== 0x8d || d[off - 1] !== 0x3d) return false;
+  const a = d[off + 4];
+  const b = d[off + 5];
+  const c = d[off + 6];
+  const e = d[off + 7];
+  return (a === 0x66 && b === 0x66 && c === 0x48 && e === 0xe8) || (a === 0x66 && b === 0x48 && c === 0xff && e === 0x15);
+}
+
+/**
+ * Relocations in non-allocated sections (debug info, .comment has none): absolute values only;
+ * references into discarded sections get a tombstone (0, or -1 in .debug_loc/.debug_ranges as GNU ld).
+ */
+export function applyNonAllocRelocations(ctx: Context, sec: InputSection, out: Uint8Array, view: DataView, base: number): void {
+  const relocs = sec.relocs;
+  const f = sec.file;
+  const tls = ctx.tls;
+  const tombstone = sec.name === '.debug_loc' || sec.name === '.debug_ranges' ? -1 : 0;
+  const w = new Writer(ctx, out, view);
+  for (const r of relocs) {
+    const s = f.symbols[r.sym];
+    if (!s || r.type === R.NONE) continue;
+    const at = base + Number(r.offset);
+    const dead = s.section !== null && (!s.section.live || !s.section.output);
+    const A = Number(r.addend);
+    const S = ctx.addressOf(s);
+    switch (r.type) {
+      case R['64']:
+        view.setBigInt64(at, dead ? BigInt(tombstone) : BigInt(S + A), true);
+        break;
+      case R['32']: {
+        const v = dead ? tombstone >>> 0 : S + A;
+        if (w.check(v, 0, U32_MAX, sec, r, s)) view.setUint32(at, v, true);
+        break;
+      }
+      case R['32S']: {
+        const v = dead ? tombstone : S + A;
+        if (w.check(v, I32_MIN, I32_MAX, sec, r, s)) view.setInt32(at, v, true);
+        break;
+      }
+      case R['16']:
+        view.setUint16(at, (S + A) & 0xffff, true);
+        break;
+      case R['8']:
+        out[at] = (S + A) & 0xff;
+        break;
+      case R.DTPOFF32:
+        view.setInt32(at, tls ? S + A - tls.start : 0, true);
+        break;
+      case R.DTPOFF64:
+        view.setBigInt64(at, BigInt(tls ? S + A - tls.start : 0), true);
+        break;
+      case R.SIZE32:
+        view.setUint32(at, Number(s.size) + A, true);
+        break;
+      case R.SIZE64:
+        view.setBigInt64(at, BigInt(Number(s.size) + A), true);
+        break;
+      case R.GOTOFF64:
+        view.setBigInt64(at, BigInt(S + A - Number(ctx.gotPlt?.addr ?? 0n)), true);
+        break;
+      case R.GOTPC64:
+        break;
+      case R.PC32: {
+        const v = S + A - (Number(sec.output!.addr) + sec.offset + Number(r.offset));
+        if (w.check(v, I32_MIN, I32_MAX, sec, r, s)) view.setInt32(at, v, true);
+        break;
+      }
+      default:
+        ctx.diags.error(`${place(sec, Number(r.offset))}: unsupported relocation ${relocTypeName(r.type)} in non-allocated section ${sec.name}`);
+    }
+  }
+}

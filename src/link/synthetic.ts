@@ -1,0 +1,153 @@
+// Sections the linker makes: the GOT (.got), .got.plt with one slot per IFUNC, the IPLT (.plt) that
+// jumps through those slots, the IRELATIVE relocations in .rela.plt, the merged .note.gnu.property and
+// .note.gnu.build-id. Sizes are fixed before layout; contents are filled in after it.
+import { NT_GNU_BUILD_ID, NT_GNU_PROPERTY_TYPE_0, R_X86_64, SHF_ALLOC, SHF_EXECINSTR, SHF_INFO_LINK, SHF_WRITE, SHT_NOTE, SHT_PROGBITS, SHT_RELA } from '../elf/constants.ts';
+import type { Context } from './context.ts';
+import { OutputSection, knownRank } from './output-section.ts';
+
+const IPLT_ENTRY = 16;
+
+function synthetic(name: string, type: number, flags: number, align: number, size: number): OutputSection {
+  const os = new OutputSection(name, type, flags, knownRank(name) ?? 0);
+  os.align = align;
+  os.synthetic = new Uint8Array(size);
+  os.size = size;
+  return os;
+}
+
+/** Create the GOT/PLT family sized for what the relocation scan asked for. */
+export function createGotPlt(ctx: Context, gotPltNeeded: boolean): OutputSection[] {
+  const out: OutputSection[] = [];
+  let gotSize = 0;
+  for (const s of ctx.gotSymbols) {
+    s.gotOffset = gotSize;
+    gotSize += 8;
+  }
+  for (const s of ctx.tpGotSymbols) {
+    s.tpGotOffset = gotSize;
+    gotSize += 8;
+  }
+  if (gotSize > 0) {
+    ctx.got = synthetic('.got', SHT_PROGBITS, SHF_ALLOC | SHF_WRITE, 8, gotSize);
+    out.push(ctx.got);
+  }
+  ctx.ifuncs.forEach((s, i) => (s.ipltIndex = i));
+  if (gotPltNeeded || ctx.ifuncs.length > 0) {
+    ctx.gotPlt = synthetic('.got.plt', SHT_PROGBITS, SHF_ALLOC | SHF_WRITE, 8, 24 + 8 * ctx.ifuncs.length);
+    out.push(ctx.gotPlt);
+  }
+  if (ctx.ifuncs.length > 0) {
+    ctx.iplt = synthetic('.plt', SHT_PROGBITS, SHF_ALLOC | SHF_EXECINSTR, 16, IPLT_ENTRY * ctx.ifuncs.length);
+    ctx.relaIplt = synthetic('.rela.plt', SHT_RELA, SHF_ALLOC | SHF_INFO_LINK, 8, 24 * ctx.ifuncs.length);
+    ctx.relaIplt.entsize = 24;
+    out.push(ctx.iplt, ctx.relaIplt);
+  }
+  return out;
+}
+
+/** Fill GOT slots, IPLT code and IRELATIVE records now that addresses are known. */
+export function fillGotPlt(ctx: Context): void {
+  if (ctx.got) {
+    const dv = new DataView(ctx.got.synthetic!.buffer);
+    for (const s of ctx.gotSymbols) dv.setBigInt64(s.gotOffset, BigInt(ctx.addressOf(s)), true);
+    const tp = ctx.tls?.tp ?? 0;
+    for (const s of ctx.tpGotSymbols) dv.setBigInt64(s.tpGotOffset, BigInt(ctx.addressOf(s) - tp), true);
+  }
+  if (ctx.iplt && ctx.gotPlt && ctx.relaIplt) {
+    const code = ctx.iplt.synthetic!;
+    const cv = new DataView(code.buffer);
+    const rela = new DataView(ctx.relaIplt.synthetic!.buffer);
+    const gotPlt = Number(ctx.gotPlt.addr);
+    const iplt = Number(ctx.iplt.addr);
+    ctx.ifuncs.forEach((s, i) => {
+      const slot = gotPlt + 24 + 8 * i;
+      const at = i * IPLT_ENTRY;
+      // jmp *slot(%rip), then padding nops to 16 bytes
+      code.set([0xff, 0x25, 0, 0, 0, 0, 0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00, 0x0f, 0x1f, 0x40, 0x00], at);
+      cv.setInt32(at + 2, slot - (iplt + at + 6), true);
+      rela.setBigUint64(i * 24, BigInt(slot), true);
+      rela.setBigUint64(i * 24 + 8, BigInt(R_X86_64.IRELATIVE), true);
+      rela.setBigInt64(i * 24 + 16, BigInt(ctx.valueOf(s)), true);
+    });
+  }
+}
+
+// .note.gnu.property: X86 property ranges (psABI): AND (kept only if every input has it), OR, OR-AND.
+const AND_LO = 0xc0000002, AND_HI = 0xc0007fff, OR_LO = 0xc0008000, OR_HI = 0xc000ffff, ORAND_LO = 0xc0010000, ORAND_HI = 0xc0017fff;
+
+/** Merge every input's .note.gnu.property into one note, or null when nothing survives. */
+export function mergeProperties(ctx: Context): OutputSection | null {
+  const perFile: Map<number, number>[] = [];
+  for (const f of ctx.files) {
+    const props = new Map<number, number>();
+    for (const s of f.elf.sections) {
+      if (s.type !== SHT_NOTE || s.name !== '.note.gnu.property') continue;
+      for (const n of f.elf.sectionNotes(s)) {
+        if (n.name !== 'GNU' || n.type !== NT_GNU_PROPERTY_TYPE_0) continue;
+        const dv = new DataView(n.desc.buffer, n.desc.byteOffset, n.desc.byteLength);
+        let o = 0;
+        while (o + 8 <= n.desc.length) {
+          const type = dv.getUint32(o, true);
+          const size = dv.getUint32(o + 4, true);
+          if (size === 4 && o + 12 <= n.desc.length) props.set(type, dv.getUint32(o + 8, true));
+          o += 8 + Math.ceil(size / 8) * 8;
+        }
+      }
+    }
+    if (f.elf.sections.length > 1) perFile.push(props);
+  }
+  if (perFile.length === 0) return null;
+  const types = new Set<number>();
+  for (const p of perFile) for (const t of p.keys()) types.add(t);
+  const merged: [number, number][] = [];
+  for (const t of [...types].sort((a, b) => a - b)) {
+    const have = perFile.filter((p) => p.has(t));
+    if (t >= AND_LO && t <= AND_HI) {
+      if (have.length !== perFile.length) continue;
+      const v = have.reduce((a, p) => a & p.get(t)!, 0xffffffff) >>> 0;
+      if (v !== 0) merged.push([t, v]);
+    } else if (t >= OR_LO && t <= OR_HI) {
+      const v = have.reduce((a, p) => a | p.get(t)!, 0) >>> 0;
+      if (v !== 0) merged.push([t, v]);
+    } else if (t >= ORAND_LO && t <= ORAND_HI) {
+      if (have.length !== perFile.length) continue;
+      const v = have.reduce((a, p) => a | p.get(t)!, 0) >>> 0;
+      if (v !== 0) merged.push([t, v]);
+    }
+  }
+  if (merged.length === 0) return null;
+  const descSize = merged.length * 16;
+  const os = synthetic('.note.gnu.property', SHT_NOTE, SHF_ALLOC, 8, 16 + descSize);
+  const dv = new DataView(os.synthetic!.buffer);
+  dv.setUint32(0, 4, true);
+  dv.setUint32(4, descSize, true);
+  dv.setUint32(8, NT_GNU_PROPERTY_TYPE_0, true);
+  os.synthetic!.set([0x47, 0x4e, 0x55, 0], 12);
+  merged.forEach(([t, v], i) => {
+    dv.setUint32(16 + i * 16, t, true);
+    dv.setUint32(20 + i * 16, 4, true);
+    dv.setUint32(24 + i * 16, v, true);
+  });
+  return os;
+}
+
+/** An empty .note.gnu.build-id of the right size; the hash is written once the file is complete. */
+export function createBuildId(style: string): OutputSection | null {
+  let size: number;
+  let fixed: Uint8Array | undefined;
+  if (style === 'none') return null;
+  if (style === 'md5' || style === 'uuid') size = 16;
+  else if (style === 'sha1' || style === 'tree' || style === 'fast') size = 20;
+  else if (/^0x[0-9a-fA-F]+$/.test(style) && style.length % 2 === 0) {
+    fixed = Uint8Array.from(style.slice(2).match(/../g)!.map((h) => parseInt(h, 16)));
+    size = fixed.length;
+  } else throw new Error(`--build-id: unknown style '${style}'`);
+  const os = synthetic('.note.gnu.build-id', SHT_NOTE, SHF_ALLOC, 4, 16 + size);
+  const dv = new DataView(os.synthetic!.buffer);
+  dv.setUint32(0, 4, true);
+  dv.setUint32(4, size, true);
+  dv.setUint32(8, NT_GNU_BUILD_ID, true);
+  os.synthetic!.set([0x47, 0x4e, 0x55, 0], 12);
+  if (fixed) os.synthetic!.set(fixed, 16);
+  return os;
+}
