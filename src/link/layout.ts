@@ -43,6 +43,8 @@ export function createOutputSections(ctx: Context): OutputSection[] {
   const add = (sec: InputSection) => {
     if (!sec.live) return;
     const p = placeInput(sec);
+    const strip = ctx.options.strip;
+    if (strip !== 'none' && (sec.flags & SHF_ALLOC) === 0 && isDebugSection(sec.name)) p.output = null;
     if (p.output === null) {
       sec.live = false;
       return;
@@ -75,6 +77,10 @@ export function createOutputSections(ctx: Context): OutputSection[] {
   return [...byName.values()];
 }
 
+function isDebugSection(name: string): boolean {
+  return name.startsWith('.debug') || name.startsWith('.zdebug') || name.startsWith('.gnu.linkonce.wi.') || name === '.line' || name.startsWith('.stab');
+}
+
 /** Offsets of members within each output section, and the section sizes. */
 export function sizeOutputSection(os: OutputSection): void {
   if (os.synthetic) {
@@ -83,8 +89,11 @@ export function sizeOutputSection(os: OutputSection): void {
   }
   let off = 0;
   let align = os.align;
+  // .eh_frame is walked record by record up to a zero length word: padding between input sections
+  // would end the walk early, and its records only need 4-byte alignment.
+  const ehFrame = os.name === '.eh_frame';
   for (const m of os.members) {
-    off = alignTo(off, m.align);
+    off = alignTo(off, ehFrame ? 4 : m.align);
     m.offset = off;
     off += m.mergeMap ? mergedSize(m) : m.size;
     if (m.align > align) align = m.align;

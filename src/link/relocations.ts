@@ -182,6 +182,11 @@ export function applyAllocRelocations(ctx: Context, sec: InputSection, out: Uint
         view.setBigInt64(at, BigInt(S + A - P), true);
         continue;
       case R.PC32: case R.PLT32:
+        // An FDE for a function whose section was discarded: a zero pc_begin is what unwinders skip.
+        if (deadTarget(s) && sec.name === '.eh_frame') {
+          view.setInt32(at, 0, true);
+          continue;
+        }
         v = S + A - P;
         if (w.check(v, I32_MIN, I32_MAX, sec, r, s)) view.setInt32(at, v, true);
         continue;
@@ -346,6 +351,10 @@ export function applyAllocRelocations(ctx: Context, sec: InputSection, out: Uint
         continue;
     }
   }
+}
+
+function deadTarget(s: Sym): boolean {
+  return s.section !== null && (!s.section.live || s.section.output === null);
 }
 
 function matchTlsGd(d: Uint8Array, off: number): boolean {
