@@ -102,6 +102,29 @@ function legacyPrefixes(code: Uint8Array, at: number, end: number): number {
 }
 
 /**
+ * iced reports "no more bytes" for any failure near the end of the buffer, even for an opcode that is
+ * invalid whatever follows (a lone 06). Decode the tail again with padding to tell the two apart.
+ */
+function invalidAnyway(code: Uint8Array, at: number): boolean {
+  const padded = new Uint8Array(code.length - at + 15);
+  padded.set(code.subarray(at));
+  const i = new Instruction();
+  try {
+    // pad with ModRM bytes of every /reg value: some group opcodes are valid for one of them only
+    for (let reg = 0; reg < 8; reg++) {
+      padded.fill(reg << 3, code.length - at);
+      const d = new Decoder(64, padded, DecoderOptions.NoInvalidCheck);
+      d.decodeOut(i);
+      d.free();
+      if (i.code !== CODE_INVALID) return false;
+    }
+    return true;
+  } finally {
+    i.free();
+  }
+}
+
+/**
  * How many bytes objdump's `(bad)` covers at `at`: the prefixes plus the opcode bytes it read before
  * giving up (VEX/XOP payload included; x87 register forms also take the ModRM byte). Measured against
  * objdump 2.40 on random bytes; right for most, not all, undecodable sequences.
@@ -177,7 +200,7 @@ export class SectionDecoder {
     this.decoder.decodeOut(raw);
     let c = raw.code;
     if (c === CODE_INVALID) {
-      const truncated = this.decoder.lastError === NO_MORE_BYTES;
+      const truncated = this.decoder.lastError === NO_MORE_BYTES && !invalidAnyway(code, offset);
       return this.invalidAt(offset, this.objdump && !truncated ? objdumpBadLength(code, offset) : 1, truncated);
     }
     let length = raw.length;
