@@ -155,7 +155,7 @@ export interface LinkOptions {
   noRelax: boolean;
   sortCommon: boolean;
   cref: boolean;
-  /** Warnings from parsing (GNU ld prints them and goes on): `-z foo ignored`, a missing --end-group, … */
+  /** Warnings from parsing, without a "warning: " prefix (GNU ld prints them and goes on): `-z foo ignored`, … */
   warnings: string[];
 }
 
@@ -371,7 +371,7 @@ const SPECS: Spec[] = [
   },
 
   // ---- input files and libraries
-  { long: ['library'], short: 'l', arg: 'required', run: (s, v) => void s.o.inputs.push({ kind: 'library', name: need(v), attrs: attrs(s) }), help: ['input', 'LIBNAME', 'Search for library LIBNAME (-l:FILE: for FILE)'] },
+  { long: ['library'], short: 'l', arg: 'required', run: (s, v) => void s.o.inputs.push({ kind: 'library', name: need(v), attrs: attrs(s) }), help: ['input', 'LIBNAME', 'Search for library LIBNAME (-l:FILE: for FILE itself)'] },
   { long: ['library-path'], short: 'L', arg: 'required', run: (s, v) => void s.o.libraryPaths.push(need(v)), help: ['input', 'DIRECTORY', 'Add DIRECTORY to library search path'] },
   { long: ['script'], short: 'T', arg: 'required', run: (s, v) => void s.o.scripts.push(need(v)), help: ['input', 'FILE', 'Read linker script'] },
   { long: ['sysroot'], arg: 'required', run: (s, v) => void (s.o.sysroot = need(v)), help: ['input', '=DIRECTORY', 'Override the default sysroot location'] },
@@ -888,7 +888,8 @@ export function parseArgs(argv: string[], opts: ParseArgsOptions = {}): LinkOpti
     const first = arg[dashes.length];
     const shortSpec = dashes === '-' && first !== undefined ? SHORT.get(first) : undefined;
     if (shortSpec && shortSpec.arg !== 'none') hint = ` (for the short option write '-${first} ${arg.slice(2)}')`;
-    return new LinkError(`option '${arg}' is ambiguous; possibilities: ${names.map((n) => `'${dashes}${n}'`).join(' ')}${hint}`);
+    const shown = names.slice(0, 8).map((n) => `'${dashes}${n}'`).join(' ') + (names.length > 8 ? ' …' : '');
+    return new LinkError(`option '${arg}' is ambiguous; possibilities: ${shown}${hint}`);
   };
 
   /** A cluster of short options, as getopt walks it (`-sx`, `-L/dir`, `-zrelro`). */
@@ -940,6 +941,7 @@ export function parseArgs(argv: string[], opts: ParseArgsOptions = {}): LinkOpti
     const eq = body.indexOf('=');
     const name = eq < 0 ? body : body.slice(0, eq);
     const inlineValue = eq < 0 ? undefined : body.slice(eq + 1);
+    if (name === '') throw unrecognized(arg); // `--=x`, `-=x`: getopt finds every option ambiguous
 
     if (twoDashes) {
       const m = lookupLong(LONGOPTS, name, true);
@@ -993,6 +995,14 @@ const HELP_GROUPS: [HelpGroup, string][] = [
   ['compat', 'Accepted for compatibility (no effect on a static link)'],
 ];
 
+/** GNU's --help shows its ONE_DASH options with one dash; the same here. */
+const ONE_DASH = new Set(['static', 'dn', 'dy', 'non_shared', 'call_shared', 'shared', 'pie', 'no-pie', 'nostdlib', 'plugin', 'plugin-opt', 'rpath', 'rpath-link', 'flto', 'soname', 'qmagic', 'flto-partition', 'fuse-ld']);
+
+function spelled(spec: Spec, name: string): string {
+  const one = !spec.twoDashesOnly && (/^[A-Z]/.test(name) || ONE_DASH.has(name));
+  return (one ? '-' : '--') + name + (name === 'flto-partition' || name === 'fuse-ld' ? '=' : '');
+}
+
 function optionColumn(spec: Spec, argName: string): string {
   const parts: string[] = [];
   const withArg = (flag: string, long: boolean): string => {
@@ -1002,9 +1012,7 @@ function optionColumn(spec: Spec, argName: string): string {
   };
   for (const c of spec.short ?? '') parts.push(withArg('-' + c, false));
   for (const n of spec.long) {
-    // GNU shows ONE_DASH options with one dash; we show the conventional spelling.
-    const oneDash = /^[A-Z]/.test(n) || ['static', 'dn', 'dy', 'non_shared', 'call_shared', 'shared', 'pie', 'no-pie', 'nostdlib', 'plugin', 'plugin-opt', 'rpath', 'rpath-link', 'flto', 'soname'].includes(n);
-    parts.push(withArg((oneDash && !spec.twoDashesOnly ? '-' : '--') + n, true));
+    parts.push(withArg(spelled(spec, n), true));
   }
   return parts.join(', ');
 }
@@ -1018,12 +1026,25 @@ export function helpText(): string {
       if (!spec.run || !spec.help || spec.help[0] !== group) continue;
       const col = optionColumn(spec, spec.help[1]);
       const text = spec.help[2];
-      if (col.length <= 28) lines.push(`  ${col.padEnd(28)}${text}`);
+      if (col.length < 28) lines.push(`  ${col.padEnd(28)}${text}`);
       else lines.push(`  ${col}`, `  ${''.padEnd(28)}${text}`);
     }
   }
+  const quiet = SPECS.filter((sp) => sp.run === ignore && !sp.help).flatMap((sp) => [
+    ...[...(sp.short ?? '')].map((c) => '-' + c),
+    ...sp.long.map((n) => spelled(sp, n)),
+  ]);
+  lines.push('  @FILE                       Read options from FILE', '', 'Also accepted and ignored:');
+  let row = ' ';
+  for (const f of quiet) {
+    if (row.length + f.length + 1 > 100) {
+      lines.push(row);
+      row = ' ';
+    }
+    row += ' ' + f;
+  }
   lines.push(
-    '  @FILE                       Read options from FILE',
+    row,
     '',
     '-z keywords: execstack, noexecstack, relro, norelro, now, lazy, max-page-size=SIZE,',
     '  common-page-size=SIZE, separate-code, noseparate-code, text, notext, textoff, muldefs, defs, undefs,',
