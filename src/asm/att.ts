@@ -41,7 +41,7 @@ export function fixAtt(raw: Instruction, insn: DecodedInstruction, mnemonic: str
       mnemonic = renamed(insn.code, false) ?? mnemonic;
       break;
   }
-  if (raw.isStringInstruction || insn.mnemonic === 'xlatb') {
+  if (raw.isStringInstruction || insn.mnemonic === 'xlat') {
     // objdump names the default segments of string operands; CS/DS/ES/SS overrides are ignored in 64-bit mode
     operands = operands.replace(/(?:%[cdes]s:)?(?<!%[fg]s:)\((%[er](?:si|bx))\)/g, '%ds:($1)').replace(/(?<!:)\((%[er]di)\)/g, '%es:($1)');
   }

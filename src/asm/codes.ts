@@ -49,7 +49,7 @@ export function codeName(code: number): string {
 }
 
 const mnemonicCache: string[] = [];
-/** Lower-case mnemonic of an iced Mnemonic ('mov', 'movzx', 'syscall'); '(bad)' for INVALID. */
+/** Lower-case name of an iced Mnemonic ('mov', 'movzx', 'syscall'); '(bad)' for INVALID. */
 export function mnemonicName(m: number): string {
   let s = mnemonicCache[m];
   if (s === undefined) {
@@ -100,4 +100,42 @@ export function nearBranchCode(code: number): number | undefined {
 /** The rel8 form of a rel32 branch code, e.g. Call_rel32_64 has none → undefined; Jmp_rel32_64 → Jmp_rel8_64. */
 export function shortBranchCode(code: number): number | undefined {
   return shortOf[code];
+}
+
+// Where objdump's Intel mnemonic differs from iced's Mnemonic name, by iced Code name.
+const GNU_NAMES: [RegExp, string][] = [
+  [/^Wait$/, 'fwait'],
+  [/^Xlat_m8$/, 'xlat'],
+  [/^(Movs|Cmps|Stos|Lods|Scas|Ins|Outs)[bwdq]_/, '$1'],
+  [/^Mov_r64_imm64$|^Mov_(AL|AX|EAX|RAX)_moffs|^Mov_moffs/, 'movabs'],
+  [/^Sal_/, 'shl'],
+  [/^Nopw$/, 'xchg'],
+  [/^Iretd$/, 'iret'],
+  [/^Retf[dq]?(_imm16)?$/, 'retf'],
+  [/^Pushf[dq]$/, 'pushf'],
+  [/^Popf[dq]$/, 'popf'],
+  [/^Pushfw$/, 'pushfw'],
+  [/^Popfw$/, 'popfw'],
+];
+
+const gnuCache: string[] = [];
+/**
+ * The mnemonic `objdump -M intel` prints for a code (without prefixes), e.g. 'movs' for Movsb_m8_m8,
+ * 'fwait' for Wait, 'movabs' for Mov_r64_imm64; iced's lower-case Mnemonic name otherwise.
+ */
+export function gnuMnemonic(code: number, icedMnemonic: number): string {
+  let s = gnuCache[code];
+  if (s === undefined) {
+    const n = codeName(code);
+    s = mnemonicName(icedMnemonic);
+    for (const [re, to] of GNU_NAMES) {
+      const m = re.exec(n);
+      if (m) {
+        s = to.replace('$1', (m[1] ?? '').toLowerCase());
+        break;
+      }
+    }
+    gnuCache[code] = s;
+  }
+  return s;
 }

@@ -12,7 +12,7 @@
  */
 import { Code, Decoder, DecoderError, DecoderOptions, Instruction, Register } from 'iced-x86';
 import { toNumericAddress } from './address.ts';
-import { flowName, mnemonicName, relSize, type Flow, type RelSize } from './codes.ts';
+import { flowName, gnuMnemonic, relSize, type Flow, type RelSize } from './codes.ts';
 import { modrmLength } from './modrm.ts';
 
 /** A field inside an instruction: byte offset from the instruction's first byte, and size in bytes. */
@@ -29,7 +29,10 @@ export interface DecodedInstruction {
   readonly length: number;
   /** iced `Code` value (e.g. Code.Call_rel32_64); see codeName() for its name. */
   readonly code: number;
-  /** Lower-case Intel-style base mnemonic as `objdump -M intel` prints it ('mov', 'movzx', 'syscall'); '(bad)' if invalid. */
+  /**
+   * Lower-case mnemonic as `objdump -M intel` prints it, without prefixes ('mov', 'movzx', 'syscall',
+   * 'movs', 'fwait', 'movabs'); '(bad)' if invalid. AT&T spellings (movzbl, cltq) come from the formatter.
+   */
   readonly mnemonic: string;
   readonly flow: Flow;
   /** Absolute target (signed numeric address) of a direct jmp/jcc/call/loop/jrcxz/xbegin. */
@@ -218,7 +221,7 @@ export class SectionDecoder {
     let mnemonic = mnemonicOfCode[c];
     let flow = flowOfCode[c];
     if (mnemonic === undefined || flow === undefined) {
-      mnemonic = mnemonicOfCode[c] = mnemonicName(raw.mnemonic);
+      mnemonic = mnemonicOfCode[c] = gnuMnemonic(c, raw.mnemonic);
       flow = flowOfCode[c] = flowName(raw.flowControl);
     }
     const rs = relSizeOfCode(c);

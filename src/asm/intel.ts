@@ -91,7 +91,7 @@ export function fixIntel(raw: Instruction, insn: DecodedInstruction, mnemonic: s
     const s = stringOp(mnemonic, operands);
     if (s) return s;
   }
-  if (insn.mnemonic === 'xlatb') return { mnemonic: 'xlat', operands: operands.replace(/(?:[cdes]s:)?(?<![fg]s:)\[([er]bx)\]/, 'ds:[$1]') };
+  if (insn.mnemonic === 'xlat') return { mnemonic: 'xlat', operands: operands.replace(/(?:[cdes]s:)?(?<![fg]s:)\[([er]bx)\]/, 'ds:[$1]') };
   // objdump prints a RIP-relative displacement as an unsigned 64-bit number in Intel syntax
   operands = operands.replace(/\[rip-0x([0-9a-f]+)\]/, (_, h: string) => `[rip+0x${(2n ** 64n - BigInt(`0x${h}`)).toString(16)}]`);
   // an absolute address (no base, no index) prints as seg:addr without brackets, ds: by default
