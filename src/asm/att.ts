@@ -4,7 +4,7 @@
  */
 import type { Instruction } from 'iced-x86';
 import type { DecodedInstruction } from './decode.ts';
-import { Rule, renamed, ruleOf } from './format-rules.ts';
+import { isStringCode, Rule, renamed, ruleOf } from './format-rules.ts';
 import { x87Operands } from './x87.ts';
 
 export interface Text {
@@ -41,11 +41,12 @@ export function fixAtt(raw: Instruction, insn: DecodedInstruction, mnemonic: str
       mnemonic = renamed(insn.code, false) ?? mnemonic;
       break;
   }
-  if (raw.isStringInstruction || insn.mnemonic === 'xlat') {
+  if (operands.indexOf('(') < 0) return { mnemonic, operands };
+  if (isStringCode(insn.code) || insn.mnemonic === 'xlat') {
     // objdump names the default segments of string operands; CS/DS/ES/SS overrides are ignored in 64-bit mode
     operands = operands.replace(/(?:%[cdes]s:)?(?<!%[fg]s:)\((%[er](?:si|bx))\)/g, '%ds:($1)').replace(/(?<!:)\((%[er]di)\)/g, '%es:($1)');
   }
   // objdump always prints the scale of an index register: (%rax,%rbx) -> (%rax,%rbx,1)
-  operands = operands.replace(/\(((?:%\w+)?),(%\w+)\)/g, '($1,$2,1)');
+  if (operands.indexOf(',%') >= 0) operands = operands.replace(/\(((?:%\w+)?),(%\w+)\)/g, '($1,$2,1)');
   return { mnemonic, operands };
 }

@@ -109,6 +109,11 @@ function legacyPrefixes(code: Uint8Array, at: number, end: number): number {
  * invalid whatever follows (a lone 06). Decode the tail again with padding to tell the two apart.
  */
 function invalidAnyway(code: Uint8Array, at: number): boolean {
+  let p = at + legacyPrefixes(code, at, code.length);
+  if (p < code.length && (code[p]! & 0xf0) === 0x40) p++;
+  const b = code[p];
+  // nothing but prefixes, or a VEX/EVEX/XOP escape whose payload is cut: truncated
+  if (b === undefined || b === 0xc4 || b === 0xc5 || b === 0x62 || b === 0x8f) return false;
   const padded = new Uint8Array(code.length - at + 15);
   padded.set(code.subarray(at));
   const i = new Instruction();
@@ -143,7 +148,7 @@ function objdumpBadLength(code: Uint8Array, at: number): number {
   let n = 1;
   if (b >= 0xd8 && b <= 0xdf) n = 1 + modrmLength(code, p + 1); // reserved x87 forms keep their operand
   else if (b === 0x8c || b === 0x8e) n = 1 + modrmLength(code, p + 1); // mov to/from a segment register that does not exist
-  else if (b === 0x0f) n = code[p + 1] === 0x38 || code[p + 1] === 0x3a ? 3 : 2;
+  else if (b === 0x0f) n = code[p + 1] === 0x38 || code[p + 1] === 0x3a ? 3 : code[p + 1] === 0x0f ? 1 : 2; // 0f 0f: 3DNow!
   else if (b === 0xc4) n = map >= 1 && map <= 3 ? 4 : 1; // an unknown map fails at once
   else if (b === 0xc5) n = 3;
   else if (b === 0x8f && ((code[p + 1] ?? 0) & 0x38) !== 0) n = map >= 8 && map <= 10 ? 4 : 1; // XOP

@@ -34,11 +34,15 @@ export const enum Rule {
   /** mov %r,%sreg: objdump's Intel syntax names the full 32/64-bit source register */
   MovToSreg32,
   MovToSreg64,
+  /** AVX-512 gather/scatter: iced's Intel syntax lists the opmask as an operand, objdump as {k} */
+  GatherScatter,
 }
 
 const table = new Uint8Array(Object.keys(Code).length);
+const strings = new Uint8Array(table.length);
 for (let c = 0; c < table.length; c++) {
   const n = codeName(c);
+  if (/^(Movs|Cmps|Stos|Lods|Scas|Ins|Outs)[bwdq]_/.test(n)) strings[c] = 1;
   if (/^(Call|Jmp|Push|Pop)_rm64$/.test(n)) table[c] = Rule.NoQSuffix;
   else if (/^(Rol|Ror|Rcl|Rcr|Shl|Shr|Sal|Sar)_rm(8|16|32|64)_1$/.test(n)) table[c] = Rule.ShiftByOne;
   else if (/^Imul_r(16|32|64)_rm(16|32|64)_imm/.test(n)) table[c] = Rule.Imul3;
@@ -49,7 +53,8 @@ for (let c = 0; c < table.length; c++) {
   else if (n === 'Mov_r64_imm64') table[c] = Rule.Movabs;
   else if (/^Mov_(AL|AX|EAX|RAX)_moffs|^Mov_moffs/.test(n)) table[c] = Rule.Moffs;
   else if (/^(In|Out|Ins[bwd]|Outs[bwd])_\w*DX/.test(n)) table[c] = Rule.PortDx;
-  else if (/^(Iret[dqw]|Retf[dqw](_imm16)?|Pushf[dqw]|Popf[dqw]|(Jmp|Call)_m16(16|32|64))$/.test(n)) table[c] = Rule.Rename;
+  else if (/^(Iret[dqw]|Retf[dqw](_imm16)?|Pushf[dqw]|Popf[dqw]|(Jmp|Call)_m16(16|32|64)|Xstore_64|Xcrypt[a-z]{3}_64)$/.test(n)) table[c] = Rule.Rename;
+  else if (/^EVEX_V(p?gather|p?scatter)/.test(n)) table[c] = Rule.GatherScatter;
   else if (/^(Blendvps|Blendvpd|Pblendvb|Sha256rnds2)_xmm_xmmm128$/.test(n)) table[c] = Rule.ImplicitXmm0;
   else if (n === 'Mov_Sreg_r32m16') table[c] = Rule.MovToSreg32;
   else if (n === 'Mov_Sreg_r64m16') table[c] = Rule.MovToSreg64;
@@ -63,11 +68,19 @@ const RENAMES: Record<string, [att: string, intel: string]> = {
   Popfw: ['popfw', 'popfw'], Popfd: ['popf', 'popf'], Popfq: ['popf', 'popf'],
   Jmp_m1616: ['ljmpw', 'jmp'], Jmp_m1632: ['ljmp', 'jmp'], Jmp_m1664: ['ljmp', 'jmp'],
   Call_m1616: ['lcallw', 'call'], Call_m1632: ['lcall', 'call'], Call_m1664: ['lcall', 'call'],
+  // VIA PadLock
+  Xstore_64: ['xstore-rng', 'xstore-rng'], Xcryptecb_64: ['xcrypt-ecb', 'xcrypt-ecb'], Xcryptcbc_64: ['xcrypt-cbc', 'xcrypt-cbc'],
+  Xcryptctr_64: ['xcrypt-ctr', 'xcrypt-ctr'], Xcryptcfb_64: ['xcrypt-cfb', 'xcrypt-cfb'], Xcryptofb_64: ['xcrypt-ofb', 'xcrypt-ofb'],
 };
 
 export function renamed(code: number, intel: boolean): string | undefined {
   const r = RENAMES[codeName(code).replace(/_imm16$/, '')];
   return r?.[intel ? 1 : 0];
+}
+
+/** movs/cmps/stos/lods/scas/ins/outs (iced's isStringInstruction, without a wasm call). */
+export function isStringCode(code: number): boolean {
+  return strings[code] === 1;
 }
 
 export function ruleOf(code: number): Rule {

@@ -5,7 +5,7 @@
 import type { Instruction } from 'iced-x86';
 import type { Text } from './att.ts';
 import type { DecodedInstruction } from './decode.ts';
-import { Rule, renamed, ruleOf } from './format-rules.ts';
+import { isStringCode, Rule, renamed, ruleOf } from './format-rules.ts';
 import { x87Operands } from './x87.ts';
 
 /** A 16-bit general register's 32- or 64-bit name (bp -> ebp/rbp, r8w -> r8d/r8); others unchanged. */
@@ -82,16 +82,24 @@ export function fixIntel(raw: Instruction, insn: DecodedInstruction, mnemonic: s
     case Rule.MovToSreg64:
       operands = operands.replace(/,(\w+)$/, (all, r: string) => `,${widen16(r, ruleOf(insn.code) === Rule.MovToSreg64)}`);
       break;
+    case Rule.GatherScatter:
+      operands = operands.replace(/^(\w+),(k[1-7]),/, '$1{$2},').replace(/\],(k[1-7]),/, ']{$1},');
+      break;
     case Rule.ImplicitXmm0:
       if (!operands.endsWith(',xmm0')) operands += ',xmm0';
       break;
   }
-  if (operands.includes('{')) operands = moveRounding(operands);
-  if (raw.isStringInstruction) {
+  if (operands.includes('{')) {
+    operands = moveRounding(operands);
+    // embedded broadcast: objdump says `QWORD BCST [mem]` where iced says `QWORD PTR [mem]{1to8}`
+    operands = operands.replace(/(\w+) PTR ([^,]*\])\{1to\d+\}/, '$1 BCST $2');
+  }
+  if (isStringCode(insn.code)) {
     const s = stringOp(mnemonic, operands);
     if (s) return s;
   }
   if (insn.mnemonic === 'xlat') return { mnemonic: 'xlat', operands: operands.replace(/(?:[cdes]s:)?(?<![fg]s:)\[([er]bx)\]/, 'ds:[$1]') };
+  if (operands.indexOf('[') < 0) return { mnemonic, operands };
   // objdump prints a RIP-relative displacement as an unsigned 64-bit number in Intel syntax
   operands = operands.replace(/\[rip-0x([0-9a-f]+)\]/, (_, h: string) => `[rip+0x${(2n ** 64n - BigInt(`0x${h}`)).toString(16)}]`);
   // an absolute address (no base, no index) prints as seg:addr without brackets, ds: by default

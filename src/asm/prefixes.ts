@@ -10,6 +10,7 @@
  */
 import { Code, MandatoryPrefix, OpCodeOperandKind, OpKind, Register, type Instruction } from 'iced-x86';
 import type { DecodedInstruction } from './decode.ts';
+import { isStringCode } from './format-rules.ts';
 import { sibOf } from './modrm.ts';
 
 export interface PrefixNames {
@@ -58,8 +59,7 @@ const kindNames = OpCodeOperandKind as unknown as Record<number, string | undefi
 const codeNames = Code as unknown as Record<number, string | undefined>;
 const factsCache: CodeFacts[] = [];
 
-function codeFacts(raw: Instruction): CodeFacts {
-  const code = raw.code;
+function codeFacts(raw: Instruction, code: number): CodeFacts {
   const cached = factsCache[code];
   if (cached) return cached;
   const ci = raw.opCode;
@@ -77,7 +77,8 @@ function codeFacts(raw: Instruction): CodeFacts {
     }
     const f: CodeFacts = {
       uses66: ci.operandSize === 16 || ci.mandatoryPrefix === MP_P66,
-      mandatory: ci.mandatoryPrefix,
+      // objdump prints the F3 of VIA PadLock instructions as repz
+      mandatory: /^(Xcrypt|Xsha|Montmul|Xstore)/.test(codeNames[code] ?? '') ? MandatoryPrefix.None : ci.mandatoryPrefix,
       // 48 90 is 'rex.W nop' to objdump, though iced gives it a 64-bit operand size
       usesW: ci.operandSize === 64 && !ci.defaultOpSize64 && !ci.forceOpSize64 && code !== Code.Nopq && code !== Code.Call_m1664 && code !== Code.Jmp_m1664,
       usesR,
@@ -159,7 +160,7 @@ export function prefixNames(raw: Instruction, insn: DecodedInstruction, bytes: U
   let p = start;
   while (p < n && isLegacyPrefix(bytes[p]!)) p++;
   const rex = p < n && (bytes[p]! & 0xf0) === 0x40 ? bytes[p]! : 0;
-  const f = codeFacts(raw);
+  const f = codeFacts(raw, insn.code);
   const sib = f.modrmMemory ? sibOf(bytes, n) : undefined;
   let riz: PrefixNames['riz'];
   if (sib && sib.index === 4 && !sib.x && !raw.isVsib) {
@@ -181,7 +182,7 @@ export function prefixNames(raw: Instruction, insn: DecodedInstruction, bytes: U
   let hint = '';
   let memo: boolean | undefined;
   const mem = () => (memo ??= hasMemoryOperand(raw));
-  const isString = raw.isStringInstruction;
+  const isString = isStringCode(insn.code);
   for (let i = start; i < p; i++) {
     const b = bytes[i]!;
     if (b === 0xf0) names.push('lock');

@@ -12,8 +12,7 @@ const ONE_REGISTER = new Set(['fld', 'fst', 'fstp', 'fxch', 'fcom', 'fcomp', 'fu
 
 /** Per code: which operands are the ModRM-encoded st(i). */
 const stiMask: number[] = [];
-function stiOperands(raw: Instruction): number {
-  const c = raw.code;
+function stiOperands(raw: Instruction, c: number): number {
   let m = stiMask[c];
   if (m === undefined) {
     const ci = raw.opCode;
@@ -26,7 +25,7 @@ function stiOperands(raw: Instruction): number {
 }
 
 export function x87Operands(raw: Instruction, insn: DecodedInstruction, intel: boolean): string {
-  const mask = stiOperands(raw);
+  const mask = stiOperands(raw, insn.code);
   const pct = intel ? '' : '%';
   const names: string[] = [];
   for (let i = 0; i < raw.opCount; i++) {
