@@ -166,13 +166,7 @@ export function applyAllocRelocations(ctx: Context, sec: InputSection, out: Uint
     const off = Number(r.offset);
     const at = base + off;
     const P = secAddr + off;
-    let A = Number(r.addend);
-    let S = ctx.addressOf(s);
-    // A section symbol of a merged section: the addend is the offset of the piece meant (as GNU ld).
-    if (s.type === STT_SECTION && s.section?.mergeMap && s.section.output) {
-      S = Number(s.section.output.addr) + s.section.offset + s.section.mergeMap(A);
-      A = 0;
-    }
+    const [S, A] = target(ctx, s, Number(r.addend));
     let v: number;
     switch (type) {
       case R['64']:
@@ -353,6 +347,13 @@ export function applyAllocRelocations(ctx: Context, sec: InputSection, out: Uint
   }
 }
 
+/** S and A for a relocation; a section symbol of a merged section names its piece by the addend (as GNU ld). */
+function target(ctx: Context, s: Sym, addend: number): [number, number] {
+  const sec = s.section;
+  if (s.type === STT_SECTION && sec?.mergeMap && sec.output) return [Number(sec.output.addr) + sec.offset + sec.mergeMap(addend), 0];
+  return [ctx.addressOf(s), addend];
+}
+
 function deadTarget(s: Sym): boolean {
   return s.section !== null && (!s.section.live || s.section.output === null);
 }
@@ -382,8 +383,7 @@ export function applyNonAllocRelocations(ctx: Context, sec: InputSection, out: U
     if (!s || r.type === R.NONE) continue;
     const at = base + Number(r.offset);
     const dead = s.section !== null && (!s.section.live || !s.section.output);
-    const A = Number(r.addend);
-    const S = ctx.addressOf(s);
+    const [S, A] = target(ctx, s, Number(r.addend));
     switch (r.type) {
       case R['64']:
         view.setBigInt64(at, dead ? BigInt(tombstone) : BigInt(S + A), true);
