@@ -119,40 +119,71 @@ export function defineLinkerSymbols(ctx: Context, outputNames: Set<string>): voi
   }
 }
 
-/** --defsym NAME=EXPR: a number, a symbol, or symbol +/- number. */
+/** --defsym NAME=EXPR: numbers (decimal, 0x hex, NNh), symbols, unary minus, + and -, parentheses. */
 export function defineDefsyms(ctx: Context): void {
   for (const { name, expr } of ctx.options.defsyms) {
     const s = ctx.symtab.get(name);
     ctx.symtab.defsyms.add(name);
-    const e = expr.trim();
-    const num = parseNumber(e);
+    const value = parseExpression(expr, (sym) => {
+      const t = ctx.symtab.get(sym);
+      t.referenced = true;
+      t.strongRef = true;
+      return t;
+    });
     s.kind = SymKind.Defined;
     s.synthetic = true;
     s.section = null;
     s.bind = STB_GLOBAL;
     s.type = STT_NOTYPE;
-    if (num !== undefined) {
-      s.value = BigInt(num);
-      continue;
-    }
-    const m = /^([A-Za-z_.$][\w.$@]*)\s*(?:([+-])\s*(\S+))?$/.exec(e);
-    if (!m) throw new LinkError(`--defsym: cannot parse expression '${expr}' (supported: NUMBER, SYMBOL, SYMBOL+NUMBER, SYMBOL-NUMBER)`);
-    const target = ctx.symtab.get(m[1]!);
-    target.referenced = true;
-    target.strongRef = true;
-    const delta = m[3] !== undefined ? parseNumber(m[3]) : 0;
-    if (delta === undefined) throw new LinkError(`--defsym: bad number '${m[3]}' in '${expr}'`);
-    const sign = m[2] === '-' ? -1 : 1;
-    ctx.linkerSymbols.push({ sym: s, value: (c) => c.addressOf(target) + sign * delta });
-    s.kind = SymKind.Defined;
+    if (typeof value === 'bigint') s.value = value;
+    else ctx.linkerSymbols.push({ sym: s, value: (c) => value(c) });
   }
 }
 
-function parseNumber(s: string): number | undefined {
-  if (/^0x[0-9a-f]+$/i.test(s)) return parseInt(s, 16);
-  if (/^[0-9]+$/.test(s)) return parseInt(s, 10);
-  if (/^[0-9a-f]+h$/i.test(s)) return parseInt(s.slice(0, -1), 16);
-  return undefined;
+type Value = bigint | ((c: Context) => number);
+
+function parseExpression(expr: string, symbol: (name: string) => Sym): Value {
+  const toks = expr.match(/0x[0-9a-fA-F]+|[0-9][0-9a-fA-F]*[hH]?|[A-Za-z_.$][\w.$@]*|[-+()]|\S/g) ?? [];
+  let i = 0;
+  const fail = (why: string): never => {
+    throw new LinkError(`--defsym: ${why} in '${expr}' (supported: numbers, symbols, unary -, + and -, parentheses)`);
+  };
+  const combine = (a: Value, b: Value, sign: 1n | -1n): Value => {
+    if (typeof a === 'bigint' && typeof b === 'bigint') return BigInt.asIntN(64, a + sign * b);
+    const fa = typeof a === 'bigint' ? () => Number(a) : a;
+    const fb = typeof b === 'bigint' ? () => Number(b) : b;
+    return (c: Context) => fa(c) + Number(sign) * fb(c);
+  };
+  const term = (): Value => {
+    const t = toks[i++];
+    if (t === undefined) return fail('unexpected end of expression');
+    if (t === '-') return combine(0n, term(), -1n);
+    if (t === '+') return term();
+    if (t === '(') {
+      const v = sum();
+      if (toks[i++] !== ')') fail('missing )');
+      return v;
+    }
+    if (/^0x[0-9a-f]+$/i.test(t)) return BigInt.asIntN(64, BigInt(t));
+    if (/^[0-9]+$/.test(t)) return BigInt.asIntN(64, BigInt(t));
+    if (/^[0-9][0-9a-f]*h$/i.test(t)) return BigInt.asIntN(64, BigInt('0x' + t.slice(0, -1)));
+    if (/^[A-Za-z_.$]/.test(t)) {
+      const target = symbol(t);
+      return (c: Context) => c.addressOf(target);
+    }
+    return fail(`unexpected '${t}'`);
+  };
+  const sum = (): Value => {
+    let v = term();
+    while (toks[i] === '+' || toks[i] === '-') {
+      const op = toks[i++];
+      v = combine(v, term(), op === '-' ? -1n : 1n);
+    }
+    return v;
+  };
+  const v = sum();
+  if (i !== toks.length) fail(`unexpected '${toks[i]}'`);
+  return v;
 }
 
 /** After layout: give each linker-defined symbol its address. */
