@@ -155,6 +155,19 @@ function objdumpBadLength(code: Uint8Array, at: number): number {
   return Math.min(p - at + n, end - at);
 }
 
+// Which decoder an iced Instruction belongs to, so instructionBytes() can find the bytes behind a
+// (raw, insn) pair handed to a callback; one entry per decoder, not per instruction.
+const owners = new WeakMap<Instruction, SectionDecoder>();
+
+/**
+ * The bytes of `insn` if `raw` is the live Instruction of the decoder that produced it (e.g. inside a
+ * forEachInstruction callback), else undefined.
+ */
+export function instructionBytes(raw: Instruction, insn: DecodedInstruction): Uint8Array | undefined {
+  const d = owners.get(raw);
+  return d && d.last === insn ? d.code.subarray(insn.offset, insn.offset + insn.length) : undefined;
+}
+
 // Per-Code caches: mnemonic and flow depend on the code only, so ask iced once per distinct code.
 const mnemonicOfCode: string[] = [];
 const flowOfCode: Flow[] = [];
@@ -175,6 +188,8 @@ export class SectionDecoder {
   private spare: Instruction | undefined;
   private pos = 0;
   private freed = false;
+  /** the last result of next() */
+  last: DecodedInstruction | undefined;
 
   constructor(code: Uint8Array, baseAddress: bigint | number = 0, options: DecodeOptions = {}) {
     this.code = code;
@@ -186,10 +201,15 @@ export class SectionDecoder {
     this.decoder = new Decoder(64, code, this.objdump ? OBJDUMP_DECODER_OPTIONS : DecoderOptions.None);
     this.decoder.ip = 0n;
     this.primary = new Instruction();
+    owners.set(this.primary, this);
   }
 
   /** The next instruction, or undefined at the end of the buffer. */
   next(): DecodedInstruction | undefined {
+    return (this.last = this.decodeNext());
+  }
+
+  private decodeNext(): DecodedInstruction | undefined {
     const code = this.code;
     const offset = this.pos;
     if (offset >= code.length) return undefined;
@@ -296,7 +316,11 @@ export class SectionDecoder {
     const op = code[p];
     this.lastMerged = undefined;
     if (op === undefined || op < 0xd8 || op > 0xdf) return undefined;
-    const spare = (this.spare ??= new Instruction());
+    if (!this.spare) {
+      this.spare = new Instruction();
+      owners.set(this.spare, this);
+    }
+    const spare = this.spare;
     this.decoder.decodeOut(spare);
     if (spare.code === CODE_INVALID) {
       this.decoder.position = offset + 1;

@@ -11,7 +11,7 @@
 import { FormatMnemonicOptions, Formatter, FormatterSyntax, MemorySizeOptions, type Instruction } from 'iced-x86';
 import { toBigAddress } from './address.ts';
 import { fixAtt } from './att.ts';
-import { forEachInstruction, SectionDecoder, type DecodedInstruction } from './decode.ts';
+import { forEachInstruction, instructionBytes, SectionDecoder, type DecodedInstruction } from './decode.ts';
 import { fixIntel } from './intel.ts';
 import { prefixByteName, prefixNames } from './prefixes.ts';
 
@@ -128,10 +128,13 @@ function substituted(bytes: Uint8Array, opAt: number, opcode: number, syntax: Sy
  *
  * `raw` is iced's Instruction for `insn` (from forEachInstruction / SectionDecoder); `symbolize` names
  * branch targets and RIP-relative addresses; `bytes` are the instruction's own bytes (at least
- * insn.length of them, starting at its first byte) — without them prefixes are named as iced sees them,
- * which differs from objdump for redundant prefixes (`data16 cs nopw`, `rex.W`, `addr32`).
+ * insn.length of them, starting at its first byte). They are found automatically while `raw` is still
+ * the decoder's live Instruction for `insn` (inside a forEachInstruction callback); otherwise, without
+ * them, prefixes are named as iced sees them, which differs from objdump for redundant prefixes
+ * (`data16 cs nopw`, `rex.W`, `addr32`).
  */
 export function formatInstruction(raw: Instruction, insn: DecodedInstruction, syntax: Syntax = 'att', symbolize?: Symbolizer, bytes?: Uint8Array): string {
+  bytes ??= instructionBytes(raw, insn);
   if (insn.invalid) return invalidText(insn, bytes, syntax);
   const isIntel = syntax === 'intel';
   const f = isIntel ? intelFormatter() : gasFormatter();
@@ -161,7 +164,7 @@ export interface FormattedInstruction {
 export function formatSection(code: Uint8Array, baseAddress: bigint | number, syntax: Syntax = 'att', symbolize?: Symbolizer): FormattedInstruction[] {
   const out: FormattedInstruction[] = [];
   forEachInstruction(code, baseAddress, (insn, raw) => {
-    out.push({ insn, text: formatInstruction(raw, insn, syntax, symbolize, code.subarray(insn.offset, insn.offset + insn.length)) });
+    out.push({ insn, text: formatInstruction(raw, insn, syntax, symbolize) });
   }, { fields: false, objdump: true });
   return out;
 }
