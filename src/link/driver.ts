@@ -11,6 +11,7 @@ import { scanRelocations } from './relocations.ts';
 import { createBuildId, createGotPlt, fillGotPlt, mergeProperties } from './synthetic.ts';
 import { SymKind } from './symbol.ts';
 import { mergeSections } from './merge.ts';
+import { gcSections } from './gc-sections.ts';
 import { writeMapFile } from './map-file.ts';
 
 function checkOptions(ctx: Context): void {
@@ -41,6 +42,7 @@ export function link(ctx: Context): void {
   if (ctx.files.length === 0) throw new LinkError('no input files');
 
   allocateCommons(ctx);
+  if (o.gcSections) gcSections(ctx);
   const sections = createOutputSections(ctx);
   mergeSections(ctx, sections);
   defineLinkerSymbols(ctx, new Set(sections.map((s) => s.name)));

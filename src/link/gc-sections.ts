@@ -1,0 +1,131 @@
+// --gc-sections: mark the allocated input sections reachable from the roots through relocations and
+// drop the rest. Roots as GNU ld has them: the entry point, -u symbols, SHF_GNU_RETAIN, notes,
+// .init/.fini and the constructor arrays, and sections named by a referenced __start_X/__stop_X.
+// .eh_frame keeps no function alive: a live function's FDE keeps its LSDA and personality routine.
+import { SHF_ALLOC, SHF_GNU_RETAIN, SHT_NOTE, SHT_INIT_ARRAY, SHT_FINI_ARRAY, SHT_PREINIT_ARRAY } from '../elf/constants.ts';
+import type { Context } from './context.ts';
+import type { InputSection } from './input-files.ts';
+import { SymKind, type Sym } from './symbol.ts';
+
+function isRootSection(sec: InputSection): boolean {
+  if ((sec.flags & SHF_GNU_RETAIN) !== 0) return true;
+  if (sec.type === SHT_NOTE || sec.type === SHT_INIT_ARRAY || sec.type === SHT_FINI_ARRAY || sec.type === SHT_PREINIT_ARRAY) return true;
+  const n = sec.name;
+  return n === '.init' || n === '.fini' || /^\.(init_array|fini_array|preinit_array|ctors|dtors)(\.|$)/.test(n) || n.startsWith('.gnu.warning');
+}
+
+interface EhRecord {
+  start: number;
+  end: number;
+  cie: boolean;
+}
+
+/** Split an input .eh_frame into its CIE and FDE records (length-prefixed, CIE id 0). */
+function ehRecords(sec: InputSection): EhRecord[] {
+  const d = sec.data;
+  const dv = new DataView(d.buffer, d.byteOffset, d.byteLength);
+  const out: EhRecord[] = [];
+  let o = 0;
+  while (o + 4 <= d.length) {
+    let len = dv.getUint32(o, true);
+    let hdr = 4;
+    if (len === 0) break;
+    if (len === 0xffffffff) {
+      if (o + 12 > d.length) break;
+      len = Number(dv.getBigUint64(o + 4, true));
+      hdr = 12;
+    }
+    const end = o + hdr + len;
+    if (end > d.length || o + hdr + 4 > d.length) break;
+    out.push({ start: o, end, cie: dv.getUint32(o + hdr, true) === 0 });
+    o = end;
+  }
+  return out;
+}
+
+export function gcSections(ctx: Context): void {
+  const live = new Set<InputSection>();
+  const work: InputSection[] = [];
+  const startStopNames = new Set<string>();
+  const keep = (sec: InputSection | null | undefined) => {
+    if (!sec || live.has(sec) || !sec.live) return;
+    live.add(sec);
+    work.push(sec);
+  };
+  const keepSym = (s: Sym | undefined) => {
+    if (!s) return;
+    if (s.kind === SymKind.Defined || s.kind === SymKind.Common) keep(s.section);
+    if (s.kind === SymKind.Undefined || s.synthetic) {
+      const m = /^__(start|stop)_(.+)$/.exec(s.name);
+      if (m) startStopNames.add(m[2]!);
+    }
+    if (s.aliasOf) keepSym(s.aliasOf);
+  };
+  const o = ctx.options;
+  keepSym(ctx.symtab.find(o.entry ?? ctx.scriptEntry ?? '_start'));
+  for (const u of o.undefinedSymbols) keepSym(ctx.symtab.find(u));
+  for (const n of ['__ehdr_start']) keepSym(ctx.symtab.find(n));
+  const ehFrames: InputSection[] = [];
+  for (const f of ctx.files) {
+    for (const sec of f.sections) {
+      if (!sec || !sec.live) continue;
+      if ((sec.flags & SHF_ALLOC) === 0) continue;
+      if (sec.name === '.eh_frame') ehFrames.push(sec);
+      else if (isRootSection(sec)) keep(sec);
+    }
+  }
+
+  const markFrom = (sec: InputSection, from = 0, to = Infinity) => {
+    const syms = sec.file.symbols;
+    for (const r of sec.relocs) {
+      const off = Number(r.offset);
+      if (off < from || off >= to) continue;
+      const s = syms[r.sym];
+      if (!s) continue;
+      if (s.isLocal) keep(s.section);
+      else keepSym(s);
+    }
+  };
+  const drain = () => {
+    while (work.length) markFrom(work.pop()!);
+  };
+  drain();
+  // FDEs of live functions keep their LSDA and personality; repeat until nothing new becomes live.
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const eh of ehFrames) {
+      const relocs = eh.relocs;
+      for (const rec of ehRecords(eh)) {
+        if (rec.cie) {
+          markFrom(eh, rec.start, rec.end);
+          continue;
+        }
+        const first = relocs.find((r) => Number(r.offset) >= rec.start + 8 && Number(r.offset) < rec.end);
+        const target = first ? eh.file.symbols[first.sym] : undefined;
+        if (target && target.section && live.has(target.section)) {
+          const before = live.size;
+          markFrom(eh, rec.start, rec.end);
+          if (live.size !== before) changed = true;
+        }
+      }
+    }
+    if (startStopNames.size) {
+      for (const f of ctx.files) for (const sec of f.sections) if (sec && sec.live && startStopNames.has(sec.name)) keep(sec);
+    }
+    const before = live.size;
+    drain();
+    if (live.size !== before) changed = true;
+  }
+  for (const eh of ehFrames) live.add(eh);
+
+  for (const f of ctx.files) {
+    for (const sec of f.sections) {
+      if (!sec || !sec.live || (sec.flags & SHF_ALLOC) === 0 || live.has(sec)) continue;
+      sec.live = false;
+      if (o.printGcSections) process.stderr.write(`ukl-ld: removing unused section '${sec.name}' in file '${f.displayName}'\n`);
+    }
+  }
+  for (const c of ctx.commons) {
+    if (!live.has(c)) c.live = false;
+  }
+}
