@@ -1,7 +1,7 @@
 /**
- * Locating the ModRM and SIB bytes of an instruction in its bytes, for the few objdump spellings that
- * depend on the encoding rather than on the decoded operands: a SIB byte without an index register
- * (objdump writes `%riz`), and whether REX.X was consumed.
+ * Locating prefixes, the ModRM and the SIB byte in an instruction's bytes, for the few objdump behaviours
+ * that depend on the encoding rather than on the decoded operands: prefix names, a SIB byte without an
+ * index register (objdump writes `%riz`), whether REX.X was consumed, where objdump cuts junk bytes.
  */
 
 export interface Sib {
@@ -15,9 +15,18 @@ export interface Sib {
   base: number;
 }
 
-function isLegacyPrefix(b: number): boolean {
+/** 66 67 f0 f2 f3 and the six segment overrides. */
+export function isLegacyPrefix(b: number): boolean {
   return b === 0x66 || b === 0x67 || b === 0xf0 || b === 0xf2 || b === 0xf3 || b === 0x2e || b === 0x36 || b === 0x3e || b === 0x26 || b === 0x64 || b === 0x65;
 }
+
+/** Number of legacy prefix bytes at `at` (not past `end`). */
+export function legacyPrefixes(code: Uint8Array, at: number, end: number): number {
+  let p = at;
+  while (p < end && isLegacyPrefix(code[p]!)) p++;
+  return p - at;
+}
+
 
 /**
  * Offset of the ModRM byte of an instruction known to have one, and whether the index is extended by

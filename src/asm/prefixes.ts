@@ -11,7 +11,7 @@
 import { Code, MandatoryPrefix, OpCodeOperandKind, OpKind, Register, type Instruction } from 'iced-x86';
 import type { DecodedInstruction } from './decode.ts';
 import { isStringCode } from './format-rules.ts';
-import { sibOf } from './modrm.ts';
+import { isLegacyPrefix, sibOf } from './modrm.ts';
 
 export interface PrefixNames {
   /** Names objdump prints before the mnemonic, in byte order (e.g. ['data16', 'cs']). */
@@ -103,10 +103,6 @@ function hasMemoryOperand(raw: Instruction): boolean {
 }
 
 const SEG_NAMES: Record<number, string> = { 0x26: 'es', 0x2e: 'cs', 0x36: 'ss', 0x3e: 'ds', 0x64: 'fs', 0x65: 'gs' };
-
-function isLegacyPrefix(b: number): boolean {
-  return b === 0x66 || b === 0x67 || b === 0xf0 || b === 0xf2 || b === 0xf3 || b === 0x2e || b === 0x36 || b === 0x3e || b === 0x26 || b === 0x64 || b === 0x65;
-}
 
 /**
  * Does objdump consider the REX prefix (with its bits) fully used by this instruction? It counts a bit
