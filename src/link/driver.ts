@@ -12,6 +12,7 @@ import { createBuildId, createGotPlt, fillGotPlt, mergeProperties } from './synt
 import { SymKind } from './symbol.ts';
 import { mergeSections } from './merge.ts';
 import { gcSections } from './gc-sections.ts';
+import { createEhFrameHdr } from './eh-frame-hdr.ts';
 import { writeMapFile } from './map-file.ts';
 
 function checkOptions(ctx: Context): void {
@@ -55,10 +56,13 @@ export function link(ctx: Context): void {
   if (prop) synthetic.push(prop);
   const bid = o.buildId !== undefined ? createBuildId(o.buildId) : null;
   if (bid) synthetic.push(bid);
+  const ehHdr = o.ehFrameHdr ? createEhFrameHdr(ctx) : null;
+  if (ehHdr) synthetic.push(ehHdr.section);
   const all = [...sections, ...synthetic];
   for (const os of all) sizeOutputSection(os);
 
   const layout = assignAddresses(ctx, all);
+  ctx.outputSections = layout.sections;
   assignLinkerSymbols(ctx, layout);
 
   const entry = st.find(o.entry ?? ctx.scriptEntry ?? '_start');
@@ -70,6 +74,7 @@ export function link(ctx: Context): void {
   }
 
   fillGotPlt(ctx);
+  ehHdr?.fill();
   const bytes = buildImage(ctx, layout);
   writeAtomically(o.output, bytes);
   if (o.mapFile !== undefined) writeMapFile(ctx, layout, o.mapFile);
