@@ -7,7 +7,8 @@
 //   (b) `gcc -static -B <ROOT>/gcc-ld/ …` collect2 runs gcc-ld/ld, i.e. bin/ukl-ld.js.
 // Both outputs are run with the same argv (argv[0] = the program name), environment and stdin, and must give
 // the same stdout, stderr, exit status (and signal). The reference must also exit with the status the corpus
-// promises. On ukl-ld's output, `readelf -a -W` must print no warning or error; both outputs must be
+// promises. On ukl-ld's output, `readelf -a -W` must print no warning or error (nor `readelf -w -W`, which
+// decodes .eh_frame and DWARF, unless it warns on GNU ld's output too); both outputs must be
 // ELF64 EXEC x86-64, and ukl-ld's entry point must be `_start`.
 // Plus: identical inputs and options linked twice by ukl-ld give byte-identical files; gdb can break at main
 // and backtrace in a ukl-ld output (-g); and calling bin/ukl-ld.js directly with the exact ld line collect2
@@ -21,12 +22,13 @@
 //   UKL_KEEP_TMP=1           keep the temp dir (objects, both outputs, ukl-ld argument traces) and print it.
 //   CI=true                  the gdb test fails instead of skipping when gdb is missing (apt package: gdb).
 // Needs: gcc, g++, binutils (readelf, GNU ld), libc6-dev, libstdc++-12-dev, zlib1g-dev, gdb.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CORPUS_DIR,
+  GCC_LD_DIR,
   IN_CI,
   PARALLEL,
   Pool,
@@ -186,6 +188,7 @@ describe(`link corpus: gcc -static with GNU ld vs ${SUBSTITUTE_LD ? `${SUBSTITUT
       expect(r.ukl.link.status, `link failed:\n${describeExec(r.ukl.link)}\n${how(r)}`).toBe(0);
       if (r.ref.link.stderr === '') expect(r.ukl.link.stderr, `diagnostics where GNU ld printed none\n${how(r)}`).toBe('');
       checkElf(r.ukl.elf, 'ukl-ld output');
+      if (r.ref.elf!.debugProblems.length === 0) expect(r.ukl.elf!.debugProblems, 'readelf -w -W (DWARF, .eh_frame) warnings/errors').toEqual([]);
       expect(r.ukl.elf!.start, 'ukl-ld output has _start in .symtab').toBeDefined();
       expect(r.ukl.elf!.entry, 'e_entry == _start').toBe(r.ukl.elf!.start);
       expect(runView(r.ukl.run!), `run of the ukl-ld output differs from GNU ld's\n${how(r)}`).toEqual(runView(r.ref.run!));
@@ -214,6 +217,20 @@ describe('ukl-ld beyond the corpus', () => {
     }
   });
 
+  it('gcc-ld/ld works through a symlink (-B pointing at a directory whose ld links to gcc-ld/ld)', { timeout: 300_000 }, async (ctx) => {
+    if (SUBSTITUTE_LD) ctx.skip(); // this checks gcc-ld/ld itself
+    const r = await mustCase('stdout_noflush.O2');
+    const dir = join(tmp, 'symlinked-b');
+    mkdirSync(dir, { recursive: true });
+    symlinkSync(join(GCC_LD_DIR, 'ld'), join(dir, 'ld'));
+    const trace = join(dir, 'ukl-ld.args');
+    const link = await exec('gcc', ['-B', `${dir}/`, '-static', ...r.objs, '-o', join(dir, 'prog')], { cwd: dir, env: underTest.env(trace) });
+    expect(readTrace(trace), 'the symlinked ld ran ukl-ld').toBeDefined();
+    expect(link.status, describeExec(link)).toBe(0);
+    const c = cases.find((x) => x.key === 'stdout_noflush.O2')!;
+    expect(runView(await runProgram(join(dir, 'prog'), c.p, dir))).toEqual(runView(r.ref.run!));
+  });
+
   it('gdb: break main, run, bt on a ukl-ld output built with -g', { timeout: 300_000 }, async (ctx) => {
     if (!commandExists('gdb')) {
       if (IN_CI) throw new Error('gdb is not installed: CI must install it (apt-get install gdb) so this test runs');
@@ -227,6 +244,7 @@ describe('ukl-ld beyond the corpus', () => {
       const b = which === 'ukl' ? ['-B', underTest.bDir] : [];
       const link = await exec('gcc', [...b, '-static', '-g', ...objs, '-o', out], { cwd: dir, env: underTest.env(join(dir, 'ukl-ld.args')) });
       expect(link.status, `${which}: ${describeExec(link)}`).toBe(0);
+      expect((await readelfFacts(out)).debugProblems, `${which}: readelf -w -W (DWARF) warnings`).toEqual([]);
       const g = await exec('gdb', ['-nx', '-batch', '-ex', 'break main', '-ex', 'run', '-ex', 'bt', out], {
         cwd: dir,
         timeoutMs: 120_000,

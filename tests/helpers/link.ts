@@ -158,7 +158,7 @@ export const VARIANTS: Record<string, { cflags: string[]; ldflags: string[] }> =
   'fno-pie': { cflags: ['-O2', '-fno-pie'], ldflags: [] },
   fpic: { cflags: ['-O2', '-fPIC'], ldflags: [] },
   gc: { cflags: ['-O2', '-ffunction-sections', '-fdata-sections'], ldflags: ['-Wl,--gc-sections'] },
-  g: { cflags: ['-g'], ldflags: [] },
+  g: { cflags: ['-O2', '-g'], ldflags: [] },
 };
 
 export function isCxx(sources: string[]): boolean {
@@ -314,8 +314,10 @@ export function withOutput(args: string[], out: string): string[] {
 // readelf
 
 export interface ReadelfFacts {
-  /** Lines with `readelf: Warning` / `readelf: Error` (stdout or stderr). */
+  /** Lines with `readelf: Warning` / `readelf: Error` (stdout or stderr) from `readelf -a -W`. */
   problems: string[];
+  /** The same from `readelf -w -W` (DWARF and .eh_frame decoding). */
+  debugProblems: string[];
   status: number | null;
   elfClass: string;
   type: string;
@@ -327,9 +329,13 @@ export interface ReadelfFacts {
 }
 
 export async function readelfFacts(file: string): Promise<ReadelfFacts> {
-  const r = await exec('readelf', ['-a', '-W', file], { timeoutMs: 60_000 });
-  const all = `${r.stdout}\n${r.stderr}`;
-  const problems = all.split('\n').filter((l) => /readelf: (Warning|Error)/.test(l));
+  const [r, w] = await Promise.all([
+    exec('readelf', ['-a', '-W', file], { timeoutMs: 60_000 }),
+    exec('readelf', ['-w', '-W', file], { timeoutMs: 60_000 }),
+  ]);
+  const bad = (x: ExecResult) => `${x.stdout}\n${x.stderr}`.split('\n').filter((l) => /readelf: (Warning|Error)/.test(l));
+  const problems = bad(r);
+  const debugProblems = [...bad(w), ...(w.status === 0 ? [] : [`readelf -w exited ${w.status}`])];
   const field = (name: string) => new RegExp(`^\\s*${name}:\\s*(.*)$`, 'm').exec(r.stdout)?.[1].trim() ?? '';
   const startLine = /^\s*\d+: ([0-9a-f]+)\s+\S+\s+(?:FUNC|NOTYPE)\s+\w+\s+\w+\s+\w+\s+_start$/m.exec(r.stdout);
   const segments: ReadelfFacts['segments'] = [];
@@ -339,6 +345,7 @@ export async function readelfFacts(file: string): Promise<ReadelfFacts> {
   }
   return {
     problems,
+    debugProblems,
     status: r.status,
     elfClass: field('Class'),
     type: field('Type'),
