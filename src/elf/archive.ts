@@ -1,6 +1,7 @@
 // Unix ar archives as GNU ar writes them: the "/" (or "/SYM64/") symbol index, the "//" long-name table,
 // thin archives ("!<thin>", members stay in their own files) and archives with no index at all.
-import { readFileSync, statSync, type Stats } from 'node:fs';
+import { statSync, type Stats } from 'node:fs';
+import { readBytes } from './bytes.ts';
 import { dirname, isAbsolute, join } from 'node:path';
 import { FormatError } from './errors.ts';
 import { latin1OrUtf8 } from './reader.ts';
@@ -177,7 +178,7 @@ export class Archive {
       if (!st!.isFile()) throw new FormatError(this.file, `thin archive member ${m.name}: ${p} is not a regular file`, m.headerOffset);
       if (st!.size !== m.size) throw new FormatError(this.file, `thin archive member ${m.name}: ${p} is ${st!.size} bytes, the archive says ${m.size}`, m.headerOffset);
       try {
-        d = new Uint8Array(readFileSync(p));
+        d = readBytes(p);
       } catch (e) {
         cannot(e);
       }

@@ -1,5 +1,5 @@
 // Opening an input file: an ELF object or executable, or an archive whose members are ELF objects.
-import { readFileSync } from 'node:fs';
+import { readBytes } from './bytes.ts';
 import { Archive, archiveKind } from './archive.ts';
 import { FormatError } from './errors.ts';
 import { ElfFile, isElf } from './reader.ts';
@@ -8,7 +8,7 @@ export type InputFile = { kind: 'elf'; path: string; elf: ElfFile } | { kind: 'a
 
 export function readInputFile(path: string): Uint8Array {
   try {
-    return new Uint8Array(readFileSync(path));
+    return readBytes(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'No such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'Permission denied' : String(code ?? e);

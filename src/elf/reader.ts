@@ -209,9 +209,12 @@ export class ElfFile {
     return this.sections.find((s) => s.name === name);
   }
 
+  private symtabSection: Section | null | undefined;
+
   /** The static symbol table (.symtab), or undefined when the file has none. */
   get symtab(): Section | undefined {
-    return this.sections.find((s) => s.type === SHT_SYMTAB);
+    if (this.symtabSection === undefined) this.symtabSection = this.sections.find((s) => s.type === SHT_SYMTAB) ?? null;
+    return this.symtabSection ?? undefined;
   }
 
   /** Symbols of a SHT_SYMTAB or SHT_DYNSYM section (index 0 included, as in the file). */

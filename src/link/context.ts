@@ -65,9 +65,9 @@ export class Context {
     if (s.kind !== SymKind.Defined) return 0;
     const sec = s.section;
     // Absolute values are signed 64-bit: 0xffffffff80000000 is -2^31, which 32S relocations accept.
-    if (!sec) return Number(BigInt.asIntN(64, s.value));
+    if (!sec) return s.value;
     if (!sec.output || !sec.live) return 0;
-    const off = Number(s.value);
+    const off = s.value;
     return Number(sec.output.addr) + sec.offset + (sec.mergeMap ? sec.mergeMap(off) : off);
   }
 

@@ -24,8 +24,19 @@ function checkOptions(ctx: Context): void {
   if (o.imageBase !== undefined) ctx.imageBase = Number(o.imageBase);
 }
 
+/** UKL_LD_TIMING=1 prints how long each pass took (for profiling; not a GNU ld option). */
+const timing = process.env.UKL_LD_TIMING === '1';
+let last = performance.now();
+function mark(pass: string): void {
+  if (!timing) return;
+  const now = performance.now();
+  process.stderr.write(`ukl-ld: ${pass.padEnd(24)} ${(now - last).toFixed(1).padStart(7)} ms\n`);
+  last = now;
+}
+
 export function link(ctx: Context): void {
   const o = ctx.options;
+  mark('start-up');
   checkOptions(ctx);
   const st = ctx.symtab;
   for (const w of o.wrap) st.wrap.add(w);
@@ -33,22 +44,24 @@ export function link(ctx: Context): void {
   defineDefsyms(ctx);
   const entryName = o.entry ?? '_start';
   for (const name of [...o.undefinedSymbols, entryName]) {
-    const s = st.get(name);
-    s.referenced = true;
-    s.strongRef = true;
+    st.strongRef(st.get(name));
   }
 
   loadInputs(ctx);
+  mark('load and resolve');
   ctx.diags.check();
   if (ctx.files.length === 0) throw new LinkError('no input files');
 
   allocateCommons(ctx);
   if (o.gcSections) gcSections(ctx);
+  mark('commons, gc');
   const sections = createOutputSections(ctx);
   mergeSections(ctx, sections);
+  mark('output sections, merge');
   defineLinkerSymbols(ctx, new Set(sections.map((s) => s.name)));
   scanRelocations(ctx);
   ctx.diags.check();
+  mark('scan relocations');
 
   const gotPltUsed = st.find('_GLOBAL_OFFSET_TABLE_')?.referenced === true;
   const synthetic = createGotPlt(ctx, gotPltUsed);
@@ -64,6 +77,7 @@ export function link(ctx: Context): void {
   const layout = assignAddresses(ctx, all);
   ctx.outputSections = layout.sections;
   assignLinkerSymbols(ctx, layout);
+  mark('layout');
 
   const entry = st.find(o.entry ?? ctx.scriptEntry ?? '_start');
   if (entry && entry.kind === SymKind.Defined) ctx.entry = ctx.addressOf(entry);
@@ -76,6 +90,8 @@ export function link(ctx: Context): void {
   fillGotPlt(ctx);
   ehHdr?.fill();
   const bytes = buildImage(ctx, layout);
+  mark('copy, relocate, symtab');
   writeAtomically(o.output, bytes);
+  mark('write');
   if (o.mapFile !== undefined) writeMapFile(ctx, layout, o.mapFile);
 }

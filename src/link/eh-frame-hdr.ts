@@ -22,7 +22,8 @@ function collectFdes(ctx: Context): Fde[] {
       if (!sec || !sec.live || sec.name !== '.eh_frame') continue;
       const d = sec.data;
       const dv = new DataView(d.buffer, d.byteOffset, d.byteLength);
-      const relocs = sec.relocs;
+      const rt = sec.rela;
+      if (!rt) continue;
       let ri = 0;
       let o = 0;
       while (o + 8 <= d.length) {
@@ -31,11 +32,10 @@ function collectFdes(ctx: Context): Fde[] {
         const end = o + 4 + len;
         if (end > d.length) break;
         if (dv.getUint32(o + 4, true) !== 0) {
-          while (ri < relocs.length && Number(relocs[ri]!.offset) < o + 8) ri++;
-          const r = relocs[ri];
-          if (r && Number(r.offset) === o + 8) {
-            const s = f.symbols[r.sym];
-            if (s && s.section && s.section.live) out.push({ sec, at: o, target: s, addend: Number(r.addend) });
+          while (ri < rt.count && rt.offset(ri) < o + 8) ri++;
+          if (ri < rt.count && rt.offset(ri) === o + 8) {
+            const s = f.symbols[rt.sym(ri)];
+            if (s && s.section && s.section.live) out.push({ sec, at: o, target: s, addend: rt.addend(ri) });
           }
         }
         o = end;

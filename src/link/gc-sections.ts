@@ -77,10 +77,12 @@ export function gcSections(ctx: Context): void {
 
   const markFrom = (sec: InputSection, from = 0, to = Infinity) => {
     const syms = sec.file.symbols;
-    for (const r of sec.relocs) {
-      const off = Number(r.offset);
+    const rt = sec.rela;
+    if (!rt) return;
+    for (let i = 0; i < rt.count; i++) {
+      const off = rt.offset(i);
       if (off < from || off >= to) continue;
-      const s = syms[r.sym];
+      const s = syms[rt.sym(i)];
       if (!s) continue;
       if (s.isLocal) keep(s.section);
       else keepSym(s);
@@ -94,14 +96,16 @@ export function gcSections(ctx: Context): void {
   for (let changed = true; changed;) {
     changed = false;
     for (const eh of ehFrames) {
-      const relocs = eh.relocs;
+      const rt = eh.rela;
+      if (!rt) continue;
       for (const rec of ehRecords(eh)) {
         if (rec.cie) {
           markFrom(eh, rec.start, rec.end);
           continue;
         }
-        const first = relocs.find((r) => Number(r.offset) >= rec.start + 8 && Number(r.offset) < rec.end);
-        const target = first ? eh.file.symbols[first.sym] : undefined;
+        const k = rt.lowerBound(rec.start + 8);
+        const first = k < rt.count && rt.offset(k) < rec.end ? k : -1;
+        const target = first >= 0 ? eh.file.symbols[rt.sym(first)] : undefined;
         if (target && target.section && live.has(target.section)) {
           const before = live.size;
           markFrom(eh, rec.start, rec.end);

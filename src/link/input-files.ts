@@ -7,7 +7,8 @@ import {
 import type { Archive, ArchiveMember } from '../elf/archive.ts';
 import { FormatError } from '../elf/errors.ts';
 import { ElfFile } from '../elf/reader.ts';
-import { stBind, stType, type Rela, type Section } from '../elf/types.ts';
+import { stBind, stType, type Section } from '../elf/types.ts';
+import { RelaTable } from './rela.ts';
 import { LinkError } from './errors.ts';
 import { Sym } from './symbol.ts';
 import type { OutputSection } from './output-section.ts';
@@ -24,6 +25,8 @@ export class InputSection {
   readonly data: Uint8Array;
   /** The SHT_RELA section that applies to this one, if any. */
   relaIndex = 0;
+  /** Its entries, read in place. */
+  rela: RelaTable | null = null;
   /** False when dropped: a discarded COMDAT member, /DISCARD/, or garbage-collected. */
   live = true;
   /** Dropped because another file's COMDAT group of the same signature was kept. */
@@ -46,10 +49,6 @@ export class InputSection {
     this.size = s.size;
     this.entsize = s.entsize;
     this.data = s.data;
-  }
-
-  get relocs(): Rela[] {
-    return this.relaIndex ? this.file.elf.relocations(this.relaIndex) : [];
   }
 
   toString(): string {
@@ -122,7 +121,11 @@ export class ObjectFile {
       if (s.type !== SHT_RELA) continue;
       if (s.info === 0 || s.info >= elf.sections.length) throw new LinkError(`${this.displayName}: relocation section ${s.name} applies to invalid section ${s.info}`);
       const target = this.sections[s.info];
-      if (target) target.relaIndex = s.index;
+      if (target) {
+        target.relaIndex = s.index;
+        const nsyms = elf.symtab ? elf.symtab.size / 24 : 0;
+        target.rela = new RelaTable(elf, s, nsyms);
+      }
     }
     for (const g of elf.groups()) {
       if ((g.flags & GRP_COMDAT) === 0) continue;
@@ -162,8 +165,8 @@ export class ObjectFile {
         s.type = stType(r.info);
         s.bind = STB_LOCAL;
         s.visibility = r.other & 3;
-        s.value = r.value;
-        s.size = r.size;
+        s.value = Number(BigInt.asIntN(64, r.value));
+        s.size = Number(r.size);
         if (r.shndx === SHN_UNDEF) s.kind = 0;
         else if (r.shndx === SHN_ABS || r.rawShndx === SHN_ABS) s.kind = 1;
         else if (r.shndx === SHN_COMMON) throw new LinkError(`${this.displayName}: local common symbol ${r.name}`);

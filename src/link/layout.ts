@@ -19,15 +19,15 @@ export function allocateCommons(ctx: Context): void {
   for (const s of ctx.symtab.map.values()) {
     if (s.kind !== SymKind.Common || !s.file) continue;
     const tls = s.type === 6;
-    const align = Math.max(1, Number(s.value));
+    const align = Math.max(1, s.value);
     const sec = new InputSection(s.file, {
       index: -1, nameOffset: 0, name: tls ? '.tbss' : 'COMMON', type: SHT_NOBITS, flags: SHF_ALLOC | SHF_WRITE | (tls ? SHF_TLS : 0),
-      addr: 0n, offset: 0, size: Number(s.size), link: 0, info: 0, addralign: align, entsize: 0, data: new Uint8Array(0),
+      addr: 0n, offset: 0, size: s.size, link: 0, info: 0, addralign: align, entsize: 0, data: new Uint8Array(0),
     });
     ctx.commons.push(sec);
     s.kind = SymKind.Defined;
     s.section = sec;
-    s.value = 0n;
+    s.value = 0;
   }
 }
 

@@ -126,8 +126,7 @@ export function defineDefsyms(ctx: Context): void {
     ctx.symtab.defsyms.add(name);
     const value = parseExpression(expr, (sym) => {
       const t = ctx.symtab.get(sym);
-      t.referenced = true;
-      t.strongRef = true;
+      ctx.symtab.strongRef(t);
       return t;
     });
     s.kind = SymKind.Defined;
@@ -135,7 +134,7 @@ export function defineDefsyms(ctx: Context): void {
     s.section = null;
     s.bind = STB_GLOBAL;
     s.type = STT_NOTYPE;
-    if (typeof value === 'bigint') s.value = value;
+    if (typeof value === 'bigint') s.value = Number(value);
     else ctx.linkerSymbols.push({ sym: s, value: (c) => value(c) });
   }
 }
@@ -188,6 +187,6 @@ function parseExpression(expr: string, symbol: (name: string) => Sym): Value {
 
 /** After layout: give each linker-defined symbol its address. */
 export function assignLinkerSymbols(ctx: Context, l: Layout): void {
-  for (const { sym, value } of ctx.linkerSymbols) sym.value = BigInt(value(ctx, l));
+  for (const { sym, value } of ctx.linkerSymbols) sym.value = value(ctx, l);
 }
 

@@ -2,7 +2,8 @@
 // archive searched when it is reached (repeatedly until it adds nothing), groups searched repeatedly as
 // a whole, --whole-archive loading every member, --start-lib objects lazy (lld/gold: a later reference
 // still pulls them), and linker scripts given as inputs (Debian's libm.a) expanded in place.
-import { readFileSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { readBytes } from '../elf/bytes.ts';
 import { dirname, isAbsolute, join } from 'node:path';
 import { Archive, archiveKind } from '../elf/archive.ts';
 import { FormatError } from '../elf/errors.ts';
@@ -22,7 +23,7 @@ type Action =
 
 function readFile(path: string, shown: string): Uint8Array {
   try {
-    return new Uint8Array(readFileSync(path));
+    return readBytes(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new LinkError(`cannot find ${shown}: No such file or directory`);
@@ -33,8 +34,7 @@ function readFile(path: string, shown: string): Uint8Array {
 
 function exists(p: string): boolean {
   try {
-    readFileSync(p, { flag: 'r' }).length;
-    return true;
+    return statSync(p).isFile();
   } catch {
     return false;
   }
@@ -159,9 +159,13 @@ export function loadInputs(ctx: Context): void {
     let any = false;
     for (;;) {
       let changed = false;
-      for (const [name, offs] of a.index) {
-        const s = st.find(name);
-        if (!s || (s.kind !== SymKind.Undefined && s.kind !== SymKind.Lazy) || !s.strongRef) continue;
+      for (const s of [...st.undefs]) {
+        if (s.kind !== SymKind.Undefined && s.kind !== SymKind.Lazy) {
+          st.undefs.delete(s);
+          continue;
+        }
+        const offs = a.index.get(s.name);
+        if (!offs) continue;
         for (const off of offs) {
           const m = a.member(off);
           if (m && !m.loaded) {

@@ -22,7 +22,7 @@ interface OutSym {
   other: number;
   shndx: number;
   value: number;
-  size: bigint;
+  size: number;
 }
 
 function sectionIndexFor(l: Layout, addr: number): number {
@@ -37,7 +37,7 @@ function sectionIndexFor(l: Layout, addr: number): number {
 
 /** Output symbol table: per-file locals (hidden globals become locals, as GNU ld does), then globals. */
 function buildSymbols(ctx: Context, l: Layout): OutSym[] {
-  const out: OutSym[] = [{ name: '', info: 0, other: 0, shndx: 0, value: 0, size: 0n }];
+  const out: OutSym[] = [{ name: '', info: 0, other: 0, shndx: 0, value: 0, size: 0 }];
   const globals: OutSym[] = [];
   const hiddenLocals: OutSym[] = [];
   for (const f of ctx.files) {
@@ -46,7 +46,7 @@ function buildSymbols(ctx: Context, l: Layout): OutSym[] {
     for (let i = 1; i < f.firstGlobal && i < f.symbols.length; i++) {
       const s = f.symbols[i]!;
       if (s.type === STT_FILE) {
-        fileSym = { name: s.name, info: stInfo(STB_LOCAL, STT_FILE), other: 0, shndx: SHN_ABS, value: 0, size: 0n };
+        fileSym = { name: s.name, info: stInfo(STB_LOCAL, STT_FILE), other: 0, shndx: SHN_ABS, value: 0, size: 0 };
         continue;
       }
       if (s.type === STT_SECTION || s.name === '' || s.name.startsWith('.L')) continue;
@@ -57,7 +57,7 @@ function buildSymbols(ctx: Context, l: Layout): OutSym[] {
       locals.push({ name: s.name, info: stInfo(STB_LOCAL, s.type), other: s.visibility, shndx, value: ctx.valueOf(s), size: s.size });
     }
     if (locals.length) {
-      out.push(fileSym ?? { name: basename(f.member?.name ?? f.displayName), info: stInfo(STB_LOCAL, STT_FILE), other: 0, shndx: SHN_ABS, value: 0, size: 0n });
+      out.push(fileSym ?? { name: basename(f.member?.name ?? f.displayName), info: stInfo(STB_LOCAL, STT_FILE), other: 0, shndx: SHN_ABS, value: 0, size: 0 });
       out.push(...locals);
     }
   }
@@ -68,7 +68,7 @@ function buildSymbols(ctx: Context, l: Layout): OutSym[] {
     if (vis === STV_HIDDEN || vis === STV_INTERNAL) hiddenLocals.push({ ...o, info: stInfo(STB_LOCAL, o.info & 0xf) });
     else globals.push(o);
   }
-  if (hiddenLocals.length) out.push({ name: '', info: stInfo(STB_LOCAL, STT_FILE), other: 0, shndx: SHN_ABS, value: 0, size: 0n }, ...hiddenLocals);
+  if (hiddenLocals.length) out.push({ name: '', info: stInfo(STB_LOCAL, STT_FILE), other: 0, shndx: SHN_ABS, value: 0, size: 0 }, ...hiddenLocals);
   return [...out, ...globals];
 }
 
@@ -77,16 +77,40 @@ function globalSym(ctx: Context, l: Layout, s: Sym): OutSym | null {
   const bind = s.bind === STB_WEAK ? STB_WEAK : STB_GLOBAL;
   if (s.kind === SymKind.Undefined || s.kind === SymKind.Lazy) {
     if (!s.referenced) return null;
-    return { name: s.name, info: stInfo(STB_WEAK, s.type), other: s.visibility, shndx: 0, value: 0, size: 0n };
+    return { name: s.name, info: stInfo(STB_WEAK, s.type), other: s.visibility, shndx: 0, value: 0, size: 0 };
   }
   if (s.kind !== SymKind.Defined) return null;
   if (s.section && (!s.section.live || !s.section.output)) return null;
   const value = ctx.valueOf(s);
   let shndx: number;
   if (s.section) shndx = s.section.output!.shndx;
-  else if (s.synthetic && !s.aliasOf && s.value !== 0n) shndx = sectionIndexFor(l, value);
+  else if (s.synthetic && !s.aliasOf && s.value !== 0) shndx = sectionIndexFor(l, value);
   else shndx = SHN_ABS;
   return { name: s.name, info: stInfo(bind, s.type), other: s.visibility, shndx, value, size: s.size };
+}
+
+/** A string table for many names: deduplicated, no suffix merging, built in one pass. */
+class LinkerStrtab {
+  private readonly offsets = new Map<string, number>();
+  private readonly parts: string[] = [''];
+  private size = 1;
+
+  add(name: string): number {
+    if (name === '') return 0;
+    const have = this.offsets.get(name);
+    if (have !== undefined) return have;
+    const at = this.size;
+    this.offsets.set(name, at);
+    this.parts.push(name);
+    this.size += Buffer.byteLength(name, 'utf8') + 1;
+    return at;
+  }
+
+  finish(): Uint8Array {
+    this.parts.push('');
+    const b = Buffer.from(this.parts.join('\0'), 'utf8');
+    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  }
 }
 
 export interface OutputImage {
@@ -107,19 +131,19 @@ export function buildImage(ctx: Context, l: Layout): Uint8Array {
   let symInfo = 0;
   if (o.strip !== 'all') {
     const syms = buildSymbols(ctx, l);
-    const str = new StringTableBuilder({ tailMerge: false });
-    for (const s of syms) str.add(s.name);
-    strtab = str.finalize();
+    const str = new LinkerStrtab();
+    const nameOffsets = syms.map((s) => str.add(s.name));
+    strtab = str.finish();
     symtab = new Uint8Array(syms.length * 24);
     const dv = new DataView(symtab.buffer);
     syms.forEach((s, i) => {
       const at = i * 24;
-      dv.setUint32(at, s.name ? str.offsetOf(s.name) : 0, true);
+      dv.setUint32(at, nameOffsets[i]!, true);
       dv.setUint8(at + 4, s.info);
       dv.setUint8(at + 5, s.other);
       dv.setUint16(at + 6, s.shndx, true);
       dv.setBigUint64(at + 8, BigInt.asUintN(64, BigInt(s.value)), true);
-      dv.setBigUint64(at + 16, BigInt.asUintN(64, s.size), true);
+      dv.setBigUint64(at + 16, BigInt(s.size), true);
       if ((s.info >> 4) === STB_LOCAL) symInfo = i + 1;
     });
     shstr.add('.symtab');

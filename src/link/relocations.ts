@@ -2,7 +2,6 @@
 // the pass that applies them to the output bytes, with the psABI formulas, the relaxations a static
 // link must make (GOTPCRELX, TLS GD/LD/IE/TLSDESC to LE) and overflow checks.
 import { R_X86_64, SHF_ALLOC, STT_GNU_IFUNC, STT_SECTION, relocTypeName } from '../elf/constants.ts';
-import type { Rela } from '../elf/types.ts';
 import type { Context } from './context.ts';
 import type { InputSection } from './input-files.ts';
 import { SymKind, type Sym } from './symbol.ts';
@@ -20,8 +19,8 @@ function isUndefinedWeak(s: Sym): boolean {
 /** The instruction forms GOTPCRELX may be relaxed from, looked at in the bytes before the field. */
 type GotRelax = 'call' | 'jmp' | 'lea' | 'mov-imm' | null;
 
-function gotpcrelxForm(d: Uint8Array, off: number, type: number, s: Sym, addend: bigint): GotRelax {
-  if (addend !== -4n || off < 2) return null;
+function gotpcrelxForm(d: Uint8Array, off: number, type: number, s: Sym, addend: number): GotRelax {
+  if (addend !== -4 || off < 2) return null;
   const op = d[off - 2];
   const modrm = d[off - 1]!;
   if (type === R.GOTPCRELX) {
@@ -53,40 +52,42 @@ export function scanRelocations(ctx: Context): void {
   const undefinedRefs = new Map<Sym, string[]>();
   for (const f of ctx.files) {
     for (const sec of f.sections) {
-      if (!sec || !sec.live || !sec.relaIndex) continue;
+      if (!sec || !sec.live || !sec.rela) continue;
       const alloc = (sec.flags & SHF_ALLOC) !== 0;
-      const relocs = sec.relocs;
+      const rt = sec.rela;
       const d = sec.data;
-      for (let i = 0; i < relocs.length; i++) {
-        const r = relocs[i]!;
-        const s = f.symbols[r.sym];
-        if (r.type === R.NONE) continue;
+      for (let i = 0; i < rt.count; i++) {
+        const type = rt.type(i);
+        if (type === R.NONE) continue;
+        const symIndex = rt.sym(i);
+        const s = f.symbols[symIndex];
+        const off = rt.offset(i);
         if (!s) {
-          if (r.sym !== 0) ctx.diags.error(`${place(sec, Number(r.offset))}: relocation ${relocTypeName(r.type)} refers to symbol index ${r.sym}, which is out of range`);
+          if (symIndex !== 0) ctx.diags.error(`${place(sec, off)}: relocation ${relocTypeName(type)} refers to symbol index ${symIndex}, which is out of range`);
           continue;
         }
         if (!s.isLocal && s.kind === SymKind.Undefined && s.strongRef && alloc && !s.synthetic) {
           const l = undefinedRefs.get(s);
-          const where = place(sec, Number(r.offset));
+          const where = place(sec, off);
           if (!l) undefinedRefs.set(s, [where]);
           else if (l.length < 64) l.push(where);
         }
         if (!alloc) continue;
-        const off = Number(r.offset);
-        if (off < 0 || off + relocSize(r.type) > sec.size) {
-          ctx.diags.error(`${place(sec, off)}: relocation ${relocTypeName(r.type)} is outside its section (size 0x${sec.size.toString(16)})`);
+        if (off + relocSize(type) > sec.size) {
+          ctx.diags.error(`${place(sec, off)}: relocation ${relocTypeName(type)} is outside its section (size 0x${sec.size.toString(16)})`);
           continue;
         }
+        const addend = rt.addend(i);
         if (s.type === STT_GNU_IFUNC && s.kind === SymKind.Defined && !s.needsIplt) {
           s.needsIplt = true;
           ctx.ifuncs.push(s);
         }
-        switch (r.type) {
+        switch (type) {
           case R.GOTPCREL: case R.GOT32: case R.GOTPCREL64: case R.GOT64: case R.GOTPLT64:
             if (!s.needsGot) { s.needsGot = true; ctx.gotSymbols.push(s); }
             break;
           case R.GOTPCRELX: case R.REX_GOTPCRELX:
-            if (gotpcrelxForm(d, off, r.type, s, r.addend) === null && !s.needsGot) { s.needsGot = true; ctx.gotSymbols.push(s); }
+            if (gotpcrelxForm(d, off, type, s, addend) === null && !s.needsGot) { s.needsGot = true; ctx.gotSymbols.push(s); }
             break;
           case R.GOTTPOFF:
             if (gottpoffForm(d, off) === null && !s.needsTpGot) { s.needsTpGot = true; ctx.tpGotSymbols.push(s); }
@@ -95,7 +96,7 @@ export function scanRelocations(ctx: Context): void {
             i++; // the call to __tls_get_addr that follows is rewritten with it
             break;
           default:
-            if (!SUPPORTED.has(r.type)) ctx.diags.error(`${place(sec, off)}: unsupported relocation ${relocTypeName(r.type)} against symbol '${symbolName(s, f)}'`);
+            if (!SUPPORTED.has(type)) ctx.diags.error(`${place(sec, off)}: unsupported relocation ${relocTypeName(type)} against symbol '${symbolName(s, f)}'`);
         }
       }
     }
@@ -137,9 +138,9 @@ function symbolName(s: Sym, f: InputSection['file']): string {
 class Writer {
   constructor(readonly ctx: Context, readonly out: Uint8Array, readonly view: DataView) {}
 
-  check(v: number, lo: number, hi: number, sec: InputSection, r: Rela, s: Sym): boolean {
+  check(v: number, lo: number, hi: number, sec: InputSection, r: { offset: number; type: number }, s: Sym): boolean {
     if (v >= lo && v <= hi && Number.isFinite(v)) return true;
-    this.ctx.diags.error(`${place(sec, Number(r.offset))}: relocation ${relocTypeName(r.type)} out of range: ${v} is not in [${lo}, ${hi}]; references '${s.name || (s.section?.name ?? '')}'`);
+    this.ctx.diags.error(`${place(sec, r.offset)}: relocation ${relocTypeName(r.type)} out of range: ${v} is not in [${lo}, ${hi}]; references '${s.name || (s.section?.name ?? '')}'`);
     return false;
   }
 }
@@ -150,23 +151,26 @@ const U32_MAX = 0xffffffff;
 
 /** Apply the relocations of an allocated input section whose bytes sit at `out[base...]`. */
 export function applyAllocRelocations(ctx: Context, sec: InputSection, out: Uint8Array, view: DataView, base: number): void {
-  const relocs = sec.relocs;
-  if (relocs.length === 0) return;
+  const rt = sec.rela;
+  if (!rt || rt.count === 0) return;
   const f = sec.file;
   const secAddr = Number(sec.output!.addr) + sec.offset;
   const w = new Writer(ctx, out, view);
   const tls = ctx.tls;
   const tp = tls ? tls.tp : 0;
-  for (let i = 0; i < relocs.length; i++) {
-    const r = relocs[i]!;
-    const type = r.type;
+  const r = { offset: 0, type: 0 };
+  for (let i = 0; i < rt.count; i++) {
+    const type = rt.type(i);
     if (type === R.NONE) continue;
-    const s = f.symbols[r.sym];
+    const s = f.symbols[rt.sym(i)];
     if (!s) continue;
-    const off = Number(r.offset);
+    const off = rt.offset(i);
+    r.offset = off;
+    r.type = type;
     const at = base + off;
     const P = secAddr + off;
-    const [S, A] = target(ctx, s, Number(r.addend));
+    const addend = rt.addend(i);
+    const [S, A] = target(ctx, s, addend);
     let v: number;
     switch (type) {
       case R['64']:
@@ -209,11 +213,11 @@ export function applyAllocRelocations(ctx: Context, sec: InputSection, out: Uint
         if (w.check(v, -0x80, 0x7f, sec, r, s)) view.setInt8(at, v);
         continue;
       case R.SIZE32:
-        v = Number(s.size) + A;
+        v = s.size + A;
         if (w.check(v, 0, U32_MAX, sec, r, s)) view.setUint32(at, v, true);
         continue;
       case R.SIZE64:
-        view.setBigInt64(at, BigInt(Number(s.size) + A), true);
+        view.setBigInt64(at, BigInt(s.size + A), true);
         continue;
       case R.GOTOFF64:
         view.setBigInt64(at, BigInt(S + A - Number(ctx.gotPlt!.addr)), true);
@@ -226,7 +230,7 @@ export function applyAllocRelocations(ctx: Context, sec: InputSection, out: Uint
         view.setBigInt64(at, BigInt(Number(ctx.gotPlt!.addr) + A - P), true);
         continue;
       case R.GOTPCREL: case R.GOTPCRELX: case R.REX_GOTPCRELX: {
-        const form = type === R.GOTPCREL ? null : gotpcrelxForm(sec.data, off, type, s, r.addend);
+        const form = type === R.GOTPCREL ? null : gotpcrelxForm(sec.data, off, type, s, addend);
         if (form === null || s.needsGot && form !== 'call' && form !== 'jmp' && form !== 'lea' && form !== 'mov-imm') {
           v = ctx.gotAddress(s) + A - P;
           if (w.check(v, I32_MIN, I32_MAX, sec, r, s)) view.setInt32(at, v, true);
@@ -373,17 +377,21 @@ function matchTlsGd(d: Uint8Array, off: number): boolean {
  * references into discarded sections get a tombstone (0, or -1 in .debug_loc/.debug_ranges as GNU ld).
  */
 export function applyNonAllocRelocations(ctx: Context, sec: InputSection, out: Uint8Array, view: DataView, base: number): void {
-  const relocs = sec.relocs;
+  const rt = sec.rela;
+  if (!rt) return;
   const f = sec.file;
   const tls = ctx.tls;
   const tombstone = sec.name === '.debug_loc' || sec.name === '.debug_ranges' ? -1 : 0;
   const w = new Writer(ctx, out, view);
-  for (const r of relocs) {
-    const s = f.symbols[r.sym];
+  const r = { offset: 0, type: 0 };
+  for (let i = 0; i < rt.count; i++) {
+    const s = f.symbols[rt.sym(i)];
+    r.type = rt.type(i);
+    r.offset = rt.offset(i);
     if (!s || r.type === R.NONE) continue;
-    const at = base + Number(r.offset);
+    const at = base + r.offset;
     const dead = s.section !== null && (!s.section.live || !s.section.output);
-    const [S, A] = target(ctx, s, Number(r.addend));
+    const [S, A] = target(ctx, s, rt.addend(i));
     switch (r.type) {
       case R['64']:
         view.setBigInt64(at, dead ? BigInt(tombstone) : BigInt(S + A), true);
@@ -411,10 +419,10 @@ export function applyNonAllocRelocations(ctx: Context, sec: InputSection, out: U
         view.setBigInt64(at, BigInt(tls ? S + A - tls.start : 0), true);
         break;
       case R.SIZE32:
-        view.setUint32(at, Number(s.size) + A, true);
+        view.setUint32(at, s.size + A, true);
         break;
       case R.SIZE64:
-        view.setBigInt64(at, BigInt(Number(s.size) + A), true);
+        view.setBigInt64(at, BigInt(s.size + A), true);
         break;
       case R.GOTOFF64:
         view.setBigInt64(at, BigInt(S + A - Number(ctx.gotPlt?.addr ?? 0n)), true);
@@ -422,12 +430,12 @@ export function applyNonAllocRelocations(ctx: Context, sec: InputSection, out: U
       case R.GOTPC64:
         break;
       case R.PC32: {
-        const v = S + A - (Number(sec.output!.addr) + sec.offset + Number(r.offset));
+        const v = S + A - (Number(sec.output!.addr) + sec.offset + r.offset);
         if (w.check(v, I32_MIN, I32_MAX, sec, r, s)) view.setInt32(at, v, true);
         break;
       }
       default:
-        ctx.diags.error(`${place(sec, Number(r.offset))}: unsupported relocation ${relocTypeName(r.type)} in non-allocated section ${sec.name}`);
+        ctx.diags.error(`${place(sec, r.offset)}: unsupported relocation ${relocTypeName(r.type)} in non-allocated section ${sec.name}`);
     }
   }
 }

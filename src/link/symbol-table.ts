@@ -16,6 +16,8 @@ export class SymbolTable {
   allowMultipleDefinition = false;
   /** Symbols defined by --defsym: inputs do not override them. */
   readonly defsyms = new Set<string>();
+  /** Symbols with a strong reference and no definition yet: what archive members are searched for. */
+  readonly undefs = new Set<Sym>();
   private readonly diags: Diagnostics;
 
   constructor(diags: Diagnostics) {
@@ -75,7 +77,7 @@ export class SymbolTable {
       if (isUndef || inDiscarded) {
         s.referenced = true;
         if (bind !== STB_WEAK) {
-          s.strongRef = true;
+          this.strongRef(s);
           if (s.kind === SymKind.Lazy && s.lazyFile) this.trigger(s.lazyFile);
         }
         if (s.kind === SymKind.Undefined && s.bind !== STB_GLOBAL) s.bind = bind;
@@ -88,11 +90,11 @@ export class SymbolTable {
           this.define(s, f, null, r.value, r.size, r.info);
           s.kind = SymKind.Common;
         } else if (s.kind === SymKind.Common) {
-          if (r.size > s.size) {
-            s.size = r.size;
+          if (Number(r.size) > s.size) {
+            s.size = Number(r.size);
             s.file = f;
           }
-          if (r.value > s.value) s.value = r.value;
+          if (Number(r.value) > s.value) s.value = Number(r.value);
         }
         continue;
       }
@@ -119,12 +121,19 @@ export class SymbolTable {
     s.kind = SymKind.Defined;
     s.file = f;
     s.section = section;
-    s.value = value;
-    s.size = size;
+    s.value = Number(BigInt.asIntN(64, value));
+    s.size = Number(size);
     s.type = stType(info);
     s.bind = stBind(info);
     s.lazyFile = null;
     if (stType(info) === STT_SECTION) s.type = 0;
+  }
+
+  /** Note a non-weak reference: an undefined symbol with one is what archives are searched for. */
+  strongRef(s: Sym): void {
+    s.strongRef = true;
+    s.referenced = true;
+    if (s.kind === SymKind.Undefined || s.kind === SymKind.Lazy) this.undefs.add(s);
   }
 
   /** Register a lazy file's definitions: a strong reference pulls it now, a later one will. */

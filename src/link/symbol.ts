@@ -17,9 +17,9 @@ export class Sym {
   kind: SymKind = SymKind.Undefined;
   file: ObjectFile | null = null;
   section: InputSection | null = null;
-  /** Offset in section (or the absolute value when section is null). For commons: the alignment. */
-  value = 0n;
-  size = 0n;
+  /** Offset in section (or the absolute value, signed 64-bit, when section is null). For commons: the alignment. */
+  value = 0;
+  size = 0;
   type = 0;
   bind = 0;
   visibility = 0;

@@ -100,7 +100,7 @@ function disassembleSection(out: Sink, elf: ElfFile, sec: Section, o: Disassembl
           ri++;
         }
         return undefined;
-      });
+      }, { fields: false, objdump: true });
       pos = next;
     }
     while (ri < relocs.length && relocs[ri]!.rela.offset < BigInt(to)) ri++;
