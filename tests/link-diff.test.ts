@@ -1,7 +1,8 @@
 // Differential tests of ukl-ld against GNU ld, from the outside.
 //
 // For every program of tests/link-corpus/programs.json and each of its variants (O0 = default flags, O2,
-// fno-pie, fpic, gc: see VARIANTS in tests/helpers/link.ts) the sources are compiled once with the system
+// fno-pie, fpic, gc, g, noplt, kernel, tlsdesc, large, large-pic: see VARIANTS in tests/helpers/link.ts — they
+// select the relocation and relaxation forms a static link meets) the sources are compiled once with the system
 // gcc/g++ into a per-run temp dir, then linked twice:
 //   (a) `gcc -static …`                  GNU ld, the reference;
 //   (b) `gcc -static -B <ROOT>/gcc-ld/ …` collect2 runs gcc-ld/ld, i.e. bin/ukl-ld.js.

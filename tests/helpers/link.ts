@@ -159,6 +159,16 @@ export const VARIANTS: Record<string, { cflags: string[]; ldflags: string[] }> =
   fpic: { cflags: ['-O2', '-fPIC'], ldflags: [] },
   gc: { cflags: ['-O2', '-ffunction-sections', '-fdata-sections'], ldflags: ['-Wl,--gc-sections'] },
   g: { cflags: ['-O2', '-g'], ldflags: [] },
+  // GOTPCRELX calls and loads (`call *f@GOTPCREL(%rip)`), relaxed to direct calls in a static link
+  noplt: { cflags: ['-O2', '-fno-plt'], ldflags: [] },
+  // the UKL code model: R_X86_64_32S everywhere (fits because the executable sits below 2 GiB)
+  kernel: { cflags: ['-O2', '-mcmodel=kernel', '-mno-red-zone', '-fno-pie'], ldflags: [] },
+  // TLS descriptors: GOTPC32_TLSDESC + TLSDESC_CALL, relaxed to local-exec
+  tlsdesc: { cflags: ['-O2', '-fPIC', '-mtls-dialect=gnu2'], ldflags: [] },
+  // large code model: GOT64, GOTOFF64, GOTPC64, PLTOFF64, PC64
+  large: { cflags: ['-O2', '-mcmodel=large'], ldflags: [] },
+  // large model PIC: the long TLSGD/TLSLD sequences (movabs __tls_get_addr@PLTOFF) a static link relaxes
+  'large-pic': { cflags: ['-O2', '-mcmodel=large', '-fPIC'], ldflags: [] },
 };
 
 export function isCxx(sources: string[]): boolean {
