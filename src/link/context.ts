@@ -35,6 +35,8 @@ export class Context {
   readonly ifuncs: Sym[] = [];
   /** Common symbols turned into .bss (or .tbss) space. */
   readonly commons: InputSection[] = [];
+  /** Some relocation is relative to _GLOBAL_OFFSET_TABLE_ (.got.plt), so it must exist. */
+  needGotPlt = false;
   got: OutputSection | null = null;
   gotPlt: OutputSection | null = null;
   iplt: OutputSection | null = null;

@@ -63,7 +63,7 @@ export function link(ctx: Context): void {
   ctx.diags.check();
   mark('scan relocations');
 
-  const gotPltUsed = st.find('_GLOBAL_OFFSET_TABLE_')?.referenced === true;
+  const gotPltUsed = st.find('_GLOBAL_OFFSET_TABLE_')?.referenced === true || ctx.needGotPlt;
   const synthetic = createGotPlt(ctx, gotPltUsed);
   const prop = mergeProperties(ctx);
   if (prop) synthetic.push(prop);

@@ -114,7 +114,9 @@ export function defineLinkerSymbols(ctx: Context, outputNames: Set<string>): voi
     const s = claim(ctx, '_TLS_MODULE_BASE_', false, STV_HIDDEN);
     if (s) {
       s.type = STT_TLS;
-      ctx.linkerSymbols.push({ sym: s, value: (c) => c.tls?.start ?? 0 });
+      // In an executable, local-dynamic offsets (DTPOFF32) are relaxed to TP-relative ones, so the
+      // module base TLS descriptors add them to must be the thread pointer itself (as GNU ld does).
+      ctx.linkerSymbols.push({ sym: s, value: (c) => c.tls?.tp ?? 0 });
     }
   }
 }

@@ -83,8 +83,15 @@ export function scanRelocations(ctx: Context): void {
           ctx.ifuncs.push(s);
         }
         switch (type) {
-          case R.GOTPCREL: case R.GOT32: case R.GOTPCREL64: case R.GOT64: case R.GOTPLT64:
+          case R.GOT64: case R.GOTPLT64:
+            ctx.needGotPlt = true;
             if (!s.needsGot) { s.needsGot = true; ctx.gotSymbols.push(s); }
+            break;
+          case R.GOTPCREL: case R.GOT32: case R.GOTPCREL64:
+            if (!s.needsGot) { s.needsGot = true; ctx.gotSymbols.push(s); }
+            break;
+          case R.GOTOFF64: case R.GOTPC32: case R.GOTPC64: case R.PLTOFF64:
+            ctx.needGotPlt = true;
             break;
           case R.GOTPCRELX: case R.REX_GOTPCRELX:
             if (gotpcrelxForm(d, off, type, s, addend) === null && !s.needsGot) { s.needsGot = true; ctx.gotSymbols.push(s); }
@@ -114,6 +121,7 @@ export function scanRelocations(ctx: Context): void {
 const SUPPORTED = new Set<number>([
   R.NONE, R['64'], R.PC32, R.PLT32, R['32'], R['32S'], R['16'], R.PC16, R['8'], R.PC8, R.PC64, R.GOTOFF64, R.GOTPC32, R.GOTPC64,
   R.SIZE32, R.SIZE64, R.TPOFF32, R.TPOFF64, R.DTPOFF32, R.DTPOFF64, R.DTPMOD64, R.GOTPC32_TLSDESC, R.TLSDESC_CALL,
+  R.PLTOFF64,
 ]);
 
 function relocSize(type: number): number {
@@ -229,6 +237,20 @@ export function applyAllocRelocations(ctx: Context, sec: InputSection, out: Uint
       case R.GOTPC64:
         view.setBigInt64(at, BigInt(Number(ctx.gotPlt!.addr) + A - P), true);
         continue;
+      case R.PLTOFF64:
+        // No PLT in a static link except for IFUNCs, whose address already is their IPLT entry.
+        view.setBigInt64(at, BigInt(S + A - Number(ctx.gotPlt!.addr)), true);
+        continue;
+      case R.GOT64: case R.GOTPLT64:
+        view.setBigInt64(at, BigInt(ctx.gotAddress(s) + A - Number(ctx.gotPlt!.addr)), true);
+        continue;
+      case R.GOT32:
+        v = ctx.gotAddress(s) + A - Number(ctx.gotPlt?.addr ?? 0n);
+        if (w.check(v, I32_MIN, I32_MAX, sec, r, s)) view.setInt32(at, v, true);
+        continue;
+      case R.GOTPCREL64:
+        view.setBigInt64(at, BigInt(ctx.gotAddress(s) + A - P), true);
+        continue;
       case R.GOTPCREL: case R.GOTPCRELX: case R.REX_GOTPCRELX: {
         const form = type === R.GOTPCREL ? null : gotpcrelxForm(sec.data, off, type, s, addend);
         if (form === null || s.needsGot && form !== 'call' && form !== 'jmp' && form !== 'lea' && form !== 'mov-imm') {
@@ -298,6 +320,14 @@ export function applyAllocRelocations(ctx: Context, sec: InputSection, out: Uint
       case R.TLSGD: {
         // data16 lea x@tlsgd(%rip),%rdi; data16 data16 rex.W call __tls_get_addr (or call *GOTPCREL)
         // -> mov %fs:0,%rax; lea x@tpoff(%rax),%rax
+        if (matchLargeTls(sec.data, off)) {
+          // large model: lea x@tlsgd(%rip),%rdi; movabs $__tls_get_addr@pltoff,%rax; add %rbx,%rax; call *%rax
+          out.set([0x64, 0x48, 0x8b, 0x04, 0x25, 0, 0, 0, 0, 0x48, 0x8d, 0x80, 0, 0, 0, 0, 0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00], at - 3);
+          v = ctx.addressOf(s) - tp;
+          if (w.check(v, I32_MIN, I32_MAX, sec, r, s)) view.setInt32(at - 3 + 12, v, true);
+          i++;
+          continue;
+        }
         const start = at - 4;
         if (!matchTlsGd(sec.data, off)) {
           ctx.diags.error(`${place(sec, off)}: R_X86_64_TLSGD must be used in the general-dynamic code sequence (data16 lea; call __tls_get_addr)`);
@@ -312,6 +342,12 @@ export function applyAllocRelocations(ctx: Context, sec: InputSection, out: Uint
       }
       case R.TLSLD: {
         // lea x@tlsld(%rip),%rdi; call __tls_get_addr -> data16 data16 data16 mov %fs:0,%rax
+        if (matchLargeTls(sec.data, off)) {
+          // large model: the 22-byte sequence becomes mov %fs:0,%rax and NOPs
+          out.set([0x64, 0x48, 0x8b, 0x04, 0x25, 0, 0, 0, 0, 0x66, 0x0f, 0x1f, 0x84, 0, 0, 0, 0, 0, 0x0f, 0x1f, 0x40, 0x00], at - 3);
+          i++;
+          continue;
+        }
         const start = at - 3;
         const next = sec.data[off + 4];
         if (sec.data[off - 3] !== 0x48 || sec.data[off - 2] !== 0x8d || sec.data[off - 1] !== 0x3d || (next !== 0xe8 && next !== 0xff)) {
@@ -360,6 +396,13 @@ function target(ctx: Context, s: Sym, addend: number): [number, number] {
 
 function deadTarget(s: Sym): boolean {
   return s.section !== null && (!s.section.live || s.section.output === null);
+}
+
+/** lea x@tlsgd/tlsld(%rip),%rdi; movabs $__tls_get_addr@PLTOFF,%rax; add %reg,%rax; call *%rax (-mcmodel=large). */
+function matchLargeTls(d: Uint8Array, off: number): boolean {
+  if (off < 3 || off + 19 > d.length) return false;
+  return d[off - 3] === 0x48 && d[off - 2] === 0x8d && d[off - 1] === 0x3d && d[off + 4] === 0x48 && d[off + 5] === 0xb8
+    && (d[off + 14] === 0x48 || d[off + 14] === 0x4c) && d[off + 15] === 0x01 && d[off + 17] === 0xff && d[off + 18] === 0xd0;
 }
 
 function matchTlsGd(d: Uint8Array, off: number): boolean {
