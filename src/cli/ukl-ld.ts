@@ -7,7 +7,7 @@ import { helpText, parseArgs, versionText, type LinkOptions } from '../link/opti
 
 const PROG = 'ukl-ld';
 
-export function main(argv: string[]): number {
+export async function main(argv: string[]): Promise<number> {
   let options: LinkOptions;
   try {
     options = parseArgs(argv);
@@ -34,6 +34,8 @@ export function main(argv: string[]): number {
   }
   const ctx = new Context(options);
   try {
+    // The rewriter (and the x86 decoder it needs) is loaded only when asked for.
+    if (options.rewriteSyscalls) (await import('../link/syscall-rewrite.ts')).prepareSyscallRewrite(ctx);
     link(ctx);
   } catch (e) {
     if (e instanceof LinkError || e instanceof FormatError) {

@@ -7,6 +7,8 @@ import type { OutputSection } from './output-section.ts';
 import { SymbolTable } from './symbol-table.ts';
 import { SymKind, type Sym } from './symbol.ts';
 import type { Layout } from './layout.ts';
+import type { ElfFile } from '../elf/reader.ts';
+import type { SiteRecord } from '../relink-syscalls/rewrite-object.ts';
 
 export interface TlsBlock {
   /** Start address of the TLS image (.tdata), the DTP base. */
@@ -46,6 +48,10 @@ export class Context {
   readonly linkerSymbols: { sym: Sym; value: (ctx: Context, l: Layout) => number }[] = [];
   /** Address of the first byte of the image (the ELF header). */
   imageBase = 0x400000;
+  /** --rewrite-syscalls: applied to every input object as it is loaded (set up by syscall-rewrite.ts). */
+  syscallRewriter: ((elf: ElfFile) => { elf: ElfFile; sites: SiteRecord[] }) | null = null;
+  /** --rewrite-syscalls: the built-in hosted entry object, added when no kernel defines the entry. */
+  hostedEntry: (() => Uint8Array) | null = null;
   /** ENTRY() from a linker script given as an input (the -e option wins). */
   scriptEntry: string | undefined;
   entry = 0;

@@ -13,7 +13,22 @@ import { SymKind } from './symbol.ts';
 import { mergeSections } from './merge.ts';
 import { gcSections } from './gc-sections.ts';
 import { createEhFrameHdr } from './eh-frame-hdr.ts';
+import { createSyscallRecords } from './syscall-records.ts';
+import { ElfFile } from '../elf/reader.ts';
+import { ObjectFile } from './input-files.ts';
 import { writeMapFile } from './map-file.ts';
+
+/** With --rewrite-syscalls and no kernel that defines the entry: the built-in hosted entry. */
+function addHostedEntry(ctx: Context): void {
+  if (!ctx.hostedEntry) return;
+  const o = ctx.options;
+  const needed = [...ctx.symtab.undefs].some((s) => s.kind === SymKind.Undefined && (s.name === o.syscallEntry || s.name.startsWith(`${o.syscallEntry}_`)));
+  if (!needed) return;
+  const elf = new ElfFile(ctx.hostedEntry(), { file: '<ukl hosted entry>' });
+  const f = new ObjectFile(elf, '<ukl hosted entry>', false);
+  ctx.symtab.addObject(f);
+  ctx.files.push(f);
+}
 
 function checkOptions(ctx: Context): void {
   const o = ctx.options;
@@ -48,6 +63,7 @@ export function link(ctx: Context): void {
   }
 
   loadInputs(ctx);
+  addHostedEntry(ctx);
   mark('load and resolve');
   ctx.diags.check();
   if (ctx.files.length === 0) throw new LinkError('no input files');
@@ -71,6 +87,8 @@ export function link(ctx: Context): void {
   if (bid) synthetic.push(bid);
   const ehHdr = o.ehFrameHdr ? createEhFrameHdr(ctx) : null;
   if (ehHdr) synthetic.push(ehHdr.section);
+  const records = createSyscallRecords(ctx);
+  if (records) synthetic.push(records.section);
   const all = [...sections, ...synthetic];
   for (const os of all) sizeOutputSection(os);
 
@@ -89,6 +107,7 @@ export function link(ctx: Context): void {
 
   fillGotPlt(ctx);
   ehHdr?.fill();
+  records?.fill();
   const bytes = buildImage(ctx, layout);
   mark('copy, relocate, symtab');
   writeAtomically(o.output, bytes);

@@ -9,6 +9,7 @@ import { FormatError } from '../elf/errors.ts';
 import { ElfFile } from '../elf/reader.ts';
 import { stBind, stType, type Section } from '../elf/types.ts';
 import { RelaTable } from './rela.ts';
+import type { SiteRecord } from '../relink-syscalls/rewrite-object.ts';
 import { LinkError } from './errors.ts';
 import { Sym } from './symbol.ts';
 import type { OutputSection } from './output-section.ts';
@@ -81,6 +82,8 @@ export class ObjectFile {
   /** Where it came from, for -t and the map file. */
   readonly archive: ArchiveInput | null;
   readonly member: ArchiveMember | null;
+  /** Syscall sites found (and rewritten or left) when --rewrite-syscalls rewrote this object. */
+  syscallSites: SiteRecord[] = [];
   /** True for the crtbegin/crtend files, whose .ctors/.dtors sentinels must stay apart. */
   readonly isCrtBeginEnd: boolean;
 
@@ -194,6 +197,9 @@ export class ArchiveInput {
   readonly index = new Map<string, number[]>();
   readonly extracted = new Map<number, ObjectFile>();
 
+  /** Applied to every member's ELF before it becomes an ObjectFile (the syscall rewrite). */
+  transform: ((elf: ElfFile) => { elf: ElfFile; sites: SiteRecord[] }) | null = null;
+
   constructor(archive: Archive, path: string, wholeArchive: boolean) {
     this.archive = archive;
     this.path = path;
@@ -232,9 +238,12 @@ export class ArchiveInput {
     if (have) return have;
     const m = this.archive.memberAt(headerOffset);
     if (!m) throw new FormatError(this.path, `symbol index points at 0x${headerOffset.toString(16)}, which is not a member`);
-    const elf = this.memberElf(m);
+    let elf = this.memberElf(m);
     if (!elf) return undefined;
+    let sites: SiteRecord[] = [];
+    if (this.transform) ({ elf, sites } = this.transform(elf));
     const f = new ObjectFile(elf, `${this.path}(${m.name})`, false, this, m);
+    f.syscallSites = sites;
     this.extracted.set(headerOffset, f);
     return f;
   }

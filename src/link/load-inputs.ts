@@ -8,13 +8,13 @@ import { dirname, isAbsolute, join } from 'node:path';
 import { Archive, archiveKind } from '../elf/archive.ts';
 import { FormatError } from '../elf/errors.ts';
 import { ElfFile, isElf } from '../elf/reader.ts';
-import { SHN_UNDEF } from '../elf/constants.ts';
 import type { Context } from './context.ts';
 import { LinkError } from './errors.ts';
 import { ArchiveInput, ObjectFile } from './input-files.ts';
 import type { InputAttrs, InputItem } from './options.ts';
 import { looksLikeScript, parseScript } from './script.ts';
 import { SymKind } from './symbol.ts';
+import type { SiteRecord } from '../relink-syscalls/rewrite-object.ts';
 
 type Action =
   | { kind: 'object'; path: string; bytes: Uint8Array; attrs: InputAttrs }
@@ -137,6 +137,7 @@ export function loadInputs(ctx: Context): void {
   const searchDirs = [...o.libraryPaths];
   const actions = expand(ctx, o.inputs, searchDirs);
   const st = ctx.symtab;
+  const transform = ctx.syscallRewriter;
   let priority = 0;
   const trace = (name: string) => {
     if (o.trace) process.stdout.write(`${name}\n`);
@@ -197,8 +198,11 @@ export function loadInputs(ctx: Context): void {
       continue;
     }
     if (act.kind === 'object') {
-      const elf = parseElf(act.bytes, act.path);
+      let elf = parseElf(act.bytes, act.path);
+      let sites: SiteRecord[] = [];
+      if (transform) ({ elf, sites } = transform(elf));
       const f = new ObjectFile(elf, act.path, act.attrs.lazy);
+      f.syscallSites = sites;
       if (act.attrs.lazy) {
         f.priority = priority++;
         st.addLazyObject(f);
@@ -214,6 +218,7 @@ export function loadInputs(ctx: Context): void {
       throw e;
     }
     const a = new ArchiveInput(archive, act.path, act.attrs.wholeArchive);
+    a.transform = transform;
     ctx.archives.push(a);
     if (act.attrs.wholeArchive) {
       for (const m of archive.members) {
@@ -237,7 +242,6 @@ export function loadInputs(ctx: Context): void {
   }
   if (groupStack.length) throw new LinkError('--start-group without --end-group');
   drain();
-  void SHN_UNDEF;
 }
 
 function parseElf(bytes: Uint8Array, path: string): ElfFile {
