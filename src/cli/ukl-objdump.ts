@@ -9,7 +9,7 @@ import { printSymbolTable } from '../objdump/symbols.ts';
 import { printRelocations } from '../objdump/relocs.ts';
 import { printContents } from '../objdump/contents.ts';
 import { printDisassembly, type DisassembleOptions } from '../objdump/disassemble.ts';
-import { collectSyscallSites, printSyscallSites, type SyscallSite } from '../objdump/syscalls.ts';
+import { collectSyscallSites, printSyscallSites, type ListedSite } from '../objdump/syscalls.ts';
 import { BufferedStdout, type Sink } from '../objdump/output.ts';
 import { VERSION } from './version.ts';
 
@@ -144,7 +144,7 @@ export function main(argv: string[]): number {
   const only = o.section.length > 0 ? new Set(o.section) : undefined;
   const out = new BufferedStdout();
   let status = 0;
-  const sites: SyscallSite[] = [];
+  const sites: ListedSite[] = [];
 
   const dumpElf = (elf: ElfFile, name: string, member?: ArchiveMember) => {
     if (o.syscalls) {

@@ -5,6 +5,8 @@ import { forEachInstruction, type DecodedInstruction } from '../asm/decode.ts';
 import { formatInstruction, type Syntax } from '../asm/format.ts';
 import { relocTypeName, SHF_EXECINSTR, SHT_NOBITS } from '../elf/constants.ts';
 import { SymbolLookup } from './symbolize.ts';
+import { syscallRecords } from './syscalls.ts';
+import { syscallName } from '../relink-syscalls/syscall-table.ts';
 import type { ElfFile } from '../elf/reader.ts';
 import type { Rela, Section } from '../elf/types.ts';
 import { bfdSections, hex } from './bfd-view.ts';
@@ -19,7 +21,12 @@ export interface DisassembleOptions {
   zeroes: boolean;
   start: bigint | undefined;
   stop: bigint | undefined;
+  /** Comments to append to the instruction at an address. */
+  comments?: Map<bigint, string>;
 }
+
+/** Offset of the call inside a rewritten site (after lea -0x80(%rsp),%rsp). */
+const CALL_OFFSET = 5;
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 const BYTES_PER_LINE = 7;
@@ -41,6 +48,14 @@ function addressColumn(addr: bigint, skip: number): string {
 
 export function printDisassembly(out: Sink, elf: ElfFile, o: DisassembleOptions, only?: Set<string>): void {
   const all = SymbolLookup.symbolsOf(elf);
+  // In an output ukl-ld rewrote, the call of each rewritten site names the syscall it makes.
+  const comments = new Map<bigint, string>();
+  for (const r of syscallRecords(elf) ?? []) {
+    if (r.status !== 'rewritten') continue;
+    const name = r.nr === null ? 'syscall (number in %rax)' : `syscall ${syscallName(r.nr) ?? '?'} (${r.nr})`;
+    comments.set(r.address + BigInt(CALL_OFFSET), name);
+  }
+  o = { ...o, comments };
   for (const sec of bfdSections(elf)) {
     if (only) {
       if (!only.has(sec.name)) continue;
@@ -116,7 +131,9 @@ function relocLine(elf: ElfFile, r: Rela, symtab: number, base: bigint, skip: nu
 
 function emitInstruction(lines: string[], sec: Section, o: DisassembleOptions, insn: DecodedInstruction, raw: Instruction, off: number, skip: number, symbolize: (a: bigint) => string | undefined): void {
   const addr = sec.addr + BigInt(off);
-  const text = formatInstruction(raw, insn, o.syntax, symbolize);
+  let text = formatInstruction(raw, insn, o.syntax, symbolize);
+  const note = o.comments?.get(addr);
+  if (note) text += `\t# ukl: ${note}`;
   const col = addressColumn(addr, skip);
   const d = sec.data;
   if (!o.rawInsn) {
