@@ -194,8 +194,11 @@ export class Archive {
     return isAbsolute(p) ? p : join(dirname(this.file), p);
   }
 
+  private byOffset: Map<number, ArchiveMember> | undefined;
+
   memberAt(headerOffset: number): ArchiveMember | undefined {
-    return this.members.find((m) => m.headerOffset === headerOffset);
+    this.byOffset ??= new Map(this.members.map((m) => [m.headerOffset, m]));
+    return this.byOffset.get(headerOffset);
   }
 }
 

@@ -45,9 +45,10 @@ export class ElfFile {
   }
 
   private u64(off: number, what: string): number {
-    const v = this.view.getBigUint64(off, true);
-    if (v > MAX_SAFE) this.fail(`${what} 0x${v.toString(16)} is absurd`, off);
-    return Number(v);
+    // Two 32-bit halves: no BigInt per field (a big link reads millions of these).
+    const hi = this.view.getUint32(off + 4, true);
+    if (hi >= 0x200000) this.fail(`${what} 0x${this.view.getBigUint64(off, true).toString(16)} is absurd`, off);
+    return hi * 4294967296 + this.view.getUint32(off, true);
   }
 
   private readHeader(): FileHeader {

@@ -178,7 +178,9 @@ export function applyAllocRelocations(ctx: Context, sec: InputSection, out: Uint
     const at = base + off;
     const P = secAddr + off;
     const addend = rt.addend(i);
-    const [S, A] = target(ctx, s, addend);
+    const merged = mergedPiece(s);
+    const S = merged ? pieceAddress(s, addend) : ctx.addressOf(s);
+    const A = merged ? 0 : addend;
     let v: number;
     switch (type) {
       case R['64']:
@@ -387,11 +389,14 @@ export function applyAllocRelocations(ctx: Context, sec: InputSection, out: Uint
   }
 }
 
-/** S and A for a relocation; a section symbol of a merged section names its piece by the addend (as GNU ld). */
-function target(ctx: Context, s: Sym, addend: number): [number, number] {
-  const sec = s.section;
-  if (s.type === STT_SECTION && sec?.mergeMap && sec.output) return [Number(sec.output.addr) + sec.offset + sec.mergeMap(addend), 0];
-  return [ctx.addressOf(s), addend];
+/** A section symbol of a merged section names its piece by the addend (as GNU ld): S moves, A becomes 0. */
+function mergedPiece(s: Sym): boolean {
+  return s.type === STT_SECTION && s.section !== null && s.section.mergeMap !== null && s.section.output !== null;
+}
+
+function pieceAddress(s: Sym, addend: number): number {
+  const sec = s.section!;
+  return Number(sec.output!.addr) + sec.offset + sec.mergeMap!(addend);
 }
 
 function deadTarget(s: Sym): boolean {
@@ -434,7 +439,10 @@ export function applyNonAllocRelocations(ctx: Context, sec: InputSection, out: U
     if (!s || r.type === R.NONE) continue;
     const at = base + r.offset;
     const dead = s.section !== null && (!s.section.live || !s.section.output);
-    const [S, A] = target(ctx, s, rt.addend(i));
+    const addend = rt.addend(i);
+    const merged = mergedPiece(s);
+    const S = merged ? pieceAddress(s, addend) : ctx.addressOf(s);
+    const A = merged ? 0 : addend;
     switch (r.type) {
       case R['64']:
         view.setBigInt64(at, dead ? BigInt(tombstone) : BigInt(S + A), true);
