@@ -1,0 +1,977 @@
+// .eh_frame rewriting for grown code (src/relink-syscalls/eh-frame.ts), with .gcc_except_table
+// (src/relink-syscalls/lsda.ts) where the two meet:
+//  - identity: with the identity map every .eh_frame (test objects, libc.a, libstdc++.a) comes back byte for
+//    byte, relocations included;
+//  - readelf: bytes are inserted into the code at chosen offsets (syscall sites, every CFI row boundary,
+//    random places; sizes that force wider advances), with CFA adjustments inside the inserted bytes; the
+//    rewritten object's `readelf --debug-dump=frames-interp` table must be the original table with its
+//    locations mapped, and rsp+N+delta wherever an adjustment is in force;
+//  - run time: objects of the C++ test programs get real code inserted (NOPs, and probes that lower %rsp,
+//    call an unwinder check and restore %rsp), with every branch re-encoded; linked by GNU ld they must print
+//    what programs.json recorded (exceptions thrown and caught through the moved code and landing pads), and
+//    each probe checks with _Unwind_Backtrace that the unwinder computes the padded frame's CFA exactly;
+//  - malformed input raises RewriteRefused, never anything else.
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readArchive } from '../src/elf/archive.ts';
+import { ElfFile } from '../src/elf/reader.ts';
+import { elfToModel, encodeRela, encodeSymbols, writeElf } from '../src/elf/writer.ts';
+import { SHF_EXECINSTR, SHT_NOBITS, SHT_RELA, STT_SECTION } from '../src/elf/constants.ts';
+import { stType } from '../src/elf/types.ts';
+import { decodeSection, type DecodedInstruction } from '../src/asm/decode.ts';
+import { RewriteRefused } from '../src/relink-syscalls/errors.ts';
+import {
+  listFdes, lsdaRefsFromEhFrame, rewriteEhFrame, type CfaAdjustment, type CodeRewrite, type EhFrameInput, type OffsetMap, type Reloc,
+} from '../src/relink-syscalls/eh-frame.ts';
+import { rewriteLsda } from '../src/relink-syscalls/lsda.ts';
+
+const DIR = fileURLToPath(new URL('../test-objects/', import.meta.url));
+const LIBC_A = '/usr/lib/x86_64-linux-gnu/libc.a';
+const LIBSTDCXX_A = (() => {
+  const base = '/usr/lib/gcc/x86_64-linux-gnu';
+  if (!existsSync(base)) return undefined;
+  const v = readdirSync(base).filter((d) => existsSync(join(base, d, 'libstdc++.a'))).sort((a, b) => parseFloat(b) - parseFloat(a))[0];
+  return v ? join(base, v, 'libstdc++.a') : undefined;
+})();
+
+function haveTool(cmd: string): boolean {
+  const r = spawnSync(cmd, ['--version'], { stdio: 'ignore' });
+  return r.error === undefined && r.status === 0;
+}
+const HAVE_READELF = haveTool('readelf');
+const HAVE_GCC = haveTool('gcc') && haveTool('g++');
+
+function run(cmd: string, args: string[], cwd?: string): { stdout: string; stderr: string; status: number } {
+  const r = spawnSync(cmd, args, { cwd, encoding: 'latin1', maxBuffer: 1 << 30, env: { ...process.env, LC_ALL: 'C' } });
+  if (r.error) throw r.error;
+  return { stdout: r.stdout, stderr: r.stderr, status: r.status ?? -1 };
+}
+
+function ok(cmd: string, args: string[], cwd?: string): string {
+  const r = run(cmd, args, cwd);
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}:\n${r.stderr}`);
+  return r.stdout;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Objects.
+
+interface Obj {
+  name: string;
+  elf: ElfFile;
+}
+
+function testObjects(): Obj[] {
+  return readdirSync(DIR).filter((f) => f.endsWith('.o')).sort().map((f) => {
+    const b = new Uint8Array(readFileSync(join(DIR, f)));
+    return { name: f, elf: new ElfFile(b, { file: f }) };
+  });
+}
+
+function archiveObjects(path: string | undefined): Obj[] {
+  if (!path || !existsSync(path)) return [];
+  const b = new Uint8Array(readFileSync(path));
+  const ar = readArchive(b, path);
+  return ar.members.filter((m) => m.name.endsWith('.o')).map((m) => ({ name: `${path.split('/').pop()}(${m.name})`, elf: new ElfFile(ar.data(m), { file: path, member: m.name }) }));
+}
+
+function relocsOf(elf: ElfFile, relaIndex: number): Reloc[] {
+  return elf.relocations(relaIndex).map((r) => ({ offset: Number(r.offset), type: r.type, sym: r.sym, addend: Number(r.addend) }));
+}
+
+function relaFor(elf: ElfFile, index: number): number | undefined {
+  return elf.sections.find((s) => s.type === SHT_RELA && s.info === index)?.index;
+}
+
+function ehSection(elf: ElfFile): number | undefined {
+  return elf.sections.find((s) => s.name === '.eh_frame' && s.type !== SHT_NOBITS)?.index;
+}
+
+function symbolsOf(elf: ElfFile): EhFrameInput['symbols'] {
+  return elf.symtab ? elf.symbols().map((s) => ({ name: s.name, type: stType(s.info), shndx: s.shndx, value: Number(s.value) })) : [];
+}
+
+function ehInput(elf: ElfFile): EhFrameInput | undefined {
+  const eh = ehSection(elf);
+  if (eh === undefined) return undefined;
+  const rela = relaFor(elf, eh);
+  return { data: elf.sections[eh]!.data, relocs: rela === undefined ? [] : relocsOf(elf, rela), symbols: symbolsOf(elf) };
+}
+
+function codeSections(elf: ElfFile): number[] {
+  return elf.sections.filter((s) => (s.flags & SHF_EXECINSTR) !== 0 && s.type !== SHT_NOBITS).map((s) => s.index);
+}
+
+const identity: OffsetMap = (x) => x;
+
+/** map(x) = x + the sizes inserted at points p < x: bytes inserted "at p" belong to the instruction at p. */
+function insertionMap(points: Map<number, number>): OffsetMap {
+  const ps = [...points.keys()].sort((a, b) => a - b);
+  const prefix: number[] = [0];
+  for (const p of ps) prefix.push(prefix[prefix.length - 1]! + points.get(p)!);
+  return (x) => {
+    let lo = 0;
+    let hi = ps.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (ps[mid]! < x) lo = mid + 1;
+      else hi = mid;
+    }
+    return x + prefix[lo]!;
+  };
+}
+
+/** Deterministic pseudo-random numbers (mulberry32). */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Identity.
+
+function identityCheck(o: Obj): { fdes: number; lsdas: number } {
+  const input = ehInput(o.elf);
+  if (!input) return { fdes: 0, lsdas: 0 };
+  const code: CodeRewrite[] = codeSections(o.elf).map((i) => ({ sectionIndex: i, map: identity, adjustments: [] }));
+  const out = rewriteEhFrame(input, code);
+  expect(Buffer.from(out.data).equals(Buffer.from(input.data)), `${o.name}: .eh_frame`).toBe(true);
+  expect(out.relocs, `${o.name}: .rela.eh_frame`).toEqual(input.relocs);
+  const refs = lsdaRefsFromEhFrame(input);
+  const bySection = new Map<number, typeof refs>();
+  for (const r of refs) bySection.set(r.lsdaSection, [...(bySection.get(r.lsdaSection) ?? []), r]);
+  for (const [sec, list] of bySection) {
+    const rela = relaFor(o.elf, sec);
+    const lin = { data: o.elf.sections[sec]!.data, relocs: rela === undefined ? [] : relocsOf(o.elf, rela) };
+    const res = rewriteLsda(lin, list.map((r) => ({ lsdaOffset: r.lsdaOffset, functionStart: r.functionStart })), identity);
+    expect(Buffer.from(res.data).equals(Buffer.from(lin.data)), `${o.name}: ${o.elf.sections[sec]!.name}`).toBe(true);
+    expect(res.relocs).toEqual(lin.relocs);
+  }
+  return { fdes: listFdes(input).length, lsdas: refs.length };
+}
+
+describe('identity map: .eh_frame and .gcc_except_table come back byte for byte', () => {
+  it('test-objects/*.o', () => {
+    let fdes = 0;
+    for (const o of testObjects()) fdes += identityCheck(o).fdes;
+    expect(fdes).toBeGreaterThan(50);
+  });
+  it.skipIf(!existsSync(LIBC_A))('every libc.a member', () => {
+    let fdes = 0;
+    let lsdas = 0;
+    for (const o of archiveObjects(LIBC_A)) {
+      const r = identityCheck(o);
+      fdes += r.fdes;
+      lsdas += r.lsdas;
+    }
+    expect(fdes).toBeGreaterThan(2000);
+    expect(lsdas).toBeGreaterThan(10);
+  });
+  it.skipIf(!LIBSTDCXX_A)('every libstdc++.a member', () => {
+    let lsdas = 0;
+    for (const o of archiveObjects(LIBSTDCXX_A)) lsdas += identityCheck(o).lsdas;
+    expect(lsdas).toBeGreaterThan(500);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Padding objects: bytes inserted into code sections, everything else following.
+
+interface Insertion {
+  bytes: Uint8Array;
+  /** CFA adjustments, `at` relative to the start of the inserted bytes. */
+  cfa?: CfaAdjustment[];
+  /** Relocations inside the inserted bytes (`at` relative to their start), against (possibly new) global symbols. */
+  relocs?: { at: number; type: number; symbol: string; addend: number }[];
+}
+
+interface PadOptions {
+  /** Re-encode relocation-less branches and RIP-relative operands, so the code still runs (throws if a rel8 no longer reaches). */
+  fixCode: boolean;
+  /** Give rewriteEhFrame the adjustments (default true; false is the negative control). */
+  adjust?: boolean;
+}
+
+interface PadResult {
+  bytes: Uint8Array;
+  maps: Map<number, OffsetMap>;
+  adjustments: Map<number, CfaAdjustment[]>;
+}
+
+class RelOutOfRange extends Error {}
+
+const R_64 = 1;
+const R_PC32 = 2;
+const R_PLT32 = 4;
+
+function decodeAll(elf: ElfFile): Map<number, DecodedInstruction[]> {
+  const m = new Map<number, DecodedInstruction[]>();
+  for (const i of codeSections(elf)) m.set(i, decodeSection(elf.sections[i]!.data, 0, { fields: true }));
+  return m;
+}
+
+function containingInsn(insns: DecodedInstruction[], off: number): DecodedInstruction | undefined {
+  let lo = 0;
+  let hi = insns.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const i = insns[mid]!;
+    if (off < i.offset) hi = mid - 1;
+    else if (off >= i.offset + i.length) lo = mid + 1;
+    else return i;
+  }
+  return undefined;
+}
+
+function padObject(elf: ElfFile, plan: Map<number, Map<number, Insertion>>, opts: PadOptions): PadResult {
+  const model = elfToModel(elf);
+  const secs = model.sections;
+  const maps = new Map<number, OffsetMap>();
+  const adjustments = new Map<number, CfaAdjustment[]>();
+  for (const [si, ins] of plan) {
+    const map = insertionMap(new Map([...ins].map(([p, i]) => [p, i.bytes.length])));
+    maps.set(si, map);
+    const list: CfaAdjustment[] = [];
+    for (const p of [...ins.keys()].sort((a, b) => a - b)) for (const a of ins.get(p)!.cfa ?? []) list.push({ at: map(p) + a.at, delta: a.delta });
+    adjustments.set(si, list);
+  }
+  const syms = elf.symtab ? elf.symbols() : [];
+  const newSyms = syms.map((s) => {
+    const map = maps.get(s.shndx);
+    if (!map || stType(s.info) === STT_SECTION || s.index === 0) return { ...s };
+    const v = Number(s.value);
+    return { ...s, value: BigInt(map(v)), size: BigInt(map(v + Number(s.size)) - map(v)) };
+  });
+  const symIndex = (name: string): number => {
+    let k = newSyms.findIndex((s) => s.name === name && s.shndx === 0 && s.index !== 0);
+    if (k < 0) {
+      k = newSyms.length;
+      newSyms.push({ index: k, nameOffset: 0, name, info: 0x10, other: 0, shndx: 0, rawShndx: 0, value: 0n, size: 0n });
+    }
+    return k;
+  };
+  const insns = opts.fixCode ? decodeAll(elf) : new Map<number, DecodedInstruction[]>();
+
+  // Code.
+  const addedRelocs = new Map<number, Reloc[]>();
+  for (const [si, ins] of plan) {
+    const old = elf.sections[si]!.data;
+    const map = maps.get(si)!;
+    const out = new Uint8Array(map(old.length));
+    const points = [...ins.keys()].sort((a, b) => a - b);
+    let from = 0;
+    const added: Reloc[] = [];
+    const after = (x: number): number => map(x) + (ins.get(x)?.bytes.length ?? 0); // where old byte x lands
+    for (const p of points) {
+      out.set(old.subarray(from, p), after(from));
+      const i = ins.get(p)!;
+      out.set(i.bytes, map(p));
+      for (const r of i.relocs ?? []) added.push({ offset: map(p) + r.at, type: r.type, sym: symIndex(r.symbol), addend: r.addend });
+      from = p;
+    }
+    out.set(old.subarray(from), after(from));
+    addedRelocs.set(si, added);
+    if (opts.fixCode) {
+      const rela = relaFor(elf, si);
+      const relocated = new Set(rela === undefined ? [] : relocsOf(elf, rela).map((r) => r.offset));
+      const view = new DataView(out.buffer);
+      for (const i of insns.get(si)!) {
+        const end = i.offset + i.length;
+        if ((i.relSize === 1 || i.relSize === 4) && i.branchTarget !== undefined && !relocated.has(end - i.relSize)) {
+          // Bytes inserted at a branch's own offset precede it; a target's inserted bytes are jumped to.
+          const newEnd = map(end);
+          const d = map(i.branchTarget) - newEnd;
+          const at = newEnd - i.relSize;
+          if (i.relSize === 1) {
+            if (d < -128 || d > 127) throw new RelOutOfRange(`rel8 at ${i.offset}`);
+            view.setInt8(at, d);
+          } else view.setInt32(at, d, true);
+        } else if (i.ripTarget !== undefined && i.disp && !relocated.has(i.offset + i.disp.offset)) {
+          const newStart = map(i.offset) + (ins.get(i.offset)?.bytes.length ?? 0);
+          view.setInt32(newStart + i.disp.offset, map(i.ripTarget) - (newStart + i.length), true);
+        }
+      }
+    }
+    secs[si]!.data = out;
+  }
+
+  // Relocations of every section but .eh_frame and the LSDA tables.
+  const eh = ehSection(elf);
+  const input = ehInput(elf);
+  const lsdaRefs = input ? lsdaRefsFromEhFrame(input) : [];
+  const lsdaSections = new Set(lsdaRefs.map((r) => r.lsdaSection));
+  const moved: { sectionIndex: number; map: OffsetMap }[] = [];
+  for (const rs of elf.sections) {
+    if (rs.type !== SHT_RELA || rs.info === eh || lsdaSections.has(rs.info)) continue;
+    const target = rs.info;
+    const tmap = maps.get(target);
+    const relocs = relocsOf(elf, rs.index);
+    // Jump tables in data (PIE: PC32 against .text, value = target - table): table base = start of a run of entries.
+    const runBase = new Map<number, number>();
+    let prev: Reloc | undefined;
+    for (const r of [...relocs].sort((a, b) => a.offset - b.offset)) {
+      if (r.type !== R_PC32) {
+        prev = undefined;
+        continue;
+      }
+      runBase.set(r.offset, prev && prev.sym === r.sym && r.offset === prev.offset + 4 ? runBase.get(prev.offset)! : r.offset);
+      prev = r;
+    }
+    const targetIsCode = (elf.sections[target]!.flags & SHF_EXECINSTR) !== 0;
+    const out = relocs.map((r) => {
+      let addend = r.addend;
+      const s = syms[r.sym];
+      const smap = s ? maps.get(s.shndx) : undefined;
+      if (s && smap && stType(s.info) === STT_SECTION) {
+        if (targetIsCode && (r.type === R_PC32 || r.type === R_PLT32)) {
+          const i = insns.get(target) ? containingInsn(insns.get(target)!, r.offset) : undefined;
+          const k = i ? i.offset + i.length - r.offset : 4;
+          addend = smap(r.addend + k) - k;
+        } else if (!targetIsCode && r.type === R_PC32) {
+          const rel = r.offset - runBase.get(r.offset)!;
+          addend = smap(r.addend - rel) + rel;
+        } else addend = smap(r.addend);
+      }
+      return { offset: tmap ? tmap(r.offset) : r.offset, type: r.type, sym: r.sym, addend };
+    });
+    out.push(...(addedRelocs.get(target) ?? []));
+    addedRelocs.delete(target);
+    out.sort((a, b) => a.offset - b.offset);
+    secs[rs.index]!.data = encodeRela(out.map((r) => ({ offset: BigInt(r.offset), type: r.type, sym: r.sym, addend: BigInt(r.addend) })));
+  }
+  // Code sections that had no relocations get a new .rela section (a member of the code's group, if any).
+  for (const [si, added] of addedRelocs) {
+    if (added.length === 0) continue;
+    const st = elf.symtab;
+    if (!st) throw new Error(`section ${si}: no symbol table for the inserted relocations`);
+    const index = secs.length;
+    const data = encodeRela(added.sort((a, b) => a.offset - b.offset).map((r) => ({ offset: BigInt(r.offset), type: r.type, sym: r.sym, addend: BigInt(r.addend) })));
+    secs.push({ name: `.rela${elf.sections[si]!.name}`, type: SHT_RELA, flags: 0x40 | (elf.sections[si]!.flags & 0x200), link: st.index, info: si, addralign: 8, entsize: 24, data });
+    for (const g of elf.groups()) {
+      if (!g.members.includes(si)) continue;
+      const old = secs[g.section]!.data!;
+      const grown = new Uint8Array(old.length + 4);
+      grown.set(old);
+      new DataView(grown.buffer).setUint32(old.length, index, true);
+      secs[g.section]!.data = grown;
+    }
+  }
+
+  // LSDAs, then .eh_frame.
+  if (input && eh !== undefined) {
+    const bySection = new Map<number, { lsdaOffset: number; functionStart: number; map: OffsetMap }[]>();
+    for (const r of lsdaRefs) {
+      const map = maps.get(r.codeSection);
+      if (!map) continue;
+      bySection.set(r.lsdaSection, [...(bySection.get(r.lsdaSection) ?? []), { lsdaOffset: r.lsdaOffset, functionStart: r.functionStart, map }]);
+    }
+    for (const [sec, fns] of bySection) {
+      const rela = relaFor(elf, sec);
+      const res = rewriteLsda({ data: elf.sections[sec]!.data, relocs: rela === undefined ? [] : relocsOf(elf, rela) }, fns);
+      secs[sec]!.data = res.data;
+      if (rela !== undefined) secs[rela]!.data = encodeRela(res.relocs.map((r) => ({ offset: BigInt(r.offset), type: r.type, sym: r.sym, addend: BigInt(r.addend) })));
+      moved.push({ sectionIndex: sec, map: res.map });
+    }
+    const code: CodeRewrite[] = [...maps].map(([si, map]) => ({ sectionIndex: si, map, adjustments: opts.adjust === false ? [] : adjustments.get(si)! }));
+    const out = rewriteEhFrame(input, code, moved);
+    secs[eh]!.data = out.data;
+    const rela = relaFor(elf, eh);
+    if (rela !== undefined) secs[rela]!.data = encodeRela(out.relocs.map((r) => ({ offset: BigInt(r.offset), type: r.type, sym: r.sym, addend: BigInt(r.addend) })));
+  }
+
+  const st = elf.symtab;
+  if (st) {
+    const enc = encodeSymbols(newSyms);
+    secs[st.index]!.data = enc.symtab;
+    secs[st.link]!.data = enc.strtab;
+    secs[st.index]!.info = enc.info;
+  }
+  return { bytes: writeElf(model, { layout: 'fresh' }), maps, adjustments };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// readelf --debug-dump=frames-interp.
+
+interface FrameRow {
+  loc: number;
+  cfa: string;
+  /** Register column -> rule, without the 'u' (undefined) ones. */
+  regs: string;
+}
+
+interface FrameRecord {
+  kind: 'CIE' | 'FDE';
+  pcStart: number;
+  pcEnd: number;
+  rows: FrameRow[];
+}
+
+function parseFrames(text: string): FrameRecord[] {
+  const out: FrameRecord[] = [];
+  let cur: FrameRecord | undefined;
+  let cols: string[] = [];
+  for (const line of text.split('\n')) {
+    let m = /^[0-9a-f]{8} [0-9a-f]+ [0-9a-f]{8} (CIE|FDE)(.*)$/.exec(line);
+    if (m) {
+      const pc = /pc=([0-9a-f]+)\.\.([0-9a-f]+)/.exec(m[2]!);
+      cur = { kind: m[1] as 'CIE' | 'FDE', pcStart: pc ? parseInt(pc[1]!, 16) : 0, pcEnd: pc ? parseInt(pc[2]!, 16) : 0, rows: [] };
+      out.push(cur);
+      cols = [];
+      continue;
+    }
+    m = /^\s+LOC\s+CFA\s*(.*)$/.exec(line);
+    if (m && cur) {
+      cols = m[1]!.trim().split(/\s+/).filter((c) => c !== '');
+      continue;
+    }
+    m = /^([0-9a-f]{16}) (\S+)\s*(.*)$/.exec(line);
+    if (m && cur) {
+      const vals = m[3]!.trim().split(/\s+/).filter((c) => c !== '');
+      const regs = cols.map((c, k) => [c, vals[k] ?? 'u'] as const).filter(([, v]) => v !== 'u').map(([c, v]) => `${c}=${v}`).sort().join(' ');
+      cur.rows.push({ loc: parseInt(m[1]!, 16), cfa: m[2]!, regs });
+    }
+  }
+  return out;
+}
+
+/** Merge rows equal to their predecessor; an FDE without rows has its CIE's initial row at pc_begin. */
+function normalRows(rows: FrameRow[]): FrameRow[] {
+  const out: FrameRow[] = [];
+  for (const r of rows) {
+    const last = out[out.length - 1];
+    if (last && last.cfa === r.cfa && last.regs === r.regs) continue;
+    if (last && last.loc === r.loc) out.pop();
+    out.push(r);
+  }
+  return out;
+}
+
+function framesOf(paths: string[]): Map<string, FrameRecord[]> {
+  const m = new Map<string, FrameRecord[]>();
+  for (let k = 0; k < paths.length; k += 64) {
+    const batch = paths.slice(k, k + 64);
+    const text = ok('readelf', ['--debug-dump=frames-interp', ...batch]);
+    if (batch.length === 1) {
+      m.set(batch[0]!, parseFrames(text));
+      continue;
+    }
+    const parts = text.split(/^File: (.*)$/m);
+    for (let j = 1; j < parts.length; j += 2) m.set(parts[j]!.trim(), parseFrames(parts[j + 1]!));
+  }
+  return m;
+}
+
+function deltaAt(adjs: CfaAdjustment[], loc: number): number {
+  let d = 0;
+  for (const a of adjs) {
+    if (a.at > loc) break;
+    d = a.delta;
+  }
+  return d;
+}
+
+/** The table the rewritten object must show: old rows at mapped locations, rsp-based CFAs raised inside adjustments. */
+function expectedFrames(orig: FrameRecord[], fdeSections: (number | undefined)[], pad: PadResult): FrameRecord[] {
+  let fdeIndex = 0;
+  let lastCie: FrameRecord | undefined;
+  return orig.map((rec) => {
+    if (rec.kind === 'CIE') {
+      lastCie = rec;
+      return rec;
+    }
+    const sec = fdeSections[fdeIndex++];
+    let rows = rec.rows.length > 0 ? rec.rows : (lastCie?.rows ?? []).slice(0, 1).map((r) => ({ ...r, loc: rec.pcStart }));
+    const map = sec === undefined ? undefined : pad.maps.get(sec);
+    if (!map) return { ...rec, rows: normalRows(rows) };
+    const adjs = pad.adjustments.get(sec!)!;
+    const start = map(rec.pcStart);
+    const end = map(rec.pcEnd);
+    rows = rows.map((r) => ({ ...r, loc: map(r.loc) }));
+    const points = new Set(rows.map((r) => r.loc));
+    for (const a of adjs) if (a.at > start && a.at < end) points.add(a.at);
+    const out: FrameRow[] = [];
+    for (const p of [...points].sort((a, b) => a - b)) {
+      const base = [...rows].reverse().find((r) => r.loc <= p) ?? rows[0]!;
+      const d = deltaAt(adjs, p);
+      const m = /^rsp\+(\d+)$/.exec(base.cfa);
+      out.push({ loc: p, cfa: d !== 0 && m ? `rsp+${Number(m[1]) + d}` : base.cfa, regs: base.regs });
+    }
+    return { kind: 'FDE', pcStart: start, pcEnd: end, rows: normalRows(out) };
+  });
+}
+
+function actualFrames(recs: FrameRecord[]): FrameRecord[] {
+  let lastCie: FrameRecord | undefined;
+  return recs.map((rec) => {
+    if (rec.kind === 'CIE') {
+      lastCie = rec;
+      return rec;
+    }
+    const rows = rec.rows.length > 0 ? rec.rows : (lastCie?.rows ?? []).slice(0, 1).map((r) => ({ ...r, loc: rec.pcStart }));
+    return { ...rec, rows: normalRows(rows) };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// readelf oracle with synthetic growth.
+
+const SIZES = [1, 2, 3, 5, 16, 18, 23, 40, 61, 64, 100, 200, 256, 300, 1000, 4000];
+
+function fdeSectionsOf(input: EhFrameInput): (number | undefined)[] {
+  return listFdes(input).map((f) => f.codeSection);
+}
+
+/** Insert bytes at syscall sites, at every CFI row boundary and FDE start, and at random offsets; CFA adjustments inside. */
+function framesPlan(o: Obj, orig: FrameRecord[], seed: number, opts: { adjust: boolean; huge: boolean }): Map<number, Map<number, Insertion>> {
+  const input = ehInput(o.elf)!;
+  const rand = rng(seed);
+  const pick = <T,>(xs: T[]): T => xs[Math.floor(rand() * xs.length)]!;
+  const fdeSecs = fdeSectionsOf(input);
+  const code = new Set(codeSections(o.elf));
+  const cands = new Map<number, Set<number>>();
+  let k = 0;
+  for (const rec of orig) {
+    if (rec.kind !== 'FDE') continue;
+    const sec = fdeSecs[k++];
+    if (sec === undefined || !code.has(sec)) continue;
+    const set = cands.get(sec) ?? new Set<number>();
+    set.add(rec.pcStart);
+    for (const r of rec.rows) set.add(r.loc);
+    cands.set(sec, set);
+  }
+  const plan = new Map<number, Map<number, Insertion>>();
+  let hugeDone = !opts.huge;
+  for (const [sec, set] of cands) {
+    const size = o.elf.sections[sec]!.data.length;
+    for (const i of decodeSection(o.elf.sections[sec]!.data, 0, { fields: false })) if (i.isSyscall) set.add(i.offset);
+    for (let j = 0; j < Math.min(20, size / 32); j++) set.add(Math.floor(rand() * size));
+    const ins = new Map<number, Insertion>();
+    for (const p of set) {
+      if (p >= size || p < 0) continue;
+      if (rand() < 0.25) continue; // not every candidate
+      let n = pick(SIZES);
+      if (!hugeDone && rand() < 0.2) {
+        n = 70000; // forces DW_CFA_advance_loc4
+        hugeDone = true;
+      }
+      const cfa: CfaAdjustment[] = [];
+      if (opts.adjust && rand() < 0.7) {
+        const a = Math.floor(rand() * n);
+        const b = a + 1 + Math.floor(rand() * (n - a));
+        const d1 = pick([8, 16, 128, 136]);
+        cfa.push({ at: a, delta: d1 });
+        if (b - a >= 2 && rand() < 0.4) cfa.push({ at: a + 1 + Math.floor(rand() * (b - a - 1)), delta: d1 + 8 });
+        cfa.push({ at: b, delta: 0 });
+      }
+      ins.set(p, { bytes: new Uint8Array(n).fill(0x90), cfa });
+    }
+    plan.set(sec, ins);
+  }
+  return plan;
+}
+
+interface FramesOutcome {
+  checked: number;
+  fdesMoved: number;
+  refused: string[];
+}
+
+/** Pad every object, then compare readelf's tables (in batches). */
+function framesCheck(objs: Obj[], seed: number, opts: { adjust: boolean; huge: boolean }): FramesOutcome {
+  const dir = mkdtempSync(join(tmpdir(), 'ukl-ehframe-'));
+  const outcome: FramesOutcome = { checked: 0, fdesMoved: 0, refused: [] };
+  try {
+    const withEh = objs.filter((o) => ehInput(o.elf) && listFdes(ehInput(o.elf)!).length > 0);
+    const origPaths = withEh.map((o, k) => {
+      const p = join(dir, `o${k}.o`);
+      writeFileSync(p, o.elf.bytes);
+      return p;
+    });
+    const origFrames = framesOf(origPaths);
+    const jobs: { o: Obj; orig: FrameRecord[]; pad: PadResult; path: string }[] = [];
+    withEh.forEach((o, k) => {
+      const orig = origFrames.get(origPaths[k]!)!;
+      let plan = framesPlan(o, orig, seed + k, opts);
+      let pad: PadResult;
+      try {
+        pad = padObject(o.elf, plan, { fixCode: false });
+      } catch (e) {
+        if (!(e instanceof RewriteRefused)) throw new Error(`${o.name}: ${String(e)}`, { cause: e });
+        outcome.refused.push(`${o.name}: ${e.message}`);
+        plan = framesPlan(o, orig, seed + k, { ...opts, adjust: false });
+        pad = padObject(o.elf, plan, { fixCode: false });
+      }
+      const path = join(dir, `p${k}.o`);
+      writeFileSync(path, pad.bytes);
+      jobs.push({ o, orig, pad, path });
+    });
+    const padded = framesOf(jobs.map((j) => j.path));
+    for (const j of jobs) {
+      const fdeSecs = fdeSectionsOf(ehInput(j.o.elf)!);
+      const want = expectedFrames(j.orig, fdeSecs, j.pad);
+      const got = actualFrames(padded.get(j.path)!);
+      expect(got, j.o.name).toEqual(want);
+      outcome.checked++;
+      outcome.fdesMoved += fdeSecs.filter((s) => s !== undefined && j.pad.maps.has(s)).length;
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return outcome;
+}
+
+describe.skipIf(!HAVE_READELF)('synthetic growth: readelf --debug-dump=frames-interp of the rewritten object', () => {
+  it('test-objects/*.o, with CFA adjustments', () => {
+    const r = framesCheck(testObjects(), 1, { adjust: true, huge: true });
+    expect(r.checked).toBeGreaterThan(20);
+    expect(r.refused).toEqual([]);
+  });
+  it('test-objects/*.o, several seeds, no adjustments', () => {
+    for (const seed of [7, 8, 9]) framesCheck(testObjects(), seed * 1000, { adjust: false, huge: seed === 9 });
+  });
+  it.skipIf(!existsSync(LIBC_A))('every libc.a member with an FDE, with CFA adjustments', () => {
+    const r = framesCheck(archiveObjects(LIBC_A), 11, { adjust: true, huge: false });
+    expect(r.checked).toBeGreaterThan(1500);
+    expect(r.fdesMoved).toBeGreaterThan(3000);
+    // Only __restore_rt's hand-written FDE (CFA = *(rsp+160), every register an expression on rsp) is refused.
+    expect(r.refused.length).toBeLessThanOrEqual(1);
+    for (const m of r.refused) expect(m).toMatch(/libc_sigaction\.o.*DWARF expression reading %rsp/);
+  }, 120_000);
+  it.skipIf(!LIBSTDCXX_A)('every libstdc++.a member with an FDE, with CFA adjustments', () => {
+    const r = framesCheck(archiveObjects(LIBSTDCXX_A), 12, { adjust: true, huge: false });
+    expect(r.checked).toBeGreaterThan(150);
+    expect(r.refused).toEqual([]);
+  }, 120_000);
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Run time: padded objects linked by GNU ld, with unwinder probes.
+
+// ukl_probe: called from inserted code with %rsp lowered by 136 (lea -0x80; push $expected); saves every
+// register, the flags and the SSE state, and asks ukl_probe_check to verify the unwinder's view.
+const PROBE_S = String.raw`	.text
+	.globl	ukl_probe
+	.type	ukl_probe, @function
+ukl_probe:
+	.cfi_startproc
+	pushfq
+	.cfi_adjust_cfa_offset 8
+	pushq	%rax
+	.cfi_adjust_cfa_offset 8
+	pushq	%rcx
+	.cfi_adjust_cfa_offset 8
+	pushq	%rdx
+	.cfi_adjust_cfa_offset 8
+	pushq	%rsi
+	.cfi_adjust_cfa_offset 8
+	pushq	%rdi
+	.cfi_adjust_cfa_offset 8
+	pushq	%r8
+	.cfi_adjust_cfa_offset 8
+	pushq	%r9
+	.cfi_adjust_cfa_offset 8
+	pushq	%r10
+	.cfi_adjust_cfa_offset 8
+	pushq	%r11
+	.cfi_adjust_cfa_offset 8
+	pushq	%rbp
+	.cfi_adjust_cfa_offset 8
+	.cfi_rel_offset %rbp, 0
+	movq	%rsp, %rbp
+	.cfi_def_cfa_register %rbp
+	andq	$-64, %rsp
+	subq	$512, %rsp
+	fxsave64 (%rsp)
+	cld
+	movq	96(%rbp), %rdi
+	leaq	232(%rbp), %rsi
+	movq	(%rbp), %rdx
+	leaq	96(%rbp), %rcx
+	call	ukl_probe_check
+	fxrstor64 (%rsp)
+	movq	%rbp, %rsp
+	.cfi_def_cfa_register %rsp
+	popq	%rbp
+	.cfi_adjust_cfa_offset -8
+	.cfi_restore %rbp
+	popq	%r11
+	.cfi_adjust_cfa_offset -8
+	popq	%r10
+	.cfi_adjust_cfa_offset -8
+	popq	%r9
+	.cfi_adjust_cfa_offset -8
+	popq	%r8
+	.cfi_adjust_cfa_offset -8
+	popq	%rdi
+	.cfi_adjust_cfa_offset -8
+	popq	%rsi
+	.cfi_adjust_cfa_offset -8
+	popq	%rdx
+	.cfi_adjust_cfa_offset -8
+	popq	%rcx
+	.cfi_adjust_cfa_offset -8
+	popq	%rax
+	.cfi_adjust_cfa_offset -8
+	popfq
+	.cfi_adjust_cfa_offset -8
+	ret
+	.cfi_endproc
+	.size	ukl_probe, .-ukl_probe
+	.section .note.GNU-stack,"",@progbits
+`;
+
+// ukl_probe_check: _Unwind_Backtrace from inside the probe. The frame after ukl_probe is the padded
+// function: its CFA (what libgcc reports for the next frame) must be rsp+N or rbp+N as the original CFI
+// says at that place (`expected` = kind << 24 | N, kind 1 = rsp, 2 = rbp), where rsp is the padded
+// function's %rsp before the inserted code lowered it; and unwinding must end in _start (or, in a thread, in clone/clone3).
+// Any failure exits with status 97; a destructor reports the number of checks on stderr.
+const PROBE_C = String.raw`#include <unwind.h>
+#include <stdint.h>
+#include <unistd.h>
+#include <string.h>
+extern char ukl_probe[], _start[];
+extern char __clone3[] __attribute__((weak)), __clone[] __attribute__((weak));
+static int outermost(uintptr_t ip, char *f, uintptr_t len) { return f && ip > (uintptr_t)f && ip <= (uintptr_t)f + len; }
+static unsigned long checks, skipped;
+struct frame { uintptr_t ip, cfa, fn; };
+struct state { int n; struct frame f[128]; };
+static _Unwind_Reason_Code cb(struct _Unwind_Context *ctx, void *arg) {
+  struct state *s = arg;
+  if (s->n >= 128) return _URC_END_OF_STACK;
+  struct frame *f = &s->f[s->n++];
+  f->ip = _Unwind_GetIP(ctx);
+  f->cfa = _Unwind_GetCFA(ctx);
+  f->fn = (uintptr_t)_Unwind_FindEnclosingFunction((void *)(f->ip - 1));
+  return _URC_NO_REASON;
+}
+static void put(const char *s) { write(2, s, strlen(s)); }
+static void puthex(uint64_t v) {
+  char b[19]; b[0] = '0'; b[1] = 'x';
+  for (int i = 0; i < 16; i++) b[2 + i] = "0123456789abcdef"[(v >> (60 - 4 * i)) & 15];
+  b[18] = 0; put(b);
+}
+static void fail(const char *why, struct state *s, uint64_t want, uint64_t got) {
+  put("ukl-probe: "); put(why); put(" want "); puthex(want); put(" got "); puthex(got); put("\n");
+  for (int i = 0; i < s->n && i < 12; i++) { put("  ip "); puthex(s->f[i].ip); put(" cfa "); puthex(s->f[i].cfa); put(" fn "); puthex(s->f[i].fn); put("\n"); }
+  _exit(97);
+}
+void ukl_probe_check(uint64_t expected, uint64_t rsp, uint64_t rbp, uint64_t probe_cfa) {
+  struct state s;
+  s.n = 0;
+  _Unwind_Backtrace(cb, &s);
+  int i = 0;
+  while (i < s.n && s.f[i].fn != (uintptr_t)ukl_probe) i++;
+  if (i + 2 >= s.n) fail("ukl_probe's frame not found", &s, i, s.n);
+  if (s.f[i + 1].cfa != probe_cfa) fail("probe CFA", &s, probe_cfa, s.f[i + 1].cfa);
+  struct frame *last = &s.f[s.n - 1];
+  if (last->ip == 0 && s.n >= 2) last--; /* a thread's chain ends with a null frame after clone3's */
+  if (s.n >= 128 || !(outermost(last->ip, _start, 64) || outermost(last->ip, __clone3, 128) || outermost(last->ip, __clone, 128))) fail("unwinding did not end in _start or a thread's clone", &s, (uintptr_t)_start, last->ip);
+  unsigned kind = (expected >> 24) & 0xff;
+  uint64_t n = expected & 0xffffff;
+  uint64_t want = kind == 1 ? rsp + n : kind == 2 ? rbp + n : 0;
+  if (kind != 0 && s.f[i + 2].cfa != want) fail("padded frame's CFA", &s, want, s.f[i + 2].cfa);
+  if (kind == 0) __atomic_add_fetch(&skipped, 1, __ATOMIC_RELAXED);
+  else __atomic_add_fetch(&checks, 1, __ATOMIC_RELAXED);
+}
+__attribute__((destructor)) static void report(void) {
+  char b[64]; int k = 0; unsigned long v = checks; char t[24]; int m = 0;
+  do { t[m++] = '0' + v % 10; v /= 10; } while (v);
+  memcpy(b, "ukl-probe: ", 11); k = 11;
+  while (m) b[k++] = t[--m];
+  memcpy(b + k, " checks\n", 8); k += 8;
+  write(2, b, k);
+}
+`;
+
+interface Program {
+  name: string;
+  objects: string[];
+  driver: 'gcc' | 'g++';
+  ldflags: string[];
+  exitStatus: number;
+  stdout: string;
+}
+
+const PROGRAMS: Program[] = JSON.parse(readFileSync(join(DIR, 'programs.json'), 'utf8')).programs;
+
+/** lea -0x80(%rsp),%rsp; push $expected; call ukl_probe; lea 0x88(%rsp),%rsp */
+function probeInsertion(expected: number): Insertion {
+  const imm = [expected & 0xff, (expected >> 8) & 0xff, (expected >> 16) & 0xff, (expected >> 24) & 0xff];
+  const bytes = Uint8Array.from([0x48, 0x8d, 0x64, 0x24, 0x80, 0x68, ...imm, 0xe8, 0, 0, 0, 0, 0x48, 0x8d, 0xa4, 0x24, 0x88, 0, 0, 0]);
+  return {
+    bytes,
+    cfa: [{ at: 5, delta: 128 }, { at: 10, delta: 136 }, { at: 23, delta: 0 }],
+    relocs: [{ at: 11, type: R_PLT32, symbol: 'ukl_probe', addend: -4 }],
+  };
+}
+
+function nopInsertion(n: number): Insertion {
+  return { bytes: new Uint8Array(n).fill(0x90) };
+}
+
+/** Drop insertion points until every relocation-less rel8 branch still reaches. */
+function fitRel8(insns: DecodedInstruction[], relocated: Set<number>, ins: Map<number, Insertion>): void {
+  for (;;) {
+    const map = insertionMap(new Map([...ins].map(([p, i]) => [p, i.bytes.length])));
+    let changed = false;
+    for (const i of insns) {
+      if (i.relSize !== 1 || i.branchTarget === undefined) continue;
+      const end = i.offset + i.length;
+      if (relocated.has(end - 1)) continue;
+      const d = map(i.branchTarget) - map(end);
+      if (d >= -128 && d <= 127) continue;
+      const lo = Math.min(end, i.branchTarget);
+      const hi = Math.max(end, i.branchTarget);
+      for (const p of [...ins.keys()]) if (p >= lo && p < hi) ins.delete(p);
+      changed = true;
+    }
+    if (!changed) return;
+  }
+}
+
+/** Plan real insertions at instruction boundaries inside FDEs: probes where the CFA is rsp+N or rbp+N, or NOPs. */
+function runtimePlan(elf: ElfFile, orig: FrameRecord[], mode: 'probes' | 'nops', seed: number, density: number): Map<number, Map<number, Insertion>> {
+  const plan = new Map<number, Map<number, Insertion>>();
+  const input = ehInput(elf);
+  if (!input) return plan;
+  const rand = rng(seed);
+  const fdeSecs = fdeSectionsOf(input);
+  const insns = decodeAll(elf);
+  // GNU ld rewrites TLS GD/LD/TLSDESC code sequences by pattern: nothing may be inserted inside one.
+  const tlsSeq = new Map<number, Set<number>>();
+  for (const [sec, list] of insns) {
+    const rela = relaFor(elf, sec);
+    const set = new Set<number>();
+    for (const r of rela === undefined ? [] : relocsOf(elf, rela)) {
+      if (r.type !== 19 && r.type !== 20 && r.type !== 34) continue;
+      const i = containingInsn(list, r.offset);
+      if (i) set.add(i.offset + i.length);
+    }
+    tlsSeq.set(sec, set);
+  }
+  let k = 0;
+  let lastCie: FrameRecord | undefined;
+  for (const rec of orig) {
+    if (rec.kind === 'CIE') {
+      lastCie = rec;
+      continue;
+    }
+    const sec = fdeSecs[k++];
+    if (sec === undefined || !insns.has(sec)) continue;
+    const rows = rec.rows.length > 0 ? rec.rows : (lastCie?.rows ?? []).slice(0, 1).map((r) => ({ ...r, loc: rec.pcStart }));
+    const ins = plan.get(sec) ?? new Map<number, Insertion>();
+    plan.set(sec, ins);
+    for (const i of insns.get(sec)!) {
+      if (i.offset < rec.pcStart || i.offset >= rec.pcEnd || tlsSeq.get(sec)!.has(i.offset) || rand() >= density) continue;
+      if (mode === 'nops') {
+        ins.set(i.offset, nopInsertion([1, 7, 16, 100, 200, 700][Math.floor(rand() * 6)]!));
+        continue;
+      }
+      const row = [...rows].reverse().find((r) => r.loc <= i.offset);
+      const m = row ? /^(rsp|rbp)\+(\d+)$/.exec(row.cfa) : null;
+      if (!m) continue;
+      ins.set(i.offset, probeInsertion(((m[1] === 'rsp' ? 1 : 2) << 24) | Number(m[2])));
+    }
+  }
+  for (const [sec, ins] of plan) {
+    const rela = relaFor(elf, sec);
+    const relocated = new Set(rela === undefined ? [] : relocsOf(elf, rela).map((r) => r.offset));
+    fitRel8(insns.get(sec)!, relocated, ins);
+  }
+  return plan;
+}
+
+interface RunOutcome {
+  status: number;
+  stdout: string;
+  stderr: string;
+  probes: number;
+  checks: number | undefined;
+}
+
+/** Pad the program's objects in `pad` with `planOf`, link with GNU ld (+ the probe objects), run. */
+function runPadded(dir: string, prog: Program, pad: Set<string>, planOf: (elf: ElfFile, frames: FrameRecord[]) => Map<number, Map<number, Insertion>>, opts: { adjust?: boolean } = {}): RunOutcome {
+  let probes = 0;
+  const objs = prog.objects.map((name) => {
+    const path = join(DIR, name);
+    if (!pad.has(name)) return path;
+    const elf = new ElfFile(new Uint8Array(readFileSync(path)), { file: name });
+    const frames = framesOf([path]).get(path)!;
+    const plan = planOf(elf, frames);
+    for (const ins of plan.values()) for (const i of ins.values()) if (i.relocs?.length) probes++;
+    const out = join(dir, `padded-${name}`);
+    writeFileSync(out, padObject(elf, plan, { fixCode: true, adjust: opts.adjust }).bytes);
+    return out;
+  });
+  const exe = join(dir, `${prog.name}.exe`);
+  ok(prog.driver, ['-static', ...prog.ldflags, ...objs, join(dir, 'probe.o'), join(dir, 'probe-check.o'), '-o', exe]);
+  const r = spawnSync(exe, [], { encoding: 'latin1', timeout: 60000 });
+  const m = /ukl-probe: (\d+) checks/.exec(r.stderr ?? '');
+  return { status: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '', probes, checks: m ? Number(m[1]) : undefined };
+}
+
+function withProbeDir<T>(f: (dir: string) => T): T {
+  const dir = mkdtempSync(join(tmpdir(), 'ukl-ehrun-'));
+  try {
+    writeFileSync(join(dir, 'probe.S'), PROBE_S);
+    writeFileSync(join(dir, 'probe-check.c'), PROBE_C);
+    ok('gcc', ['-c', '-O2', join(dir, 'probe.S'), '-o', join(dir, 'probe.o')]);
+    ok('gcc', ['-c', '-O2', join(dir, 'probe-check.c'), '-o', join(dir, 'probe-check.o')]);
+    return f(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const program = (name: string): Program => PROGRAMS.find((p) => p.name === name)!;
+
+// Programs whose objects get probes everywhere. Not here: hello (no .eh_frame); ifunc and ctor-order (IRELATIVE
+// resolvers and .preinit_array functions run before libgcc's unwinder can find any FDE: _Unwind_Backtrace
+// aborts there even without rewriting); label-diff (the known computed-goto hazard); clone and vfork (child
+// stacks); data-in-text (data inside .text). All of those still get NOPs.
+const PROBED = ['cxx-syscall-eh', 'cxx', 'comdat', 'weak-common', 'tls', 'switch-pie', 'switch-nopie', 'switch-cet', 'abs-reloc-nopie', 'abs-reloc-large', 'abs-reloc-kernel', 'rel8', 'redzone', 'sigreturn', 'sysnr'];
+const NOPPED = ['cxx-syscall-eh', 'cxx', 'comdat', 'ifunc', 'ctor-order', 'clone', 'vfork', 'tls'];
+
+describe.skipIf(!HAVE_GCC || !HAVE_READELF)('run time: padded objects linked by GNU ld', () => {
+  it('probes at every instruction where the CFA is rsp+N or rbp+N: output unchanged, every CFA exact', () => {
+    withProbeDir((dir) => {
+      let total = 0;
+      for (const name of PROBED) {
+        const prog = program(name);
+        const r = runPadded(dir, prog, new Set(prog.objects), (elf, frames) => runtimePlan(elf, frames, 'probes', 17, 1));
+        expect({ name, status: r.status, stdout: r.stdout, stderr: r.stderr.replace(/ukl-probe: \d+ checks\n/, '') }).toEqual({ name, status: prog.exitStatus, stdout: prog.stdout, stderr: '' });
+        expect(r.probes, name).toBeGreaterThan(10);
+        if (r.checks !== undefined) total += r.checks;
+      }
+      expect(total).toBeGreaterThan(2000);
+    });
+  }, 300_000);
+
+  it('NOPs of 1 to 700 bytes (LEB128 call sites and advances widen): output unchanged', () => {
+    withProbeDir((dir) => {
+      for (const name of NOPPED) {
+        const prog = program(name);
+        const r = runPadded(dir, prog, new Set(prog.objects), (elf, frames) => runtimePlan(elf, frames, 'nops', 23, 0.5));
+        expect({ name, status: r.status, stdout: r.stdout }).toEqual({ name, status: prog.exitStatus, stdout: prog.stdout });
+      }
+    });
+  }, 300_000);
+
+  it('negative control: the same probes without the CFA adjustments break unwinding', () => {
+    withProbeDir((dir) => {
+      const prog = program('cxx-syscall-eh');
+      const r = runPadded(dir, prog, new Set(prog.objects), (elf, frames) => runtimePlan(elf, frames, 'probes', 17, 1), { adjust: false });
+      expect(r.status).not.toBe(prog.exitStatus);
+    });
+  }, 60_000);
+});
