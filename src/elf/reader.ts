@@ -381,13 +381,21 @@ export function latin1OrUtf8(d: Uint8Array, start: number, end: number): string 
     }
   }
   if (!ascii) return decoder.decode(d.subarray(start, end));
-  if (end - start < 64) {
+  if (end - start < 16) {
     let s = '';
     for (let i = start; i < end; i++) s += String.fromCharCode(d[i]!);
     return s;
   }
-  return decoder.decode(d.subarray(start, end));
+  // Long ASCII names (C++ symbols): Node's native latin1 decoding over a cached Buffer view.
+  if (d.buffer !== lastArrayBuffer) {
+    lastArrayBuffer = d.buffer;
+    lastBuffer = Buffer.from(d.buffer);
+  }
+  return lastBuffer!.toString('latin1', d.byteOffset + start, d.byteOffset + end);
 }
+
+let lastArrayBuffer: ArrayBufferLike | undefined;
+let lastBuffer: Buffer | undefined;
 
 /** Parse an ELF file held in memory. */
 export function readElf(bytes: Uint8Array, origin: Origin): ElfFile {
