@@ -316,7 +316,8 @@ function padObject(elf: ElfFile, plan: Map<number, Map<number, Insertion>>, opts
     const target = rs.info;
     const tmap = maps.get(target);
     const relocs = relocsOf(elf, rs.index);
-    // Jump tables in data (PIE: PC32 against .text, value = target - table): table base = start of a run of entries.
+    // Jump tables in data (PIE: PC32 against .text, value = target - table): table base = start of a run of
+    // contiguous PC32 entries (a heuristic good enough for the objects used here).
     const runBase = new Map<number, number>();
     let prev: Reloc | undefined;
     for (const r of [...relocs].sort((a, b) => a.offset - b.offset)) {
@@ -324,7 +325,8 @@ function padObject(elf: ElfFile, plan: Map<number, Map<number, Insertion>>, opts
         prev = undefined;
         continue;
       }
-      runBase.set(r.offset, prev && prev.sym === r.sym && r.offset === prev.offset + 4 ? runBase.get(prev.offset)! : r.offset);
+      // (Entries of one table may name different sections: GCC's hot/cold split puts cases in .text.unlikely.)
+      runBase.set(r.offset, prev && r.offset === prev.offset + 4 ? runBase.get(prev.offset)! : r.offset);
       prev = r;
     }
     const targetIsCode = (elf.sections[target]!.flags & SHF_EXECINSTR) !== 0;
@@ -900,19 +902,26 @@ interface RunOutcome {
 }
 
 /** Pad the program's objects in `pad` with `planOf`, link with GNU ld (+ the probe objects), run. */
-function runPadded(dir: string, prog: Program, pad: Set<string>, planOf: (elf: ElfFile, frames: FrameRecord[]) => Map<number, Map<number, Insertion>>, opts: { adjust?: boolean } = {}): RunOutcome {
+function runPadded(dir: string, prog: Program, pad: Set<string>, planOf: (elf: ElfFile, frames: FrameRecord[]) => Map<number, Map<number, Insertion>>, opts: { adjust?: boolean; extra?: Obj[] } = {}): RunOutcome {
   let probes = 0;
-  const objs = prog.objects.map((name) => {
-    const path = join(DIR, name);
-    if (!pad.has(name)) return path;
-    const elf = new ElfFile(new Uint8Array(readFileSync(path)), { file: name });
+  const padOne = (name: string, elf: ElfFile, path: string): string => {
     const frames = framesOf([path]).get(path)!;
     const plan = planOf(elf, frames);
     for (const ins of plan.values()) for (const i of ins.values()) if (i.relocs?.length) probes++;
     const out = join(dir, `padded-${name}`);
     writeFileSync(out, padObject(elf, plan, { fixCode: true, adjust: opts.adjust }).bytes);
     return out;
+  };
+  const objs = prog.objects.map((name) => {
+    const path = join(DIR, name);
+    if (!pad.has(name)) return path;
+    return padOne(name, new ElfFile(new Uint8Array(readFileSync(path)), { file: name }), path);
   });
+  for (const [k, o] of (opts.extra ?? []).entries()) {
+    const path = join(dir, `extra${k}.o`);
+    writeFileSync(path, o.elf.bytes);
+    objs.push(padOne(`extra${k}.o`, o.elf, path));
+  }
   const exe = join(dir, `${prog.name}.exe`);
   ok(prog.driver, ['-static', ...prog.ldflags, ...objs, join(dir, 'probe.o'), join(dir, 'probe-check.o'), '-o', exe]);
   const r = spawnSync(exe, [], { encoding: 'latin1', timeout: 60000 });
@@ -967,6 +976,23 @@ describe.skipIf(!HAVE_GCC || !HAVE_READELF)('run time: padded objects linked by 
     });
   }, 300_000);
 
+  it.skipIf(!LIBSTDCXX_A)('libstdc++ members with large LSDAs (iostreams, the throw and personality code) padded into the cxx program', () => {
+    const wanted = ['ostream-inst.o', 'istream-inst.o', 'functexcept.o', 'cow-stdexcept.o', 'eh_alloc.o', 'eh_throw.o', 'eh_personality.o', 'eh_catch.o', 'ios_init.o', 'locale-inst.o', 'stdexcept.o', 'string-inst.o'];
+    const members = archiveObjects(LIBSTDCXX_A).filter((o) => wanted.some((w) => o.name.endsWith(`(${w})`)));
+    expect(members.length).toBe(wanted.length);
+    withProbeDir((dir) => {
+      const prog = program('cxx');
+      for (const mode of ['nops', 'probes'] as const) {
+        const r = runPadded(dir, prog, new Set(prog.objects), (elf, frames) => runtimePlan(elf, frames, mode, 31, mode === 'nops' ? 0.5 : 0.3), { extra: members });
+        expect({ mode, status: r.status, stdout: r.stdout, stderr: r.stderr.replace(/ukl-probe: \d+ checks\n/, '') }).toEqual({ mode, status: prog.exitStatus, stdout: prog.stdout, stderr: '' });
+        if (mode === 'probes') {
+          expect(r.probes).toBeGreaterThan(1000);
+          expect(r.checks).toBeGreaterThan(1000);
+        }
+      }
+    });
+  }, 300_000);
+
   it('negative control: the same probes without the CFA adjustments break unwinding', () => {
     withProbeDir((dir) => {
       const prog = program('cxx-syscall-eh');
@@ -974,4 +1000,633 @@ describe.skipIf(!HAVE_GCC || !HAVE_READELF)('run time: padded objects linked by 
       expect(r.status).not.toBe(prog.exitStatus);
     });
   }, 60_000);
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Every CFA opcode and the rarer record layouts, assembled by gas.
+
+const HAVE_AS = haveTool('as');
+
+function assemble(src: string, name: string): Obj {
+  const dir = mkdtempSync(join(tmpdir(), 'ukl-ehas-'));
+  try {
+    writeFileSync(join(dir, 'a.S'), src);
+    ok('as', [join(dir, 'a.S'), '-o', join(dir, 'a.o')]);
+    return { name, elf: new ElfFile(new Uint8Array(readFileSync(join(dir, 'a.o'))), { file: name }) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// def_cfa_sf, def_cfa_offset_sf, GNU_args_size, remember/restore_state, val_offset(_sf), offset_extended(_sf),
+// GNU_negative_offset_extended, restore_extended, same_value, undefined, register, expression and
+// val_expression (on rbp), restore, advance_loc2 and advance_loc4, def_cfa_expression (on rbp), 'S'
+// augmentation, personality and LSDA pointers as udata4 (R_X86_64_32) and absptr (R_X86_64_64).
+const OPS_S = String.raw`	.text
+	.globl	f_ops
+	.type	f_ops, @function
+f_ops:
+	.cfi_startproc
+	pushq	%rbp
+	.cfi_adjust_cfa_offset 8
+	.cfi_offset %rbp, -16
+	movq	%rsp, %rbp
+	.cfi_def_cfa_register %rbp
+	pushq	%rbx
+	.cfi_offset %rbx, -24
+	nop
+	.cfi_escape 0x2e, 0x10
+	nop
+	.cfi_remember_state
+	.cfi_escape 0x12, 0x06, 0x7e
+	nop
+	.cfi_escape 0x13, 0x7d
+	nop
+	.cfi_restore_state
+	nop
+	.cfi_escape 0x14, 0x0c, 0x04
+	nop
+	.cfi_escape 0x15, 0x0d, 0x7c
+	nop
+	.cfi_escape 0x05, 0x0e, 0x05
+	.cfi_escape 0x11, 0x0f, 0x7a
+	.cfi_escape 0x2f, 0x03, 0x03
+	nop
+	.cfi_escape 0x06, 0x0e
+	.cfi_same_value %r12
+	.cfi_undefined %r13
+	.cfi_register %r15, %rax
+	nop
+	.cfi_escape 0x10, 0x0c, 0x02, 0x76, 0x00
+	.cfi_escape 0x16, 0x0d, 0x02, 0x76, 0x08
+	nop
+	.cfi_restore %rbx
+	.skip	300, 0x90
+	.cfi_def_cfa %rsp, 24
+	nop
+	.cfi_escape 0x0f, 0x02, 0x76, 0x10
+	.skip	70000, 0x90
+	.cfi_def_cfa %rsp, 8
+	.cfi_escape 0x0d, 0x07
+	ret
+	.cfi_endproc
+	.size	f_ops, .-f_ops
+
+	.globl	f_signal
+	.type	f_signal, @function
+f_signal:
+	.cfi_startproc
+	.cfi_signal_frame
+	subq	$40, %rsp
+	.cfi_def_cfa_offset 48
+	nop
+	addq	$40, %rsp
+	.cfi_def_cfa_offset 8
+	ret
+	.cfi_endproc
+	.size	f_signal, .-f_signal
+
+	.globl	f_pers
+	.type	f_pers, @function
+f_pers:
+	.cfi_startproc
+	.cfi_personality 0x3, pers_sym
+	.cfi_lsda 0x3, lsda_sym
+	pushq	%r12
+	.cfi_def_cfa_offset 16
+	.cfi_offset %r12, -16
+	nop
+	popq	%r12
+	.cfi_def_cfa_offset 8
+	ret
+	.cfi_endproc
+	.size	f_pers, .-f_pers
+
+	.globl	f_pers8
+	.type	f_pers8, @function
+f_pers8:
+	.cfi_startproc
+	.cfi_personality 0x0, pers_sym
+	.cfi_lsda 0x1b, lsda_sym2
+	pushq	%r13
+	.cfi_def_cfa_offset 16
+	nop
+	popq	%r13
+	.cfi_def_cfa_offset 8
+	ret
+	.cfi_endproc
+	.size	f_pers8, .-f_pers8
+
+	.section .text.other,"ax",@progbits
+	.globl	f_other
+	.type	f_other, @function
+f_other:
+	.cfi_startproc
+	subq	$8, %rsp
+	.cfi_def_cfa_offset 16
+	nop
+	addq	$8, %rsp
+	.cfi_def_cfa_offset 8
+	ret
+	.cfi_endproc
+
+	.data
+pers_sym:	.quad 0
+	.section .gcc_except_table,"a",@progbits
+lsda_sym:	.byte 0xff, 0xff, 0x01, 0x00
+lsda_sym2:	.byte 0xff, 0xff, 0x01, 0x00
+	.section .note.GNU-stack,"",@progbits
+`;
+
+// Hand-written records: set_loc through a relocation (against a function symbol), a version 3 CIE with udata8
+// FDE pointers (R_X86_64_64), a CIE without augmentation.
+const HAND_S = String.raw`	.text
+	.globl	g1
+	.type	g1, @function
+g1:	subq $24, %rsp
+	nop
+	nop
+	addq $24, %rsp
+	ret
+g1_end:
+	.globl	g2
+	.type	g2, @function
+g2:	pushq %rbx
+	nop
+	popq %rbx
+	ret
+g2_end:
+	.globl	g3
+	.type	g3, @function
+g3:	pushq %rbp
+	nop
+	popq %rbp
+	ret
+g3_end:
+
+	.section .eh_frame,"a",@unwind
+	.balign 8
+cie64:	.long cie64_end - cie64_id
+cie64_id:
+	.long 0
+	.byte 1
+	.string "zR"
+	.uleb128 1
+	.sleb128 -8
+	.byte 16
+	.uleb128 1
+	.byte 0x1b
+	.byte 0x0c, 7, 8
+	.byte 0x90, 1
+	.balign 4, 0
+cie64_end:
+fde64:	.long fde64_end - fde64_id
+fde64_id:
+	.long fde64_id - cie64
+	.long g1 - .
+	.long g1_end - g1
+	.uleb128 0
+	.byte 0x44
+	.byte 0x0e, 32
+	.byte 0x01
+	.long g1 + 6 - .
+	.byte 0x0e, 8
+	.balign 4, 0
+fde64_end:
+
+cie_u8:	.long cie_u8_end - cie_u8_id
+cie_u8_id:
+	.long 0
+	.byte 3
+	.string "zR"
+	.uleb128 1
+	.sleb128 -8
+	.uleb128 16
+	.uleb128 1
+	.byte 0x04
+	.byte 0x0c, 7, 8
+	.byte 0x90, 1
+	.balign 4, 0
+cie_u8_end:
+fde_u8:	.long fde_u8_end - fde_u8_id
+fde_u8_id:
+	.long fde_u8_id - cie_u8
+	.quad g2
+	.quad g2_end - g2
+	.uleb128 0
+	.byte 0x41
+	.byte 0x0e, 16
+	.byte 0x83, 2
+	.byte 0x42
+	.byte 0x0e, 8
+	.byte 0xc3
+	.balign 4, 0
+fde_u8_end:
+
+cie_plain: .long cie_plain_end - cie_plain_id
+cie_plain_id:
+	.long 0
+	.byte 1
+	.string ""
+	.uleb128 1
+	.sleb128 -8
+	.byte 16
+	.byte 0x0c, 7, 8
+	.byte 0x90, 1
+	.balign 4, 0
+cie_plain_end:
+fde_plain: .long fde_plain_end - fde_plain_id
+fde_plain_id:
+	.long fde_plain_id - cie_plain
+	.quad g3
+	.quad g3_end - g3
+	.byte 0x41
+	.byte 0x0e, 16
+	.byte 0x86, 2
+	.byte 0x42
+	.byte 0x0e, 8
+	.balign 4, 0
+fde_plain_end:
+	.section .note.GNU-stack,"",@progbits
+`;
+
+// The same records with the 64-bit length escape (the CIE id and pointer stay 4 bytes, LSB).
+const HAND64_S = String.raw`	.text
+	.globl	g1
+	.type	g1, @function
+g1:	subq $24, %rsp
+	nop
+	nop
+	addq $24, %rsp
+	ret
+g1_end:
+	.globl	g2
+	.type	g2, @function
+g2:	pushq %rbx
+	nop
+	popq %rbx
+	ret
+g2_end:
+	.globl	g3
+	.type	g3, @function
+g3:	pushq %rbp
+	nop
+	popq %rbp
+	ret
+g3_end:
+
+	.section .eh_frame,"a",@unwind
+	.balign 8
+cie64:	.long 0xffffffff
+	.quad cie64_end - cie64_id
+cie64_id:
+	.long 0
+	.byte 1
+	.string "zR"
+	.uleb128 1
+	.sleb128 -8
+	.byte 16
+	.uleb128 1
+	.byte 0x1b
+	.byte 0x0c, 7, 8
+	.byte 0x90, 1
+	.balign 4, 0
+cie64_end:
+fde64:	.long 0xffffffff
+	.quad fde64_end - fde64_id
+fde64_id:
+	.long fde64_id - cie64
+	.long g1 - .
+	.long g1_end - g1
+	.uleb128 0
+	.byte 0x44
+	.byte 0x0e, 32
+	.byte 0x01
+	.long g1 + 6 - .
+	.byte 0x0e, 8
+	.balign 4, 0
+fde64_end:
+
+cie_u8:	.long cie_u8_end - cie_u8_id
+cie_u8_id:
+	.long 0
+	.byte 3
+	.string "zR"
+	.uleb128 1
+	.sleb128 -8
+	.uleb128 16
+	.uleb128 1
+	.byte 0x04
+	.byte 0x0c, 7, 8
+	.byte 0x90, 1
+	.balign 4, 0
+cie_u8_end:
+fde_u8:	.long fde_u8_end - fde_u8_id
+fde_u8_id:
+	.long fde_u8_id - cie_u8
+	.quad g2
+	.quad g2_end - g2
+	.uleb128 0
+	.byte 0x41
+	.byte 0x0e, 16
+	.byte 0x83, 2
+	.byte 0x42
+	.byte 0x0e, 8
+	.byte 0xc3
+	.balign 4, 0
+fde_u8_end:
+
+cie_plain: .long cie_plain_end - cie_plain_id
+cie_plain_id:
+	.long 0
+	.byte 1
+	.string ""
+	.uleb128 1
+	.sleb128 -8
+	.byte 16
+	.byte 0x0c, 7, 8
+	.byte 0x90, 1
+	.balign 4, 0
+cie_plain_end:
+fde_plain: .long fde_plain_end - fde_plain_id
+fde_plain_id:
+	.long fde_plain_id - cie_plain
+	.quad g3
+	.quad g3_end - g3
+	.byte 0x41
+	.byte 0x0e, 16
+	.byte 0x86, 2
+	.byte 0x42
+	.byte 0x0e, 8
+	.balign 4, 0
+fde_plain_end:
+	.section .note.GNU-stack,"",@progbits
+`;
+
+/** Records with the 64-bit length escape turned into ordinary ones (CIE pointers zeroed: they differ). */
+function narrowRecords(data: Uint8Array, relocs: Reloc[]): { bytes: number[]; relocs: Reloc[] } {
+  const v = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const out: number[] = [];
+  const moved: { from: number; to: number; shift: number }[] = [];
+  let pos = 0;
+  while (pos < data.length) {
+    const l32 = v.getUint32(pos, true);
+    const wide = l32 === 0xffffffff;
+    const len = wide ? Number(v.getBigUint64(pos + 4, true)) : l32;
+    const head = wide ? 12 : 4;
+    const body = Array.from(data.subarray(pos + head, pos + head + len));
+    if (v.getUint32(pos + head, true) !== 0) body.splice(0, 4, 0, 0, 0, 0);
+    moved.push({ from: pos, to: pos + head + len, shift: out.length + 4 - (pos + head) });
+    out.push(len & 0xff, (len >> 8) & 0xff, (len >> 16) & 0xff, len >>> 24, ...body);
+    pos += head + len;
+  }
+  return { bytes: out, relocs: relocs.map((r) => ({ ...r, offset: r.offset + moved.find((m) => r.offset >= m.from && r.offset < m.to)!.shift })) };
+}
+
+describe.skipIf(!HAVE_AS || !HAVE_READELF)('every CFA opcode and rare record layouts (gas-built objects, readelf oracle)', () => {
+  it('all DWARF CFA opcodes, with CFA adjustments everywhere', () => {
+    const o = assemble(OPS_S, 'ops.o');
+    for (const seed of [1, 2, 3, 4, 5, 6]) {
+      const r = framesCheck([o], seed, { adjust: true, huge: seed === 1 });
+      expect(r.refused).toEqual([]);
+      expect(r.fdesMoved).toBe(5);
+    }
+  });
+
+  it('set_loc, udata8 pointers, version 3 CIE, no augmentation', () => {
+    const o = assemble(HAND_S, 'hand.o');
+    for (const seed of [1, 2, 3, 4]) expect(framesCheck([o], seed, { adjust: true, huge: seed === 2 }).refused).toEqual([]);
+  });
+
+  it('64-bit lengths: the same result as the 32-bit records', () => {
+    const o32 = assemble(HAND_S, 'hand.o');
+    const o64 = assemble(HAND64_S, 'hand64.o');
+    const text = o32.elf.sections.find((s) => s.name === '.text')!.index;
+    for (const seed of [1, 2, 3]) {
+      const rand = rng(seed);
+      const pts = new Map<number, number>();
+      for (let k = 0; k < 6; k++) pts.set(Math.floor(rand() * 19), [1, 64, 300, 70000][Math.floor(rand() * 4)]!);
+      const map = insertionMap(pts);
+      const adjustments = [{ at: map(1) + 1, delta: 16 }, { at: map(2), delta: 0 }, { at: map(12), delta: 8 }, { at: map(13), delta: 0 }];
+      const a = rewriteEhFrame(ehInput(o32.elf)!, [{ sectionIndex: text, map, adjustments }]);
+      const b = rewriteEhFrame(ehInput(o64.elf)!, [{ sectionIndex: text, map, adjustments }]);
+      const na = narrowRecords(a.data, a.relocs);
+      const nb = narrowRecords(b.data, b.relocs);
+      expect(nb.bytes).toEqual(na.bytes);
+      expect(nb.relocs).toEqual(na.relocs);
+      expect(b.data.length).toBeGreaterThan(ehInput(o64.elf)!.data.length);
+    }
+  });
+});
+
+// CFA and register rules that read %rsp: fine without an adjustment, refused under one.
+const RSPEXP_S = String.raw`
+	.text
+	.globl	h
+	.type	h, @function
+h:
+	.cfi_startproc
+	nop
+	.cfi_escape 0x0f, 0x03, 0x77, 0x08, 0x06
+	nop
+	.cfi_def_cfa %rsp, 8
+	nop
+	.cfi_escape 0x10, 0x03, 0x02, 0x77, 0x10
+	nop
+	.cfi_restore %rbx
+	nop
+	.cfi_register %r12, %rsp
+	nop
+	.cfi_restore %r12
+	nop
+	.cfi_escape 0x16, 0x0d, 0x03, 0x92, 0x07, 0x00
+	nop
+	.cfi_undefined %r13
+	nop
+	ret
+	.cfi_endproc
+	.section .note.GNU-stack,"",@progbits
+`;
+
+describe.skipIf(!HAVE_AS)('rules reading %rsp under an adjustment are refused', () => {
+  const o = HAVE_AS ? assemble(RSPEXP_S, 'rspexp.o') : undefined;
+  const cases: [number, RegExp | undefined][] = [
+    [0, undefined], [1, /the CFA is a DWARF expression reading %rsp/], [2, undefined], [3, /register 3 reads %rsp/],
+    [4, undefined], [5, /register 12 reads %rsp/], [6, undefined], [7, /register 13 reads %rsp/], [8, undefined],
+  ];
+  for (const [at, why] of cases) {
+    it(`adjustment over [${at}, ${at + 1}): ${why ? 'refused' : 'accepted'}`, () => {
+      const input = ehInput(o!.elf)!;
+      const text = o!.elf.sections.find((s) => s.name === '.text')!.index;
+      const map = insertionMap(new Map([[at, 16]]));
+      const adjustments = [{ at: map(at) + 3, delta: 8 }, { at: map(at) + 16, delta: 0 }];
+      const run = (): unknown => rewriteEhFrame(input, [{ sectionIndex: text, map, adjustments }]);
+      if (why) expect(run).toThrow(why);
+      else expect(run).not.toThrow();
+      if (why) expect(() => run()).toThrow(RewriteRefused);
+    });
+  }
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Hand-built sections: refusals and malformed input.
+
+const le32 = (v: number): number[] => [v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, (v >>> 24) & 0xff];
+
+interface CieSpec {
+  aug?: string;
+  caf?: number;
+  augData?: number[];
+  instrs?: number[];
+}
+
+interface FdeSpec {
+  /** pc_begin and pc_range bytes (default: 4 + 4, pcrel sdata4). */
+  pc?: number[];
+  range?: number[];
+  aug?: number[];
+  instrs: number[];
+  /** Start offset of the function (the pc_begin relocation's addend). */
+  start?: number;
+}
+
+/** One CIE and its FDEs; pc_begin relocated (PC32) against the section symbol of section 1. */
+function buildEh(cie: CieSpec, fdes: FdeSpec[]): EhFrameInput {
+  const aug = cie.aug ?? 'zR';
+  const cieBody = [...le32(0), 1, ...Array.from(aug, (c) => c.charCodeAt(0)), 0, cie.caf ?? 1, 0x78, 16];
+  if (aug.startsWith('z')) {
+    const d = cie.augData ?? [0x1b];
+    cieBody.push(d.length, ...d);
+  }
+  cieBody.push(...(cie.instrs ?? [0x0c, 7, 8, 0x90, 1]));
+  while ((cieBody.length + 4) % 4 !== 0) cieBody.push(0);
+  const data: number[] = [...le32(cieBody.length), ...cieBody];
+  const relocs: Reloc[] = [];
+  for (const f of fdes) {
+    const start = data.length;
+    const body = [...le32(start + 4), ...(f.pc ?? [0, 0, 0, 0])];
+    relocs.push({ offset: start + 8, type: R_PC32, sym: 1, addend: f.start ?? 0 });
+    body.push(...(f.range ?? le32(16)));
+    if (aug.startsWith('z')) body.push((f.aug ?? []).length, ...(f.aug ?? []));
+    body.push(...f.instrs);
+    while ((body.length + 4) % 4 !== 0) body.push(0);
+    data.push(...le32(body.length), ...body);
+  }
+  return {
+    data: Uint8Array.from(data),
+    relocs,
+    symbols: [{ name: '', type: 0, shndx: 0, value: 0 }, { name: '', type: STT_SECTION, shndx: 1, value: 0 }],
+  };
+}
+
+const grow = insertionMap(new Map([[1, 100], [4, 300]]));
+const rewriteText = (input: EhFrameInput, map: OffsetMap = grow, adjustments: CfaAdjustment[] = []): ReturnType<typeof rewriteEhFrame> =>
+  rewriteEhFrame(input, [{ sectionIndex: 1, map, adjustments }]);
+
+describe('hand-built .eh_frame sections', () => {
+  it('grows an FDE: wider advance, new length, 4-byte padding, later relocations and CIE pointers follow', () => {
+    const input = buildEh({}, [{ instrs: [0x43, 0x0e, 16, 0x42, 0x0e, 8] }, { instrs: [0x41, 0x0e, 16] }]);
+    const out = rewriteText(input);
+    const v = new DataView(out.data.buffer);
+    // FDE 1: advance 3 -> 103 (advance_loc1), advance 2 -> 302 (advance_loc2): 26 bytes, padded to 28.
+    expect(v.getUint32(0x18, true)).toBe(24);
+    expect(v.getUint32(0x18 + 12, true)).toBe(16 + 400);
+    expect(Array.from(out.data.subarray(0x18 + 17, 0x18 + 28))).toEqual([0x02, 103, 0x0e, 16, 0x03, 302 & 0xff, 302 >> 8, 0x0e, 8, 0, 0]);
+    // FDE 2 moved by 4: its CIE pointer and relocation follow; its advance of 1 stays (the bytes come after).
+    expect(v.getUint32(0x34 + 4, true)).toBe(0x38);
+    expect(Array.from(out.data.subarray(0x34 + 17, 0x34 + 20))).toEqual([0x41, 0x0e, 16]);
+    expect(out.relocs.map((r) => r.offset)).toEqual([0x18 + 8, 0x34 + 8]);
+    expect(out.relocs.map((r) => r.addend)).toEqual([0, 0]);
+    expect(out.data.length).toBe(0x34 + 20);
+  });
+
+  it('an adjustment inside an advance splits it, and the CFA returns at the end', () => {
+    const input = buildEh({}, [{ instrs: [0x44, 0x0e, 16] }]);
+    const out = rewriteText(input, identity, [{ at: 1, delta: 128 }, { at: 3, delta: 0 }]);
+    expect(Array.from(out.data.subarray(0x18 + 17, 0x18 + 28))).toEqual([0x41, 0x0e, 0x88, 0x01, 0x42, 0x0e, 8, 0x41, 0x0e, 16, 0]);
+  });
+
+  it('an adjustment that covers the end of the program and one at the very start', () => {
+    const input = buildEh({}, [{ instrs: [0x42, 0x0e, 16] }]);
+    const out = rewriteText(input, identity, [{ at: 0, delta: 8 }, { at: 1, delta: 0 }, { at: 10, delta: 32 }, { at: 12, delta: 0 }]);
+    expect(Array.from(out.data.subarray(0x18 + 17, 0x18 + 32))).toEqual([0x0e, 16, 0x41, 0x0e, 8, 0x41, 0x0e, 16, 0x48, 0x0e, 48, 0x42, 0x0e, 16, 0]);
+    expect(out.data.length).toBe(0x18 + 32);
+  });
+
+  const refusals: [string, EhFrameInput, RegExp, OffsetMap?][] = [
+    ['code alignment factor 4', buildEh({ caf: 4 }, [{ instrs: [] }]), /code alignment factor 4/],
+    ['unknown augmentation letter', buildEh({ aug: 'zX', augData: [] }, [{ instrs: [] }]), /unknown augmentation 'X'/],
+    ['augmentation without z', buildEh({ aug: 'eh' }, [{ instrs: [] }]), /augmentation "eh"/],
+    ['restore_state without remember_state', buildEh({}, [{ instrs: [0x41, 0x0b] }]), /restore_state without a remembered state/],
+    ['an opcode that is not DWARF CFA', buildEh({}, [{ instrs: [0x41, 0x2d] }]), /unknown CFA opcode 0x2d/],
+    ['set_loc without a relocation', buildEh({}, [{ instrs: [0x01, 4, 0, 0, 0] }]), /set_loc .* without a relocation/],
+    ['an advance past the end of the function', buildEh({}, [{ instrs: [0x02, 200] }]), /outside/],
+    ['pc_range that no longer fits udata2', buildEh({ augData: [0x02] }, [{ pc: [0, 0], range: [0xf0, 0xff], instrs: [] }]), /does not fit/],
+    ['uleb128 FDE pointers', buildEh({ augData: [0x01] }, [{ pc: [0], range: [16], instrs: [] }]), /encoding 0x1 is not supported/],
+    ['a map that goes backwards', buildEh({}, [{ instrs: [0x42, 0x0e, 16, 0x42] }]), /monotonic/, (x: number) => (x === 2 ? 10 : x)],
+    ['a map that is not defined there', buildEh({}, [{ instrs: [0x44] }]), /outside the rewritten code/, (x: number) => { if (x > 2) throw new RangeError('no'); return x; }],
+  ];
+  for (const [what, input, why, map] of refusals) {
+    it(`refused: ${what}`, () => {
+      expect(() => rewriteText(input, map)).toThrow(RewriteRefused);
+      expect(() => rewriteText(input, map)).toThrow(why);
+      // The same section with nothing to rewrite in it is copied.
+      const out = rewriteEhFrame(input, []);
+      expect(Buffer.from(out.data).equals(Buffer.from(input.data))).toBe(true);
+    });
+  }
+
+  it('malformed sections: RewriteRefused', () => {
+    const good = buildEh({}, [{ instrs: [0x41, 0x0e, 16] }]);
+    const bad: [string, Uint8Array][] = [
+      ['record past the end', good.data.subarray(0, good.data.length - 4)],
+      ['stray bytes at the end', Uint8Array.from([...good.data, 1, 2])],
+      ['CIE pointer to nowhere', (() => { const d = good.data.slice(); d[0x18 + 4] = 0x10; return d; })()],
+      ['truncated CIE', Uint8Array.from([...le32(3), 0, 0, 0])],
+    ];
+    for (const [what, data] of bad) {
+      const input = { ...good, data };
+      expect(() => rewriteText(input), what).toThrow(RewriteRefused);
+    }
+  });
+});
+
+describe('fuzzed .eh_frame sections: only RewriteRefused', () => {
+  it('byte flips, truncations, insertions and moved relocations on real sections', () => {
+    const objs = [...testObjects(), ...archiveObjects(LIBC_A).filter((_, k) => k % 40 === 0)];
+    const rand = rng(99);
+    let ok = 0;
+    let refused = 0;
+    for (const o of objs) {
+      const input = ehInput(o.elf);
+      if (!input || input.data.length === 0) continue;
+      const code = codeSections(o.elf);
+      for (let trial = 0; trial < 40; trial++) {
+        const data = Array.from(input.data);
+        const kind = Math.floor(rand() * 4);
+        if (kind === 0) for (let k = 0; k < 1 + rand() * 4; k++) data[Math.floor(rand() * data.length)] = Math.floor(rand() * 256);
+        else if (kind === 1) data.length = Math.floor(rand() * data.length);
+        else if (kind === 2) data.splice(Math.floor(rand() * data.length), 0, ...Array.from({ length: 1 + Math.floor(rand() * 8) }, () => Math.floor(rand() * 256)));
+        const relocs = input.relocs.map((r) => (kind === 3 && rand() < 0.3 ? { ...r, offset: Math.floor(rand() * data.length) } : r));
+        const map = insertionMap(new Map([[Math.floor(rand() * 64), 1 + Math.floor(rand() * 300)]]));
+        const mutated = { ...input, data: Uint8Array.from(data), relocs };
+        const adjustments = [{ at: Math.floor(rand() * 64), delta: 128 }, { at: 70, delta: 0 }];
+        for (const f of [
+          () => rewriteEhFrame(mutated, code.map((sectionIndex) => ({ sectionIndex, map, adjustments }))),
+          () => lsdaRefsFromEhFrame(mutated),
+          () => listFdes(mutated),
+        ]) {
+          try {
+            f();
+            ok++;
+          } catch (e) {
+            if (!(e instanceof RewriteRefused)) throw new Error(`${o.name} trial ${trial}: ${String(e)}`, { cause: e });
+            refused++;
+          }
+        }
+      }
+    }
+    expect(ok).toBeGreaterThan(100);
+    expect(refused).toBeGreaterThan(100);
+  });
 });

@@ -16,8 +16,6 @@ export interface Reloc {
   addend: number;
 }
 
-export const identityMap: OffsetMap = (x) => x;
-
 export function hex(n: number): string {
   return `0x${n.toString(16)}`;
 }
@@ -275,10 +273,7 @@ export function putLE(out: Uint8Array, at: number, v: number, bytes: number): vo
   }
 }
 
-/**
- * Map relocation offsets through a list of moved byte ranges. `pieces` are [oldStart, oldEnd) -> newStart;
- * a relocation whose field (`size` bytes) is not wholly inside one piece cannot be placed.
- */
+/** Bytes [oldStart, oldEnd) of a section, now at newStart: relocations whose field lies wholly inside move with them. */
 export interface MovedPiece {
   oldStart: number;
   oldEnd: number;

@@ -98,9 +98,10 @@ interface CieInfo {
 interface RecordBase {
   start: number;
   end: number;
-  /** Offset of the CIE id / CIE pointer field, and its size (8 with the 64-bit length escape, as readelf reads it). */
+  /** Offset of the CIE id / CIE pointer field, and its size: 4 in .eh_frame, even after the 64-bit length escape
+   *  (LSB "Exception Frames"; LLVM reads it so; libgcc and GNU ld do not take 64-bit records at all). */
   idField: number;
-  idSize: 4 | 8;
+  idSize: 4;
 }
 
 interface CieRecord extends RecordBase {
@@ -170,20 +171,17 @@ function parseRecords(data: Uint8Array): EhRecord[] {
       break;
     }
     let length = r.u32();
-    let idSize: 4 | 8 = 4;
+    const idSize = 4;
     if (length === 0) {
       out.push({ kind: 'zero', start, end: r.pos });
       continue;
     }
-    if (length === 0xffffffff) {
-      length = r.u64();
-      idSize = 8;
-    }
+    if (length === 0xffffffff) length = r.u64();
     const end = r.pos + length;
     if (end > data.length) r.fail(`record at ${hex(start)} (length ${hex(length)}) runs past the end of the section (${hex(data.length)} bytes)`, start);
     if (length < idSize) r.fail(`record at ${hex(start)} is too short (length ${hex(length)})`, start);
     const idField = r.pos;
-    const id = idSize === 4 ? r.u32() : r.u64();
+    const id = r.u32();
     const base: RecordBase = { start, end, idField, idSize };
     if (id === 0) {
       let info: CieInfo | undefined;
@@ -200,7 +198,7 @@ function parseRecords(data: Uint8Array): EhRecord[] {
       out.push(cie);
     } else {
       // The CIE pointer counts back from its own field (libgcc reads it as a signed word).
-      const delta = idSize === 4 ? (id | 0) : id;
+      const delta = id | 0;
       const cie = ciesByStart.get(idField - delta);
       if (!cie) r.fail(`FDE at ${hex(start)}: CIE pointer ${hex(id)} does not point at a CIE`, idField);
       out.push({ kind: 'fde', ...base, cie });
@@ -846,22 +844,4 @@ export function listFdes(input: EhFrameInput): FdeInfo[] {
     out.push({ offset: rec.start, cieOffset: rec.cie.start, codeSection: fn?.shndx, functionStart: fn?.start, pcRange });
   }
   return out;
-}
-
-// Exported for tests and diagnostics: a decoded view of the records.
-export interface EhFrameSummary {
-  kind: 'cie' | 'fde' | 'zero' | 'pad';
-  start: number;
-  end: number;
-  /** For FDEs: the CIE's offset. */
-  cie?: number;
-  augmentation?: string;
-}
-
-export function summarizeEhFrame(data: Uint8Array): EhFrameSummary[] {
-  return parseRecords(data).map((r) => {
-    if (r.kind === 'fde') return { kind: r.kind, start: r.start, end: r.end, cie: r.cie.start };
-    if (r.kind === 'cie') return { kind: r.kind, start: r.start, end: r.end, augmentation: r.info?.augmentation };
-    return { kind: r.kind, start: r.start, end: r.end };
-  });
 }
