@@ -13,8 +13,8 @@
 // Only the header and the call-site table change. Everything from the end of the call-site table on is
 // kept byte for byte and keeps its distance to the TType base, so action offsets (relative to the table's
 // start) and type indices stay right. When LEB128 values grow, the call-site table grows: the table length
-// and the TType offset are recomputed, and the growth of each LSDA is rounded up to a multiple of the type
-// table's entry size by padding the TType offset (or, without a type table, the call-site table length)
+// and the TType offset are recomputed, and the growth of each LSDA is rounded up to a multiple of 4 (or of a
+// larger type-table entry size) by padding the TType offset (or, without a type table, the call-site table length)
 // with non-minimal LEB128 bytes, as GCC did for assemblers without .uleb128, so the type tables stay as
 // aligned as they were. Later LSDAs move; the returned map tells where (rewriteEhFrame's `moved` argument
 // takes it, so the FDEs' LSDA pointers follow).
@@ -151,8 +151,9 @@ export function rewriteLsda(input: LsdaInput, functions: LsdaFunction[], map?: O
   }
   const starts = [...byOffset.keys()].sort((a, b) => a - b);
   const headers = starts.map((s, k) => parseLsdaHeader(data, s, starts[k + 1] ?? data.length));
-  // Growth granularity: the largest fixed type-table entry among these LSDAs (1 when none has one).
-  let granule = 1;
+  // Growth granularity: at least 4 (GCC aligns type tables to their 4-byte entries; LSDAs not listed here may
+  // follow and have one), more if a listed LSDA has larger entries.
+  let granule = 4;
   for (const h of headers) {
     if (!h.ttype) continue;
     const size = encodedSize(h.ttypeEnc);
