@@ -5,14 +5,10 @@
 import { decodeSection, type DecodedInstruction } from '../asm/decode.ts';
 import { RewriteRefused } from './errors.ts';
 
-/** Old offset in the code section -> new offset; monotonic, defined on 0..oldSize inclusive. */
-export type OffsetMap = (oldOffset: number) => number;
+import type { OffsetMap } from './dwarf.ts';
+import type { CfaAdjustment } from './eh-frame.ts';
 
-/** From new offset `at` on, rsp is `delta` bytes below what the function's CFI describes (0: back to normal). */
-export interface CfaAdjustment {
-  at: number;
-  delta: number;
-}
+export type { OffsetMap, CfaAdjustment };
 
 /** What replaces one syscall: bytes, and where the call's rel32 field sits in them. */
 export interface Replacement {
