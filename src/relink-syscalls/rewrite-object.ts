@@ -3,7 +3,7 @@
 // relocations in it, relocations elsewhere that point into it (jump tables, function pointers, FDEs),
 // symbol values and sizes, .eh_frame and .gcc_except_table. A section whose safety cannot be shown
 // keeps all of its sites, with the reason recorded.
-import { R_X86_64, SHF_EXECINSTR, SHF_GROUP, SHF_INFO_LINK, SHT_NOBITS, SHT_RELA, SHT_SYMTAB, STB_GLOBAL, STT_NOTYPE, STT_SECTION, SHN_UNDEF, ET_REL } from '../elf/constants.ts';
+import { R_X86_64, STT_OBJECT, STT_TLS, SHF_EXECINSTR, SHF_GROUP, SHF_INFO_LINK, SHT_NOBITS, SHT_RELA, SHT_SYMTAB, STB_GLOBAL, STT_NOTYPE, STT_SECTION, SHN_UNDEF, ET_REL } from '../elf/constants.ts';
 import type { ElfFile } from '../elf/reader.ts';
 import { stInfo, stType, type Section } from '../elf/types.ts';
 import { elfToModel, encodeGroup, encodeRela, encodeSymbols, withoutOffsets, writeElf, type SectionModel } from '../elf/writer.ts';
@@ -88,6 +88,18 @@ export function rewriteObject(elf: ElfFile, opts: RewriteOptions): RewriteResult
   const notes: string[] = [];
   const records: SiteRecord[] = [];
   if (elf.header.type !== ET_REL) throw new RewriteRefused(`${elf.origin.file}: not a relocatable object`);
+  const symtab0 = elf.symtab;
+  if (symtab0 && elf.symbols(symtab0.index).some((s) => s.name === opts.entry && s.shndx !== SHN_UNDEF && (s.info >> 4) !== 0)) {
+    // A kernel object (or the hosted entry): it defines the entry, and its own syscalls are the real ones.
+    const why = `the object defines ${opts.entry} (a kernel object): its syscalls are the real ones`;
+    for (const sec of elf.sections) {
+      if ((sec.flags & SHF_EXECINSTR) === 0 || sec.type === SHT_NOBITS || sec.size === 0) continue;
+      for (const s of findSyscallSitesInSection(elf, sec).sites) {
+        records.push({ file: s.file, member: s.member, section: s.section, sectionIndex: sec.index, offset: s.offset, newOffset: s.offset, symbol: s.symbol, symbolOffset: s.symbolOffset, nr: s.nr, name: s.name, status: 'left', reason: why, entry: null });
+      }
+    }
+    return { bytes: null, sites: records, notes };
+  }
   const plans: Plan[] = [];
   for (const sec of elf.sections) {
     if ((sec.flags & SHF_EXECINSTR) === 0 || sec.type === SHT_NOBITS || sec.size === 0) continue;
@@ -136,6 +148,7 @@ export function rewriteObject(elf: ElfFile, opts: RewriteOptions): RewriteResult
       const starts = new Set<number>();
       for (const s of symbols) {
         if (s.shndx !== p.sec.index || stType(s.info) === STT_SECTION) continue;
+        if (stType(s.info) === STT_OBJECT || stType(s.info) === STT_TLS) throw new RewriteRefused(`data object ${s.name} lives in the code section (data in code)`);
         const v = Number(s.value);
         if (!boundaries.has(v)) throw new RewriteRefused(`symbol ${s.name} at 0x${v.toString(16)} is not at an instruction boundary`);
         starts.add(v);
@@ -167,6 +180,15 @@ export function rewriteObject(elf: ElfFile, opts: RewriteOptions): RewriteResult
   };
   const boundariesOf = new Map<Plan, Set<number>>();
   for (const p of moving.values()) boundariesOf.set(p, new Set(p.insns.map((i) => i.offset)));
+  const starts = new Map<Plan, Set<number>>();
+  const symbolStartsOf = (p: Plan): Set<number> => {
+    let set = starts.get(p);
+    if (!set) {
+      set = new Set(symbols.filter((x) => x.shndx === p.sec.index && stType(x.info) !== STT_SECTION).map((x) => Number(x.value)));
+      starts.set(p, set);
+    }
+    return set;
+  };
   // A refusal changes which sections move, so repeat until a pass refuses nothing.
   while (refusedAny && moving.size > 0) {
     refusedAny = false;
@@ -196,10 +218,20 @@ export function rewriteObject(elf: ElfFile, opts: RewriteOptions): RewriteResult
             if (!insn) { refuse(p, `relocation at ${target.name}+0x${r.offset.toString(16)} is not inside an instruction`); return; }
             adj = insn.offset + insn.length - r.offset;
           } else if (r.type === R.PC32 || r.type === R.PC64) {
-            // A jump table entry: target - table start.
+            // Data holding `code - X`: X is a jump table's start (gcc's switch tables, found from the code
+            // that uses them) or the entry itself (`.long fn - .`). Both readings must not be plausible.
+            // A jump table's targets lie in the function that uses the table; a code pointer in data
+            // points at a function's start.
             const base = tableStarts?.(r.offset);
-            if (base === undefined) { refuse(p, `PC-relative reference from ${target.name}+0x${r.offset.toString(16)} into ${p.sec.name} is not a recognisable jump table`); return; }
-            adj = -(r.offset - base);
+            const selfTarget = symValue + r.addend;
+            const tableTarget = base === undefined ? undefined : symValue + r.addend - (r.offset - base.start);
+            const selfOk = symbolStartsOf(p).has(selfTarget);
+            const tableOk = tableTarget !== undefined && base!.codeSection === p.sec.index && tableTarget >= base!.fnStart && tableTarget < base!.fnEnd
+              && boundariesOf.get(p)!.has(tableTarget);
+            if (tableOk && !selfOk) adj = -(r.offset - base!.start);
+            else if (selfOk && !tableOk) adj = 0;
+            else if (selfOk && tableOk && selfTarget === tableTarget) adj = 0;
+            else { refuse(p, `PC-relative data at ${target.name}+0x${r.offset.toString(16)} into ${p.sec.name}: cannot tell a jump-table entry from a self-relative pointer`); return; }
           } else { refuse(p, `${target.name}+0x${r.offset.toString(16)}: unexpected relocation type ${r.type} into ${p.sec.name}`); return; }
         } else if (!ABSOLUTE.has(r.type) && r.type !== R.SIZE32 && r.type !== R.SIZE64) {
           refuse(p, `${target.name}+0x${r.offset.toString(16)}: relocation type ${r.type} into ${p.sec.name} cannot be followed`);
@@ -313,9 +345,14 @@ export function rewriteObject(elf: ElfFile, opts: RewriteOptions): RewriteResult
   if (dropDebug) {
     for (const s of elf.sections) {
       const target = s.type === SHT_RELA ? elf.sections[s.info] : s;
-      if (target && isDebug(target.name)) secs[s.index]!.data = new Uint8Array(0);
+      if (!target || !isDebug(target.name)) continue;
+      // Emptied and renamed (indices stay): DWARF readers then see no debug info instead of a broken one.
+      const m = secs[s.index]!;
+      m.data = new Uint8Array(0);
+      m.name = s.type === SHT_RELA ? `.rela.ukl.dropped${target.name}` : `.ukl.dropped${s.name}`;
+      delete m.nameOffset;
     }
-    notes.push(`${elf.origin.member ?? elf.origin.file}: debug sections emptied (their addresses into rewritten code are not rewritten)`);
+    notes.push(`${elf.origin.member ?? elf.origin.file}: debug information dropped (its addresses into rewritten code are not rewritten)`);
   }
   if (symtab) {
     const enc = encodeSymbols(newSyms);
@@ -349,12 +386,21 @@ function containing(insns: DecodedInstruction[], off: number): DecodedInstructio
   return undefined;
 }
 
+/** A place in code that takes the address of a table in a data section (lea table(%rip)). */
+interface TableUse {
+  start: number;
+  codeSection: number;
+  /** The function (symbol range) containing that code: jump-table targets lie in it. */
+  fnStart: number;
+  fnEnd: number;
+}
+
 /**
- * For a data section: where the jump table holding a given entry starts. Tables are found from the
- * code that uses them: a RIP-relative reference (lea table(%rip)) into the section marks a start.
+ * For a data section: the table holding a given entry, found from the code that uses it (a RIP-relative
+ * or absolute reference into the section marks a table start).
  */
-function jumpTableStarts(elf: ElfFile, dataIndex: number, relaOf: Map<number, Section>, decodedFor: (s: Section) => DecodedInstruction[]): (entry: number) => number | undefined {
-  const starts: number[] = [];
+function jumpTableStarts(elf: ElfFile, dataIndex: number, relaOf: Map<number, Section>, decodedFor: (s: Section) => DecodedInstruction[]): (entry: number) => TableUse | undefined {
+  const uses: TableUse[] = [];
   const symbols = elf.symtab ? elf.symbols() : [];
   for (const [codeIndex, rs] of relaOf) {
     const code = elf.sections[codeIndex];
@@ -367,14 +413,25 @@ function jumpTableStarts(elf: ElfFile, dataIndex: number, relaOf: Map<number, Se
       const insn = containing(insns, Number(r.offset));
       if (!insn) continue;
       const adj = r.type === R.PC32 ? insn.offset + insn.length - Number(r.offset) : 0;
-      starts.push((stType(sym.info) === STT_SECTION ? 0 : Number(sym.value)) + Number(r.addend) + adj);
+      let fnStart = 0;
+      let fnEnd = code.size;
+      for (const f of symbols) {
+        if (f.shndx !== codeIndex || stType(f.info) === STT_SECTION) continue;
+        const v = Number(f.value);
+        const e = v + Number(f.size);
+        if (v <= insn.offset && insn.offset < e && e - v <= fnEnd - fnStart) {
+          fnStart = v;
+          fnEnd = e;
+        }
+      }
+      uses.push({ start: (stType(sym.info) === STT_SECTION ? 0 : Number(sym.value)) + Number(r.addend) + adj, codeSection: codeIndex, fnStart, fnEnd });
     }
   }
-  starts.sort((a, b) => a - b);
+  uses.sort((a, b) => a.start - b.start);
   return (entry: number) => {
-    let best: number | undefined;
-    for (const s of starts) {
-      if (s <= entry) best = s;
+    let best: TableUse | undefined;
+    for (const u of uses) {
+      if (u.start <= entry) best = u;
       else break;
     }
     return best;
