@@ -18,6 +18,26 @@ import { ElfFile } from '../elf/reader.ts';
 import { ObjectFile } from './input-files.ts';
 import { writeMapFile } from './map-file.ts';
 
+/**
+ * Link-time warnings from `.gnu.warning.SYM` sections (glibc marks getaddrinfo, dlopen, ... in static
+ * links this way): the first object that refers to SYM gets the section's text as a warning, once per
+ * symbol, as GNU ld does.
+ */
+function gnuWarnings(ctx: Context): void {
+  for (const f of ctx.files) {
+    for (const sec of f.sections) {
+      if (!sec || !sec.name.startsWith('.gnu.warning.')) continue;
+      const s = ctx.symtab.find(sec.name.slice('.gnu.warning.'.length));
+      if (!s || !s.referenced) continue;
+      let text = Buffer.from(sec.data).toString('utf8');
+      const nul = text.indexOf('\0');
+      if (nul >= 0) text = text.slice(0, nul);
+      const first = ctx.files.find((g) => g !== f && g.symbols.some((x, i) => x === s && i >= g.firstGlobal && g.elf.symbols()[i]!.shndx === 0));
+      if (first) ctx.diags.warn(`${first.displayName}: ${text}`);
+    }
+  }
+}
+
 /** With --rewrite-syscalls and no kernel that defines the entry: the built-in hosted entry. */
 function addHostedEntry(ctx: Context): void {
   if (!ctx.hostedEntry) return;
@@ -27,7 +47,11 @@ function addHostedEntry(ctx: Context): void {
   const elf = new ElfFile(ctx.hostedEntry(), { file: '<ukl hosted entry>' });
   const f = new ObjectFile(elf, '<ukl hosted entry>', false);
   ctx.symtab.addObject(f);
-  ctx.files.push(f);
+  // Its FDE must sit between crtbegin's __EH_FRAME_BEGIN__ and crtend's terminator, or the unwinder
+  // (which walks the registered .eh_frame to the zero word) never sees it: place it before crtend.
+  const crtend = ctx.files.findIndex((x) => x.isCrtBeginEnd && /crtend/.test(x.member?.name ?? x.displayName));
+  if (crtend >= 0) ctx.files.splice(crtend, 0, f);
+  else ctx.files.push(f);
 }
 
 function checkOptions(ctx: Context): void {
@@ -64,6 +88,7 @@ export function link(ctx: Context): void {
 
   loadInputs(ctx);
   addHostedEntry(ctx);
+  gnuWarnings(ctx);
   mark('load and resolve');
   ctx.diags.check();
   if (ctx.files.length === 0) throw new LinkError('no input files');
