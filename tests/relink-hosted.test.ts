@@ -1,0 +1,486 @@
+// The hosted differential run of the syscall rewriter: rewritten programs must behave exactly like the
+// originals when the entry simply performs the real system call.
+//
+// Programs: the link corpus (tests/link-corpus/programs.json, the O2 variant of each by default), the
+// committed test objects (test-objects/programs.json, with their recorded outputs) and the rewriter's own
+// corpus (tests/relink-corpus/programs.json: signals with handlers, nested signals, sigaltstack and
+// longjmp out of it through glibc's ____longjmp_chk, threads, clone/clone3, posix_spawn, vfork, fork,
+// pthread cancellation, the register and flags contract). Each is linked three ways:
+//   (a) `gcc -static …`                                          GNU ld, the reference;
+//   (b) `gcc -static -B gcc-ld/ -Wl,--rewrite-syscalls …`          ukl-ld rewrites every input object and adds
+//                                                                  its built-in hosted entry;
+//   (c) `gcc -static -L <dir> <rewritten objects> hosted.o …`      GNU ld, with the program's objects and
+//       libc.a rewritten by `ukl-objcopy --rewrite-syscalls` (libc.a once per run, as <dir>/libc.a) and the
+//       entry object from `ukl-objcopy --hosted-entry`. Only libc.a among the libraries: the others have no
+//       syscall instruction (checked below with objdump).
+// All three run with the same argv, environment and stdin and must give the same stdout, stderr, exit
+// status (and signal); the reference must return what the manifest promises (and, for the test objects,
+// print the recorded stdout). (b) and (c) must really be rewritten: `objdump -d` of the output may show
+// `syscall` only at the sites the reports say were left and inside the entry, every rewritten site must be
+// `lea -0x80(%rsp),%rsp; call <entry>; lea 0x80(%rsp),%rsp` (b: at the address its report gives), the
+// number of calls to the entry must equal the number of rewritten sites linked, and the unwinder must be
+// able to find the entry's FDE (before the .eh_frame ZERO terminator), since signals and cancellation
+// unwind through it.
+//
+// Environment:
+//   UKL_RELINK_VARIANTS=O2,O0,...  variants of the link corpus to run (default O2; 'all' = every variant the
+//                                  manifest lists). The relink corpus always runs its own variants.
+//   UKL_KEEP_TMP=1                 keep the temp dir (objects, the three outputs, reports) and print it.
+// Needs: gcc, g++, binutils (objdump, readelf, nm, GNU ld), libc6-dev, libstdc++-12-dev, zlib1g-dev.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  GCC_LD_DIR,
+  PARALLEL,
+  Pool,
+  ROOT,
+  TOOL_ENV,
+  commandExists,
+  compile,
+  describeExec,
+  driverFor,
+  exec,
+  VARIANTS,
+  loadCorpus,
+  programCflags,
+  type CorpusProgram,
+  type ExecResult,
+} from './helpers/link.ts';
+import {
+  ENTRY,
+  callsEntry,
+  covers,
+  isRedZoneBack,
+  isRedZoneSkip,
+  isSyscall,
+  commandTimes,
+  noteTime,
+  objcopy,
+  objdump,
+  parseFrames,
+  parseObjdump,
+  readReport,
+  symbolValues,
+  tracedMembers,
+  type Insn,
+  type Report,
+  type ReportSite,
+} from './helpers/relink.ts';
+
+const LIBC_A = '/usr/lib/x86_64-linux-gnu/libc.a';
+const TEST_OBJECTS = join(ROOT, 'test-objects');
+const RELINK_CORPUS = join(ROOT, 'tests', 'relink-corpus');
+
+const linkCorpus = loadCorpus();
+const relinkCorpus = JSON.parse(readFileSync(join(RELINK_CORPUS, 'programs.json'), 'utf8')) as { programs: CorpusProgram[] };
+interface TestObjectProgram {
+  name: string;
+  objects: string[];
+  driver: string;
+  ldflags: string[];
+  exitStatus: number;
+  stdout: string;
+}
+const testObjects = JSON.parse(readFileSync(join(TEST_OBJECTS, 'programs.json'), 'utf8')) as { programs: TestObjectProgram[] };
+
+const tmp = mkdtempSync(join(tmpdir(), 'ukl-relink-hosted-'));
+const pool = new Pool(PARALLEL);
+
+// ------------------------------------------------------------------------------------------------
+// Cases
+
+interface Case {
+  key: string;
+  /** Objects to link, in order (compiled on demand for corpus programs). */
+  objects: () => Promise<string[]>;
+  driver: string;
+  /** Link flags before the objects and libraries after them. */
+  ldflags: string[];
+  libs: string[];
+  run: { args: string[]; env: Record<string, string>; stdin: string; argv0: string };
+  exit: number;
+  stdout?: string;
+}
+
+const D = linkCorpus.defaults;
+const wanted = (process.env.UKL_RELINK_VARIANTS ?? 'O2').split(',');
+const runOf = (p: CorpusProgram) => ({ args: p.args ?? D.args, env: { ...D.env, ...p.env }, stdin: p.stdin ?? D.stdin, argv0: p.name });
+
+function corpusCase(p: CorpusProgram, variant: string, prefix: string, srcDir: string): Case {
+  const key = `${prefix}${p.name}.${variant}`;
+  const dir = join(tmp, key);
+  let objs: Promise<string[]> | undefined;
+  // compile() takes sources relative to the link corpus directory
+  const rel = srcDir === join(ROOT, 'tests', 'link-corpus') ? p.sources : p.sources.map((s) => join('..', basename(srcDir), s));
+  return {
+    key,
+    objects: () => (objs ??= compile(rel, programCflags(p, variant), dir, pool)),
+    driver: driverFor(p.sources),
+    ldflags: ['-static', ...VARIANTS[variant].ldflags, ...(p.ldflags ?? [])],
+    libs: p.libs ?? [],
+    run: runOf(p),
+    exit: p.exit,
+  };
+}
+
+const cases: Case[] = [
+  ...linkCorpus.programs.flatMap((p) => {
+    const vs = p.variants ?? D.variants;
+    const chosen = wanted.includes('all') ? vs : vs.filter((v) => wanted.includes(v));
+    return (chosen.length ? chosen : ['O2']).map((v) => corpusCase(p, v, 'link-corpus/', join(ROOT, 'tests', 'link-corpus')));
+  }),
+  ...relinkCorpus.programs.flatMap((p) => (p.variants ?? ['O2']).map((v) => corpusCase(p, v, 'relink-corpus/', RELINK_CORPUS))),
+  ...testObjects.programs.map((p): Case => ({
+    key: `test-objects/${p.name}`,
+    objects: async () => p.objects.map((o) => join(TEST_OBJECTS, o)),
+    driver: p.driver,
+    ldflags: ['-static', ...p.ldflags],
+    libs: [],
+    // recorded without arguments (abs-reloc-* derive an index from argc)
+    run: { args: [], env: D.env, stdin: '', argv0: p.name },
+    exit: p.exitStatus,
+    stdout: p.stdout,
+  })),
+];
+
+// ------------------------------------------------------------------------------------------------
+// The rewritten libc.a and the hosted entry, once per run
+
+interface RewrittenLibc {
+  dir: string;
+  archive: string;
+  hosted: string;
+  report: Report;
+}
+let libcPromise: Promise<RewrittenLibc> | undefined;
+function rewrittenLibc(): Promise<RewrittenLibc> {
+  return (libcPromise ??= (async () => {
+    const dir = join(tmp, 'libc-ukl');
+    mkdirSync(dir, { recursive: true });
+    const archive = join(dir, 'libc.a');
+    const hosted = join(dir, 'hosted.o');
+    await Promise.all([
+      objcopy(['--rewrite-syscalls', LIBC_A, archive, `--rewrite-report=${join(dir, 'libc.json')}`], pool),
+      objcopy(['--hosted-entry', hosted], pool),
+    ]);
+    return { dir, archive, hosted, report: readReport(join(dir, 'libc.json')) };
+  })());
+}
+
+// ------------------------------------------------------------------------------------------------
+// Linking, running, inspecting
+
+interface Side {
+  out: string;
+  link: ExecResult;
+  run?: ExecResult;
+  insns?: Insn[];
+  frames?: ReturnType<typeof parseFrames>;
+  syms?: Map<string, number[]>;
+}
+interface CaseResult {
+  dir: string;
+  a: Side;
+  b: Side & { report?: Report };
+  c: Side & { reports: Report[]; libc: RewrittenLibc; members: Set<string> };
+}
+
+function runProgram(c: Case, exe: string, cwd: string): Promise<ExecResult> {
+  return pool.run(async () => noteTime('run', await exec(exe, c.run.args, { cwd, env: c.run.env, input: c.run.stdin, argv0: c.run.argv0, timeoutMs: 20_000 })));
+}
+
+async function inspect(side: Side): Promise<void> {
+  const [d, f, s] = await Promise.all([
+    objdump(side.out, pool),
+    pool.run(async () => noteTime('readelf', await exec('readelf', ['--debug-dump=frames', side.out], { timeoutMs: 120_000 }))),
+    symbolValues(side.out, pool),
+  ]);
+  side.insns = parseObjdump(d);
+  side.frames = parseFrames(f.stdout);
+  side.syms = s;
+}
+
+async function link(c: Case, dir: string, name: string, extraFirst: string[], objs: string[], env = TOOL_ENV): Promise<Side> {
+  const out = join(dir, name);
+  const args = [...extraFirst, ...c.ldflags, ...objs, ...c.libs, '-o', out];
+  const r = noteTime(`link (${name.charAt(0)})`, await pool.run(() => exec(c.driver, args, { cwd: dir, env, timeoutMs: 300_000 })));
+  return { out, link: r };
+}
+
+async function runCase(c: Case): Promise<CaseResult> {
+  const dir = join(tmp, c.key);
+  mkdirSync(dir, { recursive: true });
+  const objs = await c.objects();
+  const libcP = rewrittenLibc();
+
+  const sideA = (async () => {
+    const s = await link(c, dir, 'a.out.gnu', [], objs);
+    if (s.link.status === 0) s.run = await runProgram(c, s.out, dir);
+    return s;
+  })();
+
+  const bReport = join(dir, 'b.report.json');
+  const sideB = (async () => {
+    const s: Side & { report?: Report } = await link(c, dir, 'b.out.ukl-ld', ['-B', `${GCC_LD_DIR}/`, '-Wl,--rewrite-syscalls', `-Wl,--rewrite-report=${bReport}`], objs);
+    if (s.link.status !== 0) return s;
+    s.report = readReport(bReport);
+    [s.run] = await Promise.all([runProgram(c, s.out, dir), inspect(s)]);
+    return s;
+  })();
+
+  const sideC = (async () => {
+    const libc = await libcP;
+    const rdir = join(dir, 'rewritten');
+    mkdirSync(rdir, { recursive: true });
+    const robjs = objs.map((o) => join(rdir, basename(o)));
+    const reports = await Promise.all(
+      objs.map(async (o, i) => {
+        const rep = `${robjs[i]}.json`;
+        await objcopy(['--rewrite-syscalls', o, robjs[i], `--rewrite-report=${rep}`], pool);
+        return readReport(rep);
+      }),
+    );
+    const s: Side = await link(c, dir, 'c.out.objcopy', [`-L${libc.dir}`, '-Wl,-t,-t'], [...robjs, libc.hosted]);
+    const members = tracedMembers(s.link.stdout, libc.archive);
+    const side = { ...s, reports, libc, members };
+    if (s.link.status === 0) [side.run] = await Promise.all([runProgram(c, s.out, dir), inspect(side)]);
+    return side;
+  })();
+
+  const [a, b, cc] = await Promise.all([sideA, sideB, sideC]);
+  return { dir, a, b, c: cc };
+}
+
+type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+const pending = new Map<string, Promise<Settled<CaseResult>>>();
+function caseResult(key: string): Promise<Settled<CaseResult>> {
+  let p = pending.get(key);
+  if (!p) {
+    const c = cases.find((x) => x.key === key)!;
+    p = runCase(c).then(
+      (value) => ({ ok: true as const, value }),
+      (error: unknown) => ({ ok: false as const, error }),
+    );
+    pending.set(key, p);
+  }
+  return p;
+}
+async function mustCase(key: string): Promise<CaseResult> {
+  const s = await caseResult(key);
+  if (!s.ok) throw s.error;
+  return s.value;
+}
+
+const runView = (r: ExecResult) => ({ status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr });
+const hex = (n: number) => `0x${n.toString(16)}`;
+const where = (i: Insn) => `${hex(i.addr)} <${i.func}+${hex(i.addr - i.funcAddr)}>`;
+
+/** Is this instruction in the entry function(s) `__ukl_syscall…` (whose syscall is the real one)? */
+const inEntry = (i: Insn): boolean => i.func === ENTRY || i.func.startsWith(`${ENTRY}_`);
+
+/** Every rewritten site is lea -0x80; call <entry>; lea 0x80 (at `at`, when known). */
+function checkSequence(insns: Insn[], index: Map<number, number>, at: number, entry: string | null, what: string): void {
+  const k = index.get(at);
+  expect(k, `${what}: no instruction starts at ${hex(at)}`).toBeDefined();
+  const seq = insns.slice(k!, k! + 3);
+  expect(seq.map((i) => i.text), `${what} at ${hex(at)}`).toEqual(['lea -0x80(%rsp),%rsp', expect.stringMatching(new RegExp(`^call [0-9a-f]+ <${entry ?? ENTRY}>$`)), 'lea 0x80(%rsp),%rsp']);
+}
+
+/** Why the unwinder cannot find the entry's FDE (signals and cancellation unwind through it), or ''. */
+function entryFdeProblem(side: Side): string {
+  const addrs = side.syms?.get(ENTRY) ?? [];
+  if (!side.frames || addrs.length === 0) return `${ENTRY} is not defined`;
+  for (const a of addrs) {
+    if (covers(side.frames.reachable, a)) continue;
+    return covers(side.frames.unreachable, a)
+      ? `the FDE of ${ENTRY} (${hex(a)}) lies after the .eh_frame ZERO terminator (crtend.o's), where libgcc's unwinder never looks`
+      : `no FDE covers ${ENTRY} (${hex(a)})`;
+  }
+  return '';
+}
+
+function checkB(b: CaseResult['b'], key: string): void {
+  const rep = b.report!;
+  const insns = b.insns!;
+  const index = new Map(insns.map((i, k) => [i.addr, k]));
+  const linked = rep.sites.filter((s) => s.address !== undefined);
+  const left = new Set(linked.filter((s) => s.status === 'left').map((s) => parseInt(s.address!, 16)));
+  const syscalls = insns.filter(isSyscall);
+  const stray = syscalls.filter((i) => !inEntry(i) && !left.has(i.addr));
+  expect(stray.map(where), `${key} (b): syscall instructions the report does not list as left`).toEqual([]);
+  expect(syscalls.filter((i) => !inEntry(i)).length, `${key} (b): syscall count vs the report's left sites`).toBeLessThanOrEqual(left.size);
+  for (const s of linked) {
+    const at = parseInt(s.address!, 16);
+    const what = `${s.member ?? s.file} ${s.symbol}+${hex(s.symbolOffset)} at ${s.address}`;
+    if (s.status === 'left') {
+      // (objdump shows a left site as `syscall`, unless it lies in a data object it does not decode:
+      // see the data-in-text test below)
+      const k = index.get(at);
+      expect(k === undefined || !isRedZoneSkip(insns[k]), `${key} (b): left site ${what} looks rewritten`).toBe(true);
+      expect(s.reason, `left site without a reason: ${JSON.stringify(s)}`).toBeTruthy();
+    } else checkSequence(insns, index, at, s.entry, `${key} (b): rewritten site ${what}`);
+  }
+  const calls = insns.filter((i) => callsEntry(i));
+  expect(calls.length, `${key} (b): calls to the entry vs rewritten sites`).toBe(linked.filter((s) => s.status === 'rewritten').length);
+  expect(calls.length, `${key} (b): there are calls to ${ENTRY}`).toBeGreaterThan(0);
+}
+
+function checkC(c: CaseResult['c'], key: string): void {
+  const insns = c.insns!;
+  // the sites linked: the program's objects, and the members of the rewritten libc.a GNU ld loaded
+  expect(c.members.size, `${key} (c): GNU ld loaded members of the rewritten libc.a (-t -t)`).toBeGreaterThan(0);
+  const sites: ReportSite[] = [...c.reports.flatMap((r) => r.sites), ...c.libc.report.sites.filter((s) => c.members.has(s.member!))];
+  const left = sites.filter((s) => s.status === 'left');
+  const rewritten = sites.filter((s) => s.status === 'rewritten');
+  for (const s of left) expect(s.reason, `left site without a reason: ${JSON.stringify(s)}`).toBeTruthy();
+  // Every syscall left in the output must be in a function the reports name for a left site (by address:
+  // aliases share one, and objdump labels the function with only one of their names), and there must be
+  // exactly as many as the reports leave.
+  const namesAt = new Map<number, Set<string>>();
+  for (const [name, values] of c.syms!) for (const v of values) (namesAt.get(v) ?? namesAt.set(v, new Set()).get(v)!).add(name);
+  const leftNames = new Set(left.map((s) => s.symbol ?? ''));
+  const syscalls = insns.filter((i) => isSyscall(i) && !inEntry(i));
+  const stray = syscalls.filter((i) => ![...(namesAt.get(i.funcAddr) ?? [i.func])].some((n) => leftNames.has(n)));
+  expect(stray.map(where), `${key} (c): syscall instructions in functions without a left site`).toEqual([]);
+  expect(syscalls.length, `${key} (c): syscall count vs the reports' left sites`).toBeLessThanOrEqual(left.length);
+  const sequences = insns.filter((i, k) => isRedZoneSkip(i) && callsEntry(insns[k + 1]) && isRedZoneBack(insns[k + 2]));
+  const calls = insns.filter((i) => callsEntry(i));
+  expect(calls.length, `${key} (c): calls to the entry vs rewritten sites linked`).toBe(rewritten.length);
+  expect(sequences.length, `${key} (c): lea -0x80/call/lea 0x80 sequences vs rewritten sites linked`).toBe(rewritten.length);
+  expect(calls.length, `${key} (c): there are calls to ${ENTRY}`).toBeGreaterThan(0);
+}
+
+beforeAll(() => {
+  for (const tool of ['gcc', 'g++', 'objdump', 'readelf', 'nm']) if (!commandExists(tool)) throw new Error(`${tool} is not installed`);
+  if (!existsSync(join(ROOT, 'dist', 'cli', 'ukl-objcopy.js'))) throw new Error('dist/ is missing: run npm run build');
+  void rewrittenLibc();
+  for (const c of cases) void caseResult(c.key);
+});
+
+afterAll(() => {
+  if (process.env.UKL_RELINK_TIMING === '1') {
+    for (const [k, v] of [...commandTimes].sort((x, y) => y[1] - x[1])) console.log(`${k.padEnd(16)} ${(v / 1000).toFixed(1).padStart(6)} s`);
+  }
+  if (process.env.UKL_KEEP_TMP === '1') console.log(`relink-hosted temp dir kept: ${tmp}`);
+  else rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('hosted differential run: GNU ld vs ukl-ld --rewrite-syscalls vs GNU ld with ukl-objcopy-rewritten objects and libc.a', () => {
+  for (const c of cases) {
+    it(c.key, { timeout: 600_000 }, async () => {
+      const r = await mustCase(c.key);
+      expect(r.a.link.status, `reference link failed:\n${describeExec(r.a.link)}`).toBe(0);
+      expect(r.a.run!.status, `reference run (the manifest promises exit ${c.exit}):\n${describeExec(r.a.run!)}`).toBe(c.exit);
+      if (c.stdout !== undefined) expect(r.a.run!.stdout, 'reference stdout vs the recorded one').toBe(c.stdout);
+
+      expect(r.b.link.status, `ukl-ld --rewrite-syscalls failed:\n${describeExec(r.b.link)}`).toBe(0);
+      expect(runView(r.b.run!), `(b) ukl-ld --rewrite-syscalls: run differs from GNU ld's (${r.dir})`).toEqual(runView(r.a.run!));
+      expect(r.c.link.status, `GNU ld with the rewritten objects failed:\n${describeExec(r.c.link)}`).toBe(0);
+      expect(runView(r.c.run!), `(c) ukl-objcopy + GNU ld: run differs from GNU ld's (${r.dir})`).toEqual(runView(r.a.run!));
+
+      checkB(r.b, c.key);
+      checkC(r.c, c.key);
+    });
+  }
+});
+
+describe('the unwinder can unwind through the entry', () => {
+  // A signal delivered while a thread is inside the entry (blocked in read, nanosleep, futex…) is unwound
+  // from there by pthread cancellation (-fexceptions cleanups), by C++ exceptions thrown from signal
+  // handlers and by backtrace(): libgcc must find the entry's FDE. In a static executable crtbeginT.o
+  // registers .eh_frame from its start and the unwinder stops at the first ZERO terminator (crtend.o's),
+  // so the entry's FDE must come before it, as it does when GNU ld links hosted.o among the objects.
+  for (const which of ['b', 'c'] as const) {
+    it(`(${which}) ${which === 'b' ? 'ukl-ld --rewrite-syscalls (built-in hosted entry)' : 'GNU ld with hosted.o'}: the entry's FDE is before the ZERO terminator in every output`, { timeout: 600_000 }, async () => {
+      const problems: string[] = [];
+      for (const c of cases) {
+        const s = await caseResult(c.key);
+        if (!s.ok || s.value[which].link.status !== 0) continue;
+        const p = entryFdeProblem(s.value[which]);
+        if (p) problems.push(`${c.key}: ${p}`);
+      }
+      expect(problems).toEqual([]);
+    });
+  }
+});
+
+describe('the relink corpus exercises what it claims', () => {
+  it('signals_alt.O2: longjmp is __longjmp_chk, and ____longjmp_chk\'s red-zone sigaltstack site is linked and rewritten', async () => {
+    const r = await mustCase('relink-corpus/signals_alt.O2');
+    const nm = await pool.run(() => exec('nm', [join(r.dir, 'signals_alt.o')]));
+    expect(nm.stdout).toMatch(/ U __longjmp_chk$/m);
+    const site = r.b.report!.sites.find((s) => s.symbol === '____longjmp_chk');
+    expect(site, 'the ____longjmp_chk site in the ukl-ld report').toBeDefined();
+    expect(site).toMatchObject({ name: 'sigaltstack', status: 'rewritten' });
+    expect(site!.address).toBeDefined();
+    expect(r.c.members.has('____longjmp_chk.o'), '(c) links ____longjmp_chk.o').toBe(true);
+  });
+
+  it('threads_clone.O2: the program\'s raw clone3 and libc\'s clone/clone3 sites are left, with reasons; the raw exit after it is rewritten', async () => {
+    const r = await mustCase('relink-corpus/threads_clone.O2');
+    const own = r.c.reports.flatMap((x) => x.sites);
+    expect(own.filter((s) => s.name === 'clone3').map((s) => s.status)).toEqual(['left']);
+    expect(own.find((s) => s.name === 'exit')?.status).toBe('rewritten');
+    const b = r.b.report!.sites;
+    for (const n of ['clone', 'clone3']) {
+      const libc = b.filter((s) => s.name === n && s.member !== null);
+      expect(libc.length, `libc ${n} sites in the ukl-ld report`).toBeGreaterThan(0);
+      for (const s of libc) expect(s.status === 'left' && !!s.reason, JSON.stringify(s)).toBe(true);
+    }
+  });
+
+  it('spawn_fork.O2: vfork is left; posix_spawn\'s clone sites are left', async () => {
+    const r = await mustCase('relink-corpus/spawn_fork.O2');
+    const b = r.b.report!.sites;
+    expect(b.filter((s) => s.name === 'vfork').map((s) => s.status)).toEqual(['left']);
+    expect(b.some((s) => s.symbol === '__clone3' && s.status === 'left')).toBe(true);
+  });
+
+  it('regs_preserved: the inline-asm syscall is rewritten in (b) and (c)', async () => {
+    for (const v of ['O2', 'O0']) {
+      const r = await mustCase(`relink-corpus/regs_preserved.${v}`);
+      const own = r.c.reports.flatMap((x) => x.sites);
+      expect(own.length, v).toBe(1);
+      expect(own[0].status, v).toBe('rewritten');
+      expect(r.b.report!.sites.filter((s) => s.member === null && s.status === 'rewritten').length, v).toBe(1);
+    }
+  });
+
+  it('test-objects/data-in-text: the reports list no syscall site inside the data object dit_table (GNU objdump shows it as data, not instructions)', async () => {
+    // data-in-text.o has an 8-byte STT_OBJECT table inside .text whose first bytes are 0f 05. GNU objdump
+    // prints an object symbol's bytes as data; the rewriter's site finder decodes them as a `syscall` and
+    // reports a site there (left, with the section's refusal as the reason). Its section is refused either
+    // way, so the program is unaffected; the report (and `ukl-objdump --syscalls`) has one site too many.
+    const r = await mustCase('test-objects/data-in-text');
+    const own = r.c.reports.flatMap((x) => x.sites);
+    expect(own.filter((s) => s.symbol === 'dit_table').map((s) => `${s.section}+0x${s.offset.toString(16)} <${s.symbol}+${s.symbolOffset}>`)).toEqual([]);
+    expect(own.map((s) => s.symbol)).toEqual(['dit_getpid']);
+  });
+
+  it('test-objects/redzone: the red-zone sites of redzone.o and redzone-main.o are rewritten, not left', async () => {
+    const r = await mustCase('test-objects/redzone');
+    const own = r.c.reports.flatMap((x) => x.sites);
+    expect(own.length).toBeGreaterThanOrEqual(4);
+    expect(own.filter((s) => s.status !== 'rewritten')).toEqual([]);
+  });
+});
+
+describe('libraries other than libc.a need no rewriting', () => {
+  it('libstdc++, libsupc++, libgcc, libgcc_eh, libm, libmvec, libpthread, libz and the crt files have no syscall instruction', { timeout: 300_000 }, async () => {
+    const names = ['libstdc++.a', 'libsupc++.a', 'libgcc.a', 'libgcc_eh.a', 'libm-2.36.a', 'libmvec.a', 'libpthread.a', 'libz.a', 'crt1.o', 'crti.o', 'crtn.o', 'crtbeginT.o', 'crtend.o'];
+    const found = await Promise.all(
+      names.map(async (n) => {
+        const p = (await exec('gcc', [`-print-file-name=${n}`])).stdout.trim();
+        if (!existsSync(p)) return { n, p, missing: true, count: 0 };
+        return { n, p, missing: false, count: parseObjdump(await objdump(p, pool)).filter(isSyscall).length };
+      }),
+    );
+    for (const f of found) {
+      if (f.missing && f.n.startsWith('libm-')) continue; // another glibc version names it differently
+      expect(f.missing, `${f.n} not found (${f.p})`).toBe(false);
+      expect(f.count, `${f.p}: syscall instructions`).toBe(0);
+    }
+  });
+});
