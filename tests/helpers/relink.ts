@@ -50,11 +50,16 @@ export interface Insn {
   text: string;
   /** Relocations objdump -r printed after this instruction: `R_X86_64_PLT32 __ukl_syscall-0x4`. */
   relocs: { offset: number; type: string; target: string }[];
+  /** The instruction's ordinal in the whole listing (consecutive instructions differ by 1, also when
+   * `keep` dropped others). */
+  ord: number;
 }
 
-/** Parse `objdump -d [-r] --no-show-raw-insn` output (of an object, an archive or an executable). */
-export function parseObjdump(text: string): Insn[] {
+/** Parse `objdump -d [-r] --no-show-raw-insn` output (of an object, an archive or an executable); with
+ * `keep`, only the instructions whose text it accepts are returned (to save memory on big outputs). */
+export function parseObjdump(text: string, keep?: (text: string) => boolean): Insn[] {
   const out: Insn[] = [];
+  let ord = 0;
   let member = '';
   let section = '';
   let func = '';
@@ -68,7 +73,13 @@ export function parseObjdump(text: string): Insn[] {
     }
     let m = /^ *([0-9a-f]+):\t(.*)$/.exec(line);
     if (m) {
-      last = { member, section, func, funcAddr, addr: parseInt(m[1], 16), text: m[2].replace(/\s+/g, ' ').trim(), relocs: [] };
+      const text = m[2].replace(/\s+/g, ' ').trim();
+      if (keep && !keep(text)) {
+        last = undefined;
+        ord++;
+        continue;
+      }
+      last = { member, section, func, funcAddr, addr: parseInt(m[1], 16), text, relocs: [], ord: ord++ };
       out.push(last);
       continue;
     }
