@@ -87,6 +87,17 @@ function disassembleSection(out: Sink, elf: ElfFile, sec: Section, o: Disassembl
     const next = lookup.nextStop(addr);
     const to = next === undefined || next - base > stopOff ? Number(stopOff) : Number(next - base);
     out.write(`\n${hex(addr, 16)} <${lookup.describe(addr, true)}>:\n`);
+    // A data object in a code section is dumped as bytes, as objdump does.
+    const at = lookup.find(addr, true);
+    if (at >= 0 && lookup.sorted[at]!.object && lookup.sorted[at]!.value === addr) {
+      out.write(dataLines(data, from, to, base, skip));
+      while (ri < relocs.length && relocs[ri]!.rela.offset < BigInt(to)) {
+        if (o.relocs && relocs[ri]!.rela.offset >= BigInt(from)) out.write(relocLine(elf, relocs[ri]!.rela, relocs[ri]!.symtab, base, skip));
+        ri++;
+      }
+      from = to;
+      continue;
+    }
     const lines: string[] = [];
     let pos = from;
     while (pos < to) {
@@ -122,6 +133,21 @@ function disassembleSection(out: Sink, elf: ElfFile, sec: Section, o: Disassembl
     out.write(lines.join(''));
     from = to;
   }
+}
+
+function dataLines(data: Uint8Array, from: number, to: number, base: bigint, skip: number): string {
+  let out = '';
+  for (let o = from; o < to; o += 16) {
+    let bytes = '';
+    let ascii = '';
+    for (let k = o; k < Math.min(to, o + 16); k++) {
+      const b = data[k]!;
+      bytes += HEX[b] + ' ';
+      ascii += b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.';
+    }
+    out += `${addressColumn(base + BigInt(o), skip)}:\t${bytes.padEnd(48)}    ${ascii}\n`;
+  }
+  return out;
 }
 
 function relocLine(elf: ElfFile, r: Rela, symtab: number, base: bigint, skip: number): string {

@@ -3,7 +3,7 @@
 // syscall number from the code before it in the same basic block.
 import { Code, Decoder, DecoderOptions, Instruction, InstructionInfoFactory, OpAccess, OpKind, Register } from 'iced-x86';
 import { decodeSection, type DecodedInstruction } from '../asm/decode.ts';
-import { SHF_EXECINSTR, SHT_NOBITS, STT_FILE, STT_SECTION, R_X86_64 } from '../elf/constants.ts';
+import { SHF_EXECINSTR, SHT_NOBITS, STT_FILE, STT_OBJECT, STT_SECTION, R_X86_64 } from '../elf/constants.ts';
 import type { ElfFile } from '../elf/reader.ts';
 import { stType, type Section } from '../elf/types.ts';
 import { syscallName } from './syscall-table.ts';
@@ -152,8 +152,40 @@ export interface SectionSites {
   sites: SyscallSite[];
 }
 
+/** Ranges of data objects (STT_OBJECT symbols) in a code section: not instructions, as objdump shows them. */
+function objectRanges(elf: ElfFile, sec: Section): [number, number][] {
+  const out: [number, number][] = [];
+  if (!elf.symtab) return out;
+  for (const s of elf.symbols()) {
+    if (s.shndx !== sec.index || stType(s.info) !== STT_OBJECT || s.size === 0n) continue;
+    const v = Number(s.value - sec.addr);
+    out.push([v, Math.min(sec.size, v + Number(s.size))]);
+  }
+  return out.sort((a, b) => a[0] - b[0]);
+}
+
+/** Decode a code section around its data objects (each code run decoded on its own). */
+function decodeCode(elf: ElfFile, sec: Section): DecodedInstruction[] {
+  const objects = objectRanges(elf, sec);
+  if (objects.length === 0) return decodeSection(sec.data, 0, { fields: false });
+  const out: DecodedInstruction[] = [];
+  let pos = 0;
+  const run = (from: number, to: number) => {
+    if (to <= from) return;
+    for (const i of decodeSection(sec.data.subarray(from, to), from, { fields: false })) {
+      out.push({ ...i, offset: i.offset + from, branchTarget: i.branchTarget, ripTarget: i.ripTarget });
+    }
+  };
+  for (const [a, b] of objects) {
+    run(pos, a);
+    pos = Math.max(pos, b);
+  }
+  run(pos, sec.size);
+  return out;
+}
+
 export function findSyscallSitesInSection(elf: ElfFile, sec: Section): SectionSites {
-  const insns = decodeSection(sec.data, 0, { fields: false });
+  const insns = decodeCode(elf, sec);
   const sites: SyscallSite[] = [];
   let syms: SymbolAt[] | undefined;
   let starts: Set<number> | undefined;
