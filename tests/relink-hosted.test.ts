@@ -21,13 +21,15 @@
 // `lea -0x80(%rsp),%rsp; call <entry>; lea 0x80(%rsp),%rsp` (b: at the address its report gives), the
 // number of calls to the entry must equal the number of rewritten sites linked, and the unwinder must be
 // able to find the entry's FDE (before the .eh_frame ZERO terminator), since signals and cancellation
-// unwind through it.
+// unwind through it. With strace installed, the main thread of (b) and (c) must make the same system calls
+// in the same order as (a) (compared by name, for programs that start no thread or process and whose two
+// reference runs agree).
 //
 // Environment:
 //   UKL_RELINK_VARIANTS=O2,O0,...  variants of the link corpus to run (default O2; 'all' = every variant the
 //                                  manifest lists). The relink corpus always runs its own variants.
 //   UKL_KEEP_TMP=1                 keep the temp dir (objects, the three outputs, reports) and print it.
-// Needs: gcc, g++, binutils (objdump, readelf, nm, GNU ld), libc6-dev, libstdc++-12-dev, zlib1g-dev.
+// Needs: gcc, g++, binutils (objdump, readelf, nm, GNU ld), libc6-dev, libstdc++-12-dev, zlib1g-dev; strace (optional).
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -189,6 +191,43 @@ interface CaseResult {
   a: Side;
   b: Side & { report?: Report };
   c: Side & { reports: Report[]; libc: RewrittenLibc; members: Set<string> };
+  /** strace of the main thread: '' when (b) and (c) make the reference's system calls in its order,
+   * 'unstable' when two runs of the reference differ or it starts threads or processes, else the first
+   * difference. */
+  strace?: string;
+}
+
+const HAVE_STRACE = commandExists('strace');
+
+/** The system calls the main thread makes, by name, in order (strace without -f). */
+async function syscallNames(c: Case, exe: string, dir: string, tag: string): Promise<string[] | undefined> {
+  const log = join(dir, `strace.${tag}`);
+  const r = await pool.run(async () =>
+    noteTime('strace', await exec('strace', ['-qq', '-o', log, exe, ...c.run.args], { cwd: dir, env: c.run.env, input: c.run.stdin, timeoutMs: 20_000 })),
+  );
+  if (r.signal || !existsSync(log)) return undefined;
+  return readFileSync(log, 'utf8')
+    .split('\n')
+    .map((l) => /^([a-z_0-9]+)\(/.exec(l)?.[1])
+    .filter((x): x is string => x !== undefined);
+}
+
+async function compareStrace(c: Case, r: CaseResult): Promise<string | undefined> {
+  if (!HAVE_STRACE || r.a.run?.status !== c.exit || r.b.link.status !== 0 || r.c.link.status !== 0) return undefined;
+  const ref1 = await syscallNames(c, r.a.out, r.dir, 'a1');
+  const ref2 = await syscallNames(c, r.a.out, r.dir, 'a2');
+  // threads and child processes make the main thread's sequence depend on scheduling (futex waits, wait4)
+  if (!ref1 || !ref2 || ref1.join() !== ref2.join() || ref1.some((n) => /^(clone3?|v?fork)$/.test(n))) return 'unstable';
+  for (const [tag, out] of [['b', r.b.out], ['c', r.c.out]] as const) {
+    const got = await syscallNames(c, out, r.dir, tag);
+    if (!got) return `(${tag}): strace failed`;
+    const k = ref1.findIndex((n, i) => got[i] !== n);
+    if (k >= 0 || got.length !== ref1.length) {
+      const at = k >= 0 ? k : Math.min(got.length, ref1.length);
+      return `(${tag}) differs from GNU ld's output at system call #${at}: ${ref1.slice(Math.max(0, at - 3), at + 3).join(' ')} vs ${got.slice(Math.max(0, at - 3), at + 3).join(' ')}`;
+    }
+  }
+  return '';
 }
 
 const hex = (n: number) => `0x${n.toString(16)}`;
@@ -354,7 +393,9 @@ async function runCase(c: Case): Promise<CaseResult> {
   })();
 
   const [a, b, cc] = await Promise.all([sideA, sideB, sideC]);
-  return { dir, a, b, c: cc };
+  const result: CaseResult = { dir, a, b, c: cc };
+  result.strace = await compareStrace(c, result);
+  return result;
 }
 
 type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
@@ -431,6 +472,21 @@ describe('the unwinder can unwind through the entry', () => {
       expect(problems).toEqual([]);
     });
   }
+});
+
+describe('strace: the rewritten programs make the same system calls', () => {
+  it.skipIf(!HAVE_STRACE)('the main thread of (b) and (c) makes the system calls of GNU ld\'s output, in its order (programs without threads or child processes)', { timeout: 600_000 }, async () => {
+    const problems: string[] = [];
+    let compared = 0;
+    for (const c of cases) {
+      const s = await caseResult(c.key);
+      if (!s.ok || s.value.strace === undefined || s.value.strace === 'unstable') continue;
+      compared++;
+      if (s.value.strace) problems.push(`${c.key} ${s.value.strace}`);
+    }
+    expect(problems).toEqual([]);
+    expect(compared, 'cases compared').toBeGreaterThan(cases.length / 2);
+  });
 });
 
 describe('the relink corpus exercises what it claims', () => {
