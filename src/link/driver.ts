@@ -97,7 +97,7 @@ export function link(ctx: Context): void {
   if (o.gcSections) gcSections(ctx);
   mark('commons, gc');
   const sections = createOutputSections(ctx);
-  mergeSections(ctx, sections);
+  mergeSections(sections);
   mark('output sections, merge');
   defineLinkerSymbols(ctx, new Set(sections.map((s) => s.name)));
   scanRelocations(ctx);

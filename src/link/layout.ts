@@ -300,4 +300,3 @@ function placeRelroBackwards(relro: OutputSection[], lowest: number, page: numbe
   }
 }
 
-export { RANK_NONALLOC, SHT_PROGBITS, SHT_RELA, SHF_INFO_LINK };

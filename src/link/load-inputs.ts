@@ -41,7 +41,7 @@ function exists(p: string): boolean {
 }
 
 /** -lNAME: libNAME.a in the search path (-l:FILE: FILE itself). Static links only. */
-function findLibrary(ctx: Context, name: string, searchDirs: string[]): string {
+function findLibrary(name: string, searchDirs: string[]): string {
   const files = name.startsWith(':') ? [name.slice(1)] : [`lib${name}.a`];
   for (const dir of searchDirs) {
     for (const f of files) {
@@ -56,7 +56,6 @@ function findLibrary(ctx: Context, name: string, searchDirs: string[]): string {
       }
     }
   }
-  void ctx;
   return '';
 }
 
@@ -77,7 +76,7 @@ function expand(ctx: Context, items: InputItem[], searchDirs: string[], depth = 
     let path: string;
     let shown: string;
     if (it.kind === 'library') {
-      path = findLibrary(ctx, it.name, searchDirs);
+      path = findLibrary(it.name, searchDirs);
       shown = `-l${it.name}`;
       if (!path) throw new LinkError(`cannot find -l${it.name}: No such file or directory`);
     } else {

@@ -1,7 +1,6 @@
 // SHF_MERGE sections: identical strings (SHF_STRINGS) or fixed-size constants are stored once per
 // output section, and every reference into a merged input section is redirected to the kept copy.
 import { SHF_MERGE, SHF_STRINGS } from '../elf/constants.ts';
-import type { Context } from './context.ts';
 import type { InputSection } from './input-files.ts';
 import type { OutputSection } from './output-section.ts';
 
@@ -37,8 +36,7 @@ function splitFixed(sec: InputSection): Piece[] | null {
 }
 
 /** Deduplicate the merge sections of each output section that share flags and entry size. */
-export function mergeSections(ctx: Context, outputs: OutputSection[]): void {
-  void ctx;
+export function mergeSections(outputs: OutputSection[]): void {
   for (const os of outputs) {
     const groups = new Map<string, InputSection[]>();
     for (const m of os.members) {

@@ -291,4 +291,3 @@ export function writeAtomically(path: string, bytes: Uint8Array): void {
   }
 }
 
-export type { OutputSection };

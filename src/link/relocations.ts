@@ -103,7 +103,7 @@ export function scanRelocations(ctx: Context): void {
             i++; // the call to __tls_get_addr that follows is rewritten with it
             break;
           default:
-            if (!SUPPORTED.has(type)) ctx.diags.error(`${place(sec, off)}: unsupported relocation ${relocTypeName(type)} against symbol '${symbolName(s, f)}'`);
+            if (!SUPPORTED.has(type)) ctx.diags.error(`${place(sec, off)}: unsupported relocation ${relocTypeName(type)} against symbol '${symbolName(s)}'`);
         }
       }
     }
@@ -135,10 +135,9 @@ function relocSize(type: number): number {
   }
 }
 
-function symbolName(s: Sym, f: InputSection['file']): string {
+function symbolName(s: Sym): string {
   if (s.name) return s.name;
   if (s.type === STT_SECTION && s.section) return s.section.name;
-  void f;
   return '';
 }
 

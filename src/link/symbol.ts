@@ -42,8 +42,6 @@ export class Sym {
   tpGotOffset = -1;
   ipltIndex = -1;
 
-  /** Final address, set after layout (for IFUNCs, the address the program sees: its PLT entry). */
-  address = 0;
 
   constructor(name: string, isLocal: boolean) {
     this.name = name;

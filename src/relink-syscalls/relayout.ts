@@ -79,7 +79,6 @@ export function analyse(code: Uint8Array, relocatedFields: Set<number>): Decoded
 
 export function relayout(input: RelayoutInput, insns: DecodedInstruction[]): RelayoutResult {
   const { code, sites, relocatedFields, replacement } = input;
-  void relocatedFields;
   const boundaries = new Set<number>(insns.map((i) => i.offset));
   boundaries.add(code.length);
   const items: Item[] = insns.map((insn) => {
