@@ -3,7 +3,7 @@
  * mnemonic strings, the control-flow class, and the size of a branch's relative field together with the
  * short/near counterpart of a branch code. Tables are built once from iced's enums (pure JS, no wasm calls).
  */
-import { Code, FlowControl, Mnemonic } from 'iced-x86';
+import { Code, FlowControl, Mnemonic } from './iced.ts';
 
 /** What an instruction does to control flow (iced's FlowControl, as strings). */
 export type Flow =

@@ -10,7 +10,7 @@
  * capstone-based tools do). With `objdump: true` the decoder instead cuts instructions where GNU objdump
  * does (see DecodeOptions), so a disassembly listing stays in step with objdump's.
  */
-import { Code, Decoder, DecoderError, DecoderOptions, Instruction, Register } from 'iced-x86';
+import { Code, Decoder, DecoderError, DecoderOptions, Instruction, Register } from './iced.ts';
 import { toNumericAddress } from './address.ts';
 import { flowName, gnuMnemonic, relSize, type Flow, type RelSize } from './codes.ts';
 import { legacyPrefixes, isLegacyPrefix } from './modrm.ts';

@@ -2,7 +2,7 @@
  * Per-Code rewrite classes shared by the AT&T and Intel fix-ups: which iced Codes print differently from
  * objdump and how. One table, built once from iced's Code names.
  */
-import { Code } from 'iced-x86';
+import { Code } from './iced.ts';
 import { codeName } from './codes.ts';
 
 export const enum Rule {

@@ -8,7 +8,7 @@
  * (att.ts, intel.ts). Direct branch targets and RIP comments are printed from the decoder's absolute
  * addresses through a symbolizer.
  */
-import { FormatMnemonicOptions, Formatter, FormatterSyntax, MemorySizeOptions, type Instruction } from 'iced-x86';
+import { FormatMnemonicOptions, Formatter, FormatterSyntax, MemorySizeOptions, type Instruction } from './iced.ts';
 import { toBigAddress } from './address.ts';
 import { fixAtt } from './att.ts';
 import { forEachInstruction, instructionBytes, SectionDecoder, type DecodedInstruction } from './decode.ts';

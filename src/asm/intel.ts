@@ -2,7 +2,7 @@
  * Rewrites of iced's Intel output into binutils 2.40 `objdump -M intel` text (prefix names are handled in
  * prefixes.ts, per-code classes in format-rules.ts).
  */
-import type { Instruction } from 'iced-x86';
+import type { Instruction } from './iced.ts';
 import type { Text } from './att.ts';
 import type { DecodedInstruction } from './decode.ts';
 import { isStringCode, Rule, renamed, ruleOf } from './format-rules.ts';

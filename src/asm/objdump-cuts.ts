@@ -4,7 +4,7 @@
  * truncated instruction (`.byte`) or invalid bytes. decode.ts uses the first two in `objdump` mode and
  * the truncation test always.
  */
-import { Code, Decoder, DecoderOptions, Instruction } from 'iced-x86';
+import { Code, Decoder, DecoderOptions, Instruction } from './iced.ts';
 import { legacyPrefixes, modrmLength } from './modrm.ts';
 
 const CODE_INVALID: number = Code.INVALID;

@@ -8,7 +8,7 @@
  * In 64-bit mode CS/DS/ES/SS overrides do nothing, so objdump shows them as names, not as `%cs:` in the
  * operand; on string instructions they vanish entirely.
  */
-import { Code, MandatoryPrefix, OpCodeOperandKind, OpKind, Register, type Instruction } from 'iced-x86';
+import { Code, MandatoryPrefix, OpCodeOperandKind, OpKind, Register, type Instruction } from './iced.ts';
 import type { DecodedInstruction } from './decode.ts';
 import { isStringCode } from './format-rules.ts';
 import { isLegacyPrefix, sibOf } from './modrm.ts';

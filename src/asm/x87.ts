@@ -3,7 +3,7 @@
  * (AT&T, reversed), with a single st(i) for the one-register instructions (fld, fxch, fcom, ffree, ...).
  * The operand encoded in ModRM always prints as st(i), even st(0); the implicit one as st.
  */
-import { OpCodeOperandKind, Register, type Instruction } from 'iced-x86';
+import { OpCodeOperandKind, Register, type Instruction } from './iced.ts';
 import type { DecodedInstruction } from './decode.ts';
 
 const ST0: number = Register.ST0;

@@ -1,6 +1,6 @@
 // objdump -d / -D: disassembly laid out as GNU objdump prints it (address column, 7 raw bytes a line,
 // symbol labels, `...` for runs of zeroes, relocations interleaved with -r).
-import type { Instruction } from 'iced-x86';
+import type { Instruction } from '../asm/iced.ts';
 import { forEachInstruction, type DecodedInstruction } from '../asm/decode.ts';
 import { formatInstruction, type Syntax } from '../asm/format.ts';
 import { relocTypeName, SHF_EXECINSTR, SHT_NOBITS } from '../elf/constants.ts';

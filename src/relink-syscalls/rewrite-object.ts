@@ -200,7 +200,9 @@ export function rewriteObject(elf: ElfFile, opts: RewriteOptions): RewriteResult
       if (target.name === '.eh_frame') continue; // rewritten with its own module
       const relocs = relocsOf(elf, rs);
       const inCode = (target.flags & SHF_EXECINSTR) !== 0;
-      const tableStarts = inCode ? undefined : jumpTableStarts(elf, target.index, relaOf, decodedFor);
+      // Built only when a PC-relative entry into moving code turns up (it decodes every code section).
+      let tables: ((entry: number) => TableUse | undefined) | undefined;
+      const tableStarts = inCode ? undefined : (entry: number) => (tables ??= jumpTableStarts(elf, target.index, relaOf, decodedFor))(entry);
       relocs.forEach((r, k) => {
         const sym = symbols[r.sym];
         if (!sym || sym.shndx === SHN_UNDEF) return;

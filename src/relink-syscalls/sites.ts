@@ -1,7 +1,7 @@
 // Finds `syscall` instruction sites in an ELF file by decoding its executable sections (never by
 // searching for the bytes 0f 05, which also occur inside other instructions), and infers each site's
 // syscall number from the code before it in the same basic block.
-import { Code, Decoder, DecoderOptions, Instruction, InstructionInfoFactory, OpAccess, OpKind, Register } from 'iced-x86';
+import { Code, Decoder, DecoderOptions, Instruction, InstructionInfoFactory, OpAccess, OpKind, Register } from '../asm/iced.ts';
 import { decodeSection, type DecodedInstruction } from '../asm/decode.ts';
 import { SHF_EXECINSTR, SHT_NOBITS, STT_FILE, STT_OBJECT, STT_SECTION, R_X86_64 } from '../elf/constants.ts';
 import type { ElfFile } from '../elf/reader.ts';
