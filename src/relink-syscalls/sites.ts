@@ -184,7 +184,15 @@ function decodeCode(elf: ElfFile, sec: Section): DecodedInstruction[] {
   return out;
 }
 
+/** Whether the bytes 0f 05 occur at all: without them there is no syscall instruction to decode for. */
+function mayHoldSyscall(d: Uint8Array): boolean {
+  for (let i = d.indexOf(0x0f); i >= 0 && i + 1 < d.length; i = d.indexOf(0x0f, i + 1)) if (d[i + 1] === 0x05) return true;
+  return false;
+}
+
 export function findSyscallSitesInSection(elf: ElfFile, sec: Section): SectionSites {
+  // Sites are found by decoding; the byte search only skips sections that cannot contain one.
+  if (!mayHoldSyscall(sec.data)) return { section: sec, instructions: [], sites: [] };
   const insns = decodeCode(elf, sec);
   const sites: SyscallSite[] = [];
   let syms: SymbolAt[] | undefined;
