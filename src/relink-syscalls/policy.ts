@@ -18,8 +18,14 @@ const LEAVE_FUNCTIONS: Record<string, string> = {
   __syscall_cancel_arch: 'glibc\'s cancellation checks the interrupted PC against markers around this syscall',
 };
 
+const CLONE_VM = 0x100;
+const CLONE_VFORK = 0x4000;
+
 /** Why a site must be left alone, or undefined when it may be rewritten. */
-export function leaveReason(nr: number | null, symbol: string | null): string | undefined {
+export function leaveReason(nr: number | null, symbol: string | null, args?: { rdi: number | null; rsi: number | null }): string | undefined {
+  // A fork-style clone (no new stack, no shared memory: glibc's _Fork) returns in the child on a copy
+  // of the parent's stack, return address included: a call works like the syscall.
+  if (nr === 56 && args && args.rsi === 0 && args.rdi !== null && (args.rdi & (CLONE_VM | CLONE_VFORK)) === 0) return undefined;
   if (nr !== null) {
     const r = LEAVE_BY_NR.get(nr);
     if (r) return r;

@@ -134,7 +134,7 @@ export function rewriteObject(elf: ElfFile, opts: RewriteOptions): RewriteResult
   // 1. Decide per section: which sites, and whether the section can be moved at all.
   for (const p of plans) {
     for (const s of p.sites) {
-      const why = leaveReason(s.nr, s.symbol);
+      const why = leaveReason(s.nr, s.symbol, s.args);
       if (!why) p.rewrite.add(s.offset);
     }
     if (p.rewrite.size === 0) continue;
@@ -255,7 +255,7 @@ export function rewriteObject(elf: ElfFile, opts: RewriteOptions): RewriteResult
   for (const p of plans) {
     for (const s of p.sites) {
       if (p.rewrite.has(s.offset) && p.map) record(p, s, 'rewritten', null);
-      else record(p, s, 'left', p.refused ?? leaveReason(s.nr, s.symbol) ?? 'not rewritten');
+      else record(p, s, 'left', p.refused ?? leaveReason(s.nr, s.symbol, s.args) ?? 'not rewritten');
     }
   }
   if (moving.size === 0) return { bytes: null, sites: records, notes };

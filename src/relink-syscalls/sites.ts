@@ -28,6 +28,8 @@ export interface SyscallSite {
   name: string | null;
   /** How nr was found, or why not. */
   nrSource: string;
+  /** For clone sites: the flags (%rdi) and child stack (%rsi) when constant. */
+  args?: { rdi: number | null; rsi: number | null };
 }
 
 /** How many instructions back we look for the %rax definition. */
@@ -92,21 +94,34 @@ function blockStarts(elf: ElfFile, sec: Section, insns: DecodedInstruction[], sy
 
 let infoFactory: InstructionInfoFactory | undefined;
 
-type RaxEffect = { kind: 'none' } | { kind: 'const'; value: number; how: string } | { kind: 'unknown'; how: string };
+type RegEffect = { kind: 'none' } | { kind: 'const'; value: number; how: string } | { kind: 'unknown'; how: string };
 
-/** What an instruction does to %rax: nothing, sets it to a constant, or something else. */
-function raxEffect(bytes: Uint8Array): RaxEffect {
+/** A general register by its widths: 64-bit, 32-bit, and the narrower names that also write it. */
+interface RegFamily {
+  name: string;
+  r64: Register;
+  r32: Register;
+  narrow: Register[];
+}
+
+const RAX: RegFamily = { name: '%rax', r64: Register.RAX, r32: Register.EAX, narrow: [Register.AX, Register.AL, Register.AH] };
+const RSI: RegFamily = { name: '%rsi', r64: Register.RSI, r32: Register.ESI, narrow: [Register.SI, Register.SIL] };
+const RDI: RegFamily = { name: '%rdi', r64: Register.RDI, r32: Register.EDI, narrow: [Register.DI, Register.DIL] };
+
+/** What an instruction does to a register: nothing, sets it to a constant, or something else. */
+function regEffect(bytes: Uint8Array, f: RegFamily): RegEffect {
   const dec = new Decoder(64, bytes, DecoderOptions.None);
   const insn = new Instruction();
   try {
     dec.decodeOut(insn);
     const c = insn.code;
-    if ((c === Code.Mov_r32_imm32 && insn.op0Register === Register.EAX)) return { kind: 'const', value: insn.immediate32 >>> 0, how: 'mov $imm,%eax' };
-    if (c === Code.Mov_rm64_imm32 && insn.op0Kind === OpKind.Register && insn.op0Register === Register.RAX) return { kind: 'const', value: Number(insn.immediate64), how: 'mov $imm,%rax' };
-    if (c === Code.Mov_r64_imm64 && insn.op0Register === Register.RAX) return { kind: 'const', value: Number(BigInt.asIntN(64, insn.immediate64)), how: 'movabs $imm,%rax' };
+    const r0 = insn.op0Register;
+    if (c === Code.Mov_r32_imm32 && r0 === f.r32) return { kind: 'const', value: insn.immediate32 >>> 0, how: `mov $imm,${f.name.replace('%r', '%e')}` };
+    if (c === Code.Mov_rm64_imm32 && insn.op0Kind === OpKind.Register && r0 === f.r64) return { kind: 'const', value: Number(insn.immediate64), how: `mov $imm,${f.name}` };
+    if (c === Code.Mov_r64_imm64 && r0 === f.r64) return { kind: 'const', value: Number(BigInt.asIntN(64, insn.immediate64)), how: `movabs $imm,${f.name}` };
     if ((c === Code.Xor_r32_rm32 || c === Code.Xor_rm32_r32 || c === Code.Xor_r64_rm64 || c === Code.Xor_rm64_r64 || c === Code.Sub_r32_rm32 || c === Code.Sub_rm32_r32)
-      && insn.op1Kind === OpKind.Register && insn.op0Register === insn.op1Register && (insn.op0Register === Register.EAX || insn.op0Register === Register.RAX)) {
-      return { kind: 'const', value: 0, how: 'xor %eax,%eax' };
+      && insn.op1Kind === OpKind.Register && r0 === insn.op1Register && (r0 === f.r32 || r0 === f.r64)) {
+      return { kind: 'const', value: 0, how: `xor ${f.name},${f.name}` };
     }
     infoFactory ??= new InstructionInfoFactory();
     const info = infoFactory.info(insn);
@@ -115,31 +130,31 @@ function raxEffect(bytes: Uint8Array): RaxEffect {
     for (const u of used) {
       const r = u.register;
       const a = u.access;
-      if ((r === Register.RAX || r === Register.EAX || r === Register.AX || r === Register.AL || r === Register.AH)
+      if ((r === f.r64 || r === f.r32 || f.narrow.includes(r))
         && (a === OpAccess.Write || a === OpAccess.CondWrite || a === OpAccess.ReadWrite || a === OpAccess.ReadCondWrite)) writes = true;
       u.free();
     }
     info.free();
-    return writes ? { kind: 'unknown', how: `%rax set by ${insn.mnemonic === undefined ? 'an instruction' : 'a non-constant instruction'}` } : { kind: 'none' };
+    return writes ? { kind: 'unknown', how: `${f.name} set by a non-constant instruction` } : { kind: 'none' };
   } finally {
     insn.free();
     dec.free();
   }
 }
 
-/** Walk back from the site within its basic block to the instruction that last wrote %rax. */
-function inferNumber(sec: Section, insns: DecodedInstruction[], at: number, starts: Set<number>): { nr: number | null; how: string } {
-  if (starts.has(insns[at]!.offset)) return { nr: null, how: 'the syscall starts a basic block' };
+/** Walk back from the site within its basic block to the instruction that last wrote a register. */
+function inferConstant(sec: Section, insns: DecodedInstruction[], at: number, starts: Set<number>, f: RegFamily): { value: number | null; how: string } {
+  if (starts.has(insns[at]!.offset)) return { value: null, how: 'the syscall starts a basic block' };
   for (let k = at - 1, n = 0; k >= 0 && n < MAX_SCAN; k--, n++) {
     const i = insns[k]!;
-    if (i.invalid) return { nr: null, how: 'undecodable bytes before the site' };
-    if (i.flow !== 'next') return { nr: null, how: `control flow (${i.mnemonic}) before %rax is set` };
-    const eff = raxEffect(sec.data.subarray(i.offset, i.offset + i.length));
-    if (eff.kind === 'const') return { nr: eff.value, how: eff.how };
-    if (eff.kind === 'unknown') return { nr: null, how: `%rax comes from ${i.mnemonic}, not a constant` };
-    if (starts.has(i.offset)) return { nr: null, how: 'block starts before %rax is set' };
+    if (i.invalid) return { value: null, how: 'undecodable bytes before the site' };
+    if (i.flow !== 'next') return { value: null, how: `control flow (${i.mnemonic}) before ${f.name} is set` };
+    const eff = regEffect(sec.data.subarray(i.offset, i.offset + i.length), f);
+    if (eff.kind === 'const') return { value: eff.value, how: eff.how };
+    if (eff.kind === 'unknown') return { value: null, how: `${f.name} comes from ${i.mnemonic}, not a constant` };
+    if (starts.has(i.offset)) return { value: null, how: `block starts before ${f.name} is set` };
   }
-  return { nr: null, how: k0(at) };
+  return { value: null, how: k0(at) };
 }
 
 function k0(at: number): string {
@@ -202,7 +217,9 @@ export function findSyscallSitesInSection(elf: ElfFile, sec: Section): SectionSi
     if (!i.isSyscall) continue;
     syms ??= sectionSymbols(elf, sec);
     starts ??= blockStarts(elf, sec, insns, syms);
-    const { nr, how } = inferNumber(sec, insns, k, starts);
+    const { value: nr, how } = inferConstant(sec, insns, k, starts, RAX);
+    // For clone, the flags and the child stack decide whether a call can stand in for the syscall.
+    const args = nr === 56 ? { rdi: inferConstant(sec, insns, k, starts, RDI).value, rsi: inferConstant(sec, insns, k, starts, RSI).value } : undefined;
     const s = enclosing(syms, i.offset);
     sites.push({
       file: elf.origin.file,
@@ -215,6 +232,7 @@ export function findSyscallSitesInSection(elf: ElfFile, sec: Section): SectionSi
       nr,
       name: nr === null ? null : syscallName(nr) ?? null,
       nrSource: how,
+      args,
     });
   }
   return { section: sec, instructions: insns, sites };
