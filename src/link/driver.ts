@@ -32,7 +32,7 @@ function gnuWarnings(ctx: Context): void {
       let text = Buffer.from(sec.data).toString('utf8');
       const nul = text.indexOf('\0');
       if (nul >= 0) text = text.slice(0, nul);
-      const first = ctx.files.find((g) => g !== f && g.symbols.some((x, i) => x === s && i >= g.firstGlobal && g.elf.symbols()[i]!.shndx === 0));
+      const first = ctx.files.find((g) => g !== f && g.symbols.some((x, i) => x === s && i >= g.firstGlobal && g.raw!.shndx(i) === 0));
       if (first) ctx.diags.warn(`${first.displayName}: ${text}`);
     }
   }

@@ -9,6 +9,7 @@ import { FormatError } from '../elf/errors.ts';
 import { ElfFile } from '../elf/reader.ts';
 import { stBind, stType, type Section } from '../elf/types.ts';
 import { RelaTable } from './rela.ts';
+import { RawSymbols } from './raw-symbols.ts';
 import type { SiteRecord } from '../relink-syscalls/rewrite-object.ts';
 import { LinkError } from './errors.ts';
 import { Sym } from './symbol.ts';
@@ -147,41 +148,50 @@ export class ObjectFile {
     }
   }
 
+  private rawSymbols: RawSymbols | null | undefined;
+
+  /** The symbol table read in place (null when the object has none). */
+  get raw(): RawSymbols | null {
+    if (this.rawSymbols === undefined) {
+      const st = this.elf.symtab;
+      this.rawSymbols = st ? new RawSymbols(this.elf, st) : null;
+    }
+    return this.rawSymbols;
+  }
+
   /** Local symbols become private Sym objects; globals are looked up in (or added to) the table. */
   bindSymbols(lookup: (name: string) => Sym): void {
-    const elf = this.elf;
-    const st = elf.symtab;
-    if (!st) {
+    const raw = this.raw;
+    if (!raw) {
       this.symbols = [];
       return;
     }
-    const raw = elf.symbols(st.index);
-    this.firstGlobal = st.info;
-    const out: Sym[] = new Array(raw.length);
-    for (let i = 0; i < raw.length; i++) {
-      const r = raw[i]!;
-      const bind = stBind(r.info);
-      if (i < st.info || bind === STB_LOCAL) {
-        if (i >= st.info) throw new LinkError(`${this.displayName}: local symbol ${r.name} (index ${i}) after the first global (sh_info ${st.info})`);
-        const s = new Sym(r.name, true);
+    this.firstGlobal = raw.firstGlobal;
+    const n = raw.count;
+    const out: Sym[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const info = raw.info(i);
+      const bind = stBind(info);
+      if (i < raw.firstGlobal || bind === STB_LOCAL) {
+        if (i >= raw.firstGlobal) throw new LinkError(`${this.displayName}: local symbol ${raw.name(i)} (index ${i}) after the first global (sh_info ${raw.firstGlobal})`);
+        const s = new Sym(raw.name(i), true);
+        const shndx = raw.shndx(i);
         s.file = this;
-        s.type = stType(r.info);
+        s.type = stType(info);
         s.bind = STB_LOCAL;
-        s.visibility = r.other & 3;
-        s.value = Number(BigInt.asIntN(64, r.value));
-        s.size = Number(r.size);
-        if (r.shndx === SHN_UNDEF) s.kind = 0;
-        else if (r.shndx === SHN_ABS || r.rawShndx === SHN_ABS) s.kind = 1;
-        else if (r.shndx === SHN_COMMON) throw new LinkError(`${this.displayName}: local common symbol ${r.name}`);
+        s.visibility = raw.other(i) & 3;
+        s.value = raw.value(i);
+        s.size = raw.size(i);
+        if (shndx === SHN_UNDEF) s.kind = 0;
+        else if (shndx === SHN_ABS || raw.rawShndx(i) === SHN_ABS) s.kind = 1;
+        else if (shndx === SHN_COMMON) throw new LinkError(`${this.displayName}: local common symbol ${s.name}`);
         else {
           s.kind = 1;
-          s.section = this.sections[r.shndx] ?? null;
-          if (!s.section && stType(r.info) !== STT_SECTION) s.section = null;
-          (s as { sectionIndex?: number }).sectionIndex = r.shndx;
+          s.section = this.sections[shndx] ?? null;
         }
         out[i] = s;
       } else {
-        out[i] = lookup(r.name);
+        out[i] = lookup(raw.name(i));
       }
     }
     this.symbols = out;

@@ -55,24 +55,28 @@ export class SymbolTable {
       if (owner && owner !== f) f.discardGroup(g);
       else this.comdat.set(g.signature, f);
     }
-    const raw = f.elf.symtab ? f.elf.symbols() : [];
     const wrapNames = this.wrap.size > 0;
     f.bindSymbols((name) => this.get(name));
-    for (let i = f.firstGlobal; i < raw.length; i++) {
-      const r = raw[i]!;
-      const bind = stBind(r.info);
+    const raw = f.raw;
+    const n = raw ? raw.count : 0;
+    for (let i = f.firstGlobal; i < n; i++) {
+      const info = raw!.info(i);
+      const bind = stBind(info);
+      const shndx = raw!.shndx(i);
+      const rawShndx = raw!.rawShndx(i);
+      const other = raw!.other(i);
       let s = f.symbols[i]!;
-      const isUndef = r.shndx === SHN_UNDEF;
+      const isUndef = shndx === SHN_UNDEF;
       if (isUndef && wrapNames) {
-        const target = this.referenceName(r.name);
-        if (target !== r.name) {
+        const target = this.referenceName(s.name);
+        if (target !== s.name) {
           s = this.get(target);
           f.symbols[i] = s;
         }
       }
-      if ((r.other & 3) !== 0 && (s.visibility === 0 || (r.other & 3) < s.visibility)) s.visibility = r.other & 3;
-      const inSection = r.shndx !== SHN_UNDEF && r.shndx !== SHN_ABS && r.shndx !== SHN_COMMON && (r.rawShndx < 0xff00 || r.rawShndx === 0xffff);
-      const sec = inSection ? f.sections[r.shndx] : undefined;
+      if ((other & 3) !== 0 && (s.visibility === 0 || (other & 3) < s.visibility)) s.visibility = other & 3;
+      const inSection = shndx !== SHN_UNDEF && shndx !== SHN_ABS && shndx !== SHN_COMMON && (rawShndx < 0xff00 || rawShndx === 0xffff);
+      const sec = inSection ? f.sections[shndx] : undefined;
       const inDiscarded = sec !== undefined && sec.discardedComdat;
       if (isUndef || inDiscarded) {
         s.referenced = true;
@@ -81,48 +85,47 @@ export class SymbolTable {
           if (s.kind === SymKind.Lazy && s.lazyFile) this.trigger(s.lazyFile);
         }
         if (s.kind === SymKind.Undefined && s.bind !== STB_GLOBAL) s.bind = bind;
-        if (s.kind === SymKind.Undefined && s.type === 0) s.type = stType(r.info);
+        if (s.kind === SymKind.Undefined && s.type === 0) s.type = stType(info);
         continue;
       }
       if (this.defsyms.has(s.name)) continue;
-      if (r.shndx === SHN_COMMON) {
+      const value = raw!.value(i);
+      const size = raw!.size(i);
+      if (shndx === SHN_COMMON) {
         if (s.kind === SymKind.Undefined || s.kind === SymKind.Lazy) {
-          this.define(s, f, null, r.value, r.size, r.info);
+          this.define(s, f, null, value, size, info);
           s.kind = SymKind.Common;
         } else if (s.kind === SymKind.Common) {
-          if (Number(r.size) > s.size) {
-            s.size = Number(r.size);
+          if (size > s.size) {
+            s.size = size;
             s.file = f;
           }
-          if (Number(r.value) > s.value) s.value = Number(r.value);
+          if (value > s.value) s.value = value;
         }
         continue;
       }
       // A definition (in a section, or absolute).
       const section = sec ?? null;
       if (s.kind === SymKind.Undefined || s.kind === SymKind.Lazy || s.kind === SymKind.Common) {
-        const wasCommon = s.kind === SymKind.Common;
-        this.define(s, f, section, r.value, r.size, r.info);
-        if (wasCommon && bind === STB_WEAK) {
-          // mold's rank: a weak definition still beats a common one.
-        }
+        // (mold's rank: a weak definition still beats a common one)
+        this.define(s, f, section, value, size, info);
         continue;
       }
       // Both defined.
       if (s.bind === STB_WEAK && bind !== STB_WEAK) {
-        this.define(s, f, section, r.value, r.size, r.info);
+        this.define(s, f, section, value, size, info);
       } else if (s.bind !== STB_WEAK && bind !== STB_WEAK && !s.synthetic && !this.allowMultipleDefinition) {
         if (s.file !== f) this.diags.error(`duplicate symbol: ${s.name}\n>>> defined at ${where(s.file, s.section?.name)}\n>>> defined at ${where(f, section?.name)}`);
       }
     }
   }
 
-  private define(s: Sym, f: ObjectFile, section: Sym['section'], value: bigint, size: bigint, info: number): void {
+  private define(s: Sym, f: ObjectFile, section: Sym['section'], value: number, size: number, info: number): void {
     s.kind = SymKind.Defined;
     s.file = f;
     s.section = section;
-    s.value = Number(BigInt.asIntN(64, value));
-    s.size = Number(size);
+    s.value = value;
+    s.size = size;
     s.type = stType(info);
     s.bind = stBind(info);
     s.lazyFile = null;
@@ -138,12 +141,11 @@ export class SymbolTable {
 
   /** Register a lazy file's definitions: a strong reference pulls it now, a later one will. */
   addLazyObject(f: ObjectFile): void {
-    const raw = f.elf.symtab ? f.elf.symbols() : [];
-    const first = f.elf.symtab?.info ?? 0;
-    for (let i = first; i < raw.length; i++) {
-      const r = raw[i]!;
-      if (r.shndx === SHN_UNDEF || stBind(r.info) === 0) continue;
-      const s = this.get(r.name);
+    const raw = f.raw;
+    if (!raw) return;
+    for (let i = raw.firstGlobal; i < raw.count; i++) {
+      if (raw.shndx(i) === SHN_UNDEF || stBind(raw.info(i)) === 0) continue;
+      const s = this.get(raw.name(i));
       if (s.kind === SymKind.Undefined) {
         if (s.strongRef) {
           this.trigger(f);
