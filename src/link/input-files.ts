@@ -131,9 +131,24 @@ export class ObjectFile {
         target.rela = new RelaTable(elf, s, nsyms);
       }
     }
-    for (const g of elf.groups()) {
-      if ((g.flags & GRP_COMDAT) === 0) continue;
-      this.groups.push({ signature: g.signature, members: g.members, sectionIndex: g.section });
+    // COMDAT groups, with signatures read from the symbol table in place (elf.groups() would build
+    // every symbol of the object as an object first).
+    for (const g of elf.sections) {
+      if (g.type !== SHT_GROUP) continue;
+      if (g.size < 4 || g.size % 4 !== 0) elf.fail(`group section ${g.index} has size 0x${g.size.toString(16)}, not a non-zero multiple of 4`, g.offset);
+      const dv = elf.view;
+      if ((dv.getUint32(g.offset, true) & GRP_COMDAT) === 0) continue;
+      const raw = this.raw;
+      if (!raw || g.link !== elf.symtab?.index || g.info >= raw.count) return elf.fail(`group section ${g.index}: signature symbol ${g.info} is out of range`, g.offset);
+      let signature = raw.name(g.info);
+      if (signature === '' && stType(raw.info(g.info)) === STT_SECTION) signature = elf.sections[raw.shndx(g.info)]?.name ?? '';
+      const members: number[] = [];
+      for (let o = 4; o < g.size; o += 4) {
+        const m = dv.getUint32(g.offset + o, true);
+        if (m === 0 || m >= elf.sections.length) elf.fail(`group section ${g.index}: member section ${m} is out of range`, g.offset + o);
+        members.push(m);
+      }
+      this.groups.push({ signature, members, sectionIndex: g.index });
     }
   }
 
