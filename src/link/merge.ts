@@ -51,13 +51,15 @@ export function mergeSections(outputs: OutputSection[]): void {
       for (const m of members) {
         const pieces = (m.flags & SHF_STRINGS) !== 0 ? splitStrings(m) : splitFixed(m);
         if (!pieces) continue;
+        // One Buffer view per section: a piece's key is a slice of it, without a Buffer per piece.
+        const view = Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength);
         const kept: number[] = [];
         const remap = new Map<number, number>();
         const bytes: Uint8Array[] = [];
         let size = 0;
         const redirect: { from: number; len: number; to: InputSection; toAt: number }[] = [];
         for (const p of pieces) {
-          const key = Buffer.from(m.data.buffer, m.data.byteOffset + p.at, p.len).toString('latin1');
+          const key = view.toString('latin1', p.at, p.at + p.len);
           const prev = seen.get(key);
           if (prev && prev.owner !== m) {
             redirect.push({ from: p.at, len: p.len, to: prev.owner, toAt: prev.at });
