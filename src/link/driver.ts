@@ -60,6 +60,7 @@ function checkOptions(ctx: Context): void {
   if (o.shared) throw new LinkError('-shared is not supported: ukl-ld links static executables');
   if (o.pie) throw new LinkError('-pie is not supported: ukl-ld links static non-PIE executables (link with -static -no-pie)');
   if (o.emulation !== undefined && o.emulation !== 'elf_x86_64') throw new LinkError(`unrecognised emulation mode: ${o.emulation}\nSupported emulations: elf_x86_64`);
+  if (o.ukl) throw new LinkError('--ukl: the UKL image (kernel objects and the PVH entry) is not implemented yet; --rewrite-syscalls links a hosted build');
   if (o.imageBase !== undefined) ctx.imageBase = Number(o.imageBase);
 }
 

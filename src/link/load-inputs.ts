@@ -134,7 +134,15 @@ function checkLto(f: ObjectFile): void {
 export function loadInputs(ctx: Context): void {
   const o = ctx.options;
   const searchDirs = [...o.libraryPaths];
-  const actions = expand(ctx, o.inputs, searchDirs);
+  // -T scripts take the same subset as scripts given as inputs (INPUT, GROUP, ENTRY, SEARCH_DIR, ...);
+  // anything else in them (SECTIONS, MEMORY, ...) is an error from the script parser.
+  const scripts: InputItem[] = o.scripts.map((path) => ({ kind: 'file', path, attrs: { wholeArchive: false, asNeeded: false, static: true, lazy: false } }));
+  for (const item of scripts) {
+    if (item.kind !== 'file') continue;
+    const bytes = readFile(sysrootPath(ctx, item.path), item.path);
+    if (!looksLikeScript(bytes)) throw new LinkError(`-T ${item.path}: not a linker script`);
+  }
+  const actions = expand(ctx, [...scripts, ...o.inputs], searchDirs);
   const st = ctx.symtab;
   const transform = ctx.syscallRewriter;
   let priority = 0;
