@@ -61,6 +61,9 @@ function checkOptions(ctx: Context): void {
   if (o.pie) throw new LinkError('-pie is not supported: ukl-ld links static non-PIE executables (link with -static -no-pie)');
   if (o.emulation !== undefined && o.emulation !== 'elf_x86_64') throw new LinkError(`unrecognised emulation mode: ${o.emulation}\nSupported emulations: elf_x86_64`);
   if (o.ukl) throw new LinkError('--ukl: the UKL image (kernel objects and the PVH entry) is not implemented yet; --rewrite-syscalls links a hosted build');
+  const starts = Object.keys(o.sectionStart);
+  if (starts.length > 0) throw new LinkError(`--section-start/-Ttext/-Tdata/-Tbss (${starts.join(', ')}) are not supported yet; -Ttext-segment/--image-base move the whole image`);
+  if (o.emitRelocs) throw new LinkError('-q/--emit-relocs is not supported yet');
   if (o.imageBase !== undefined) ctx.imageBase = Number(o.imageBase);
 }
 
@@ -136,6 +139,7 @@ export function link(ctx: Context): void {
   records?.fill();
   const bytes = buildImage(ctx, layout);
   mark('copy, relocate, symtab');
+  if (o.fatalWarnings && ctx.diags.warnings.length > 0) throw new LinkError(`--fatal-warnings: ${ctx.diags.warnings.length} warning(s)`);
   writeAtomically(o.output, bytes);
   mark('write');
   if (o.mapFile !== undefined) writeMapFile(ctx, layout, o.mapFile);

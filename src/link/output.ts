@@ -50,6 +50,7 @@ function buildSymbols(ctx: Context, l: Layout): OutSym[] {
         continue;
       }
       if (s.type === STT_SECTION || s.name === '' || s.name.startsWith('.L')) continue;
+      if (ctx.options.discard === 'all') continue; // -x: no local symbols at all
       if (s.kind !== SymKind.Defined) continue;
       if (s.section && (!s.section.live || !s.section.output)) continue;
       const shndx = s.section ? s.section.output!.shndx : SHN_ABS;
