@@ -5,6 +5,7 @@ import type { Context } from './context.ts';
 import type { InputSection } from './input-files.ts';
 import { OutputSection, knownRank } from './output-section.ts';
 import type { Sym } from './symbol.ts';
+import { ehRecords } from './eh-records.ts';
 
 interface Fde {
   sec: InputSection;
@@ -20,25 +21,16 @@ function collectFdes(ctx: Context): Fde[] {
   for (const f of ctx.files) {
     for (const sec of f.sections) {
       if (!sec || !sec.live || sec.name !== '.eh_frame') continue;
-      const d = sec.data;
-      const dv = new DataView(d.buffer, d.byteOffset, d.byteLength);
       const rt = sec.rela;
       if (!rt) continue;
       let ri = 0;
-      let o = 0;
-      while (o + 8 <= d.length) {
-        const len = dv.getUint32(o, true);
-        if (len === 0 || len === 0xffffffff) break;
-        const end = o + 4 + len;
-        if (end > d.length) break;
-        if (dv.getUint32(o + 4, true) !== 0) {
-          while (ri < rt.count && rt.offset(ri) < o + 8) ri++;
-          if (ri < rt.count && rt.offset(ri) === o + 8) {
-            const s = f.symbols[rt.sym(ri)];
-            if (s && s.section && s.section.live) out.push({ sec, at: o, target: s, addend: rt.addend(ri) });
-          }
+      for (const rec of ehRecords(sec)) {
+        if (rec.cie) continue;
+        while (ri < rt.count && rt.offset(ri) < rec.pcBegin) ri++;
+        if (ri < rt.count && rt.offset(ri) === rec.pcBegin) {
+          const s = f.symbols[rt.sym(ri)];
+          if (s && s.section && s.section.live) out.push({ sec, at: rec.start, target: s, addend: rt.addend(ri) });
         }
-        o = end;
       }
     }
   }

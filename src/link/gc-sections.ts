@@ -6,41 +6,13 @@ import { SHF_ALLOC, SHF_GNU_RETAIN, SHT_NOTE, SHT_INIT_ARRAY, SHT_FINI_ARRAY, SH
 import type { Context } from './context.ts';
 import type { InputSection } from './input-files.ts';
 import { SymKind, type Sym } from './symbol.ts';
+import { ehRecords } from './eh-records.ts';
 
 function isRootSection(sec: InputSection): boolean {
   if ((sec.flags & SHF_GNU_RETAIN) !== 0) return true;
   if (sec.type === SHT_NOTE || sec.type === SHT_INIT_ARRAY || sec.type === SHT_FINI_ARRAY || sec.type === SHT_PREINIT_ARRAY) return true;
   const n = sec.name;
   return n === '.init' || n === '.fini' || /^\.(init_array|fini_array|preinit_array|ctors|dtors)(\.|$)/.test(n) || n.startsWith('.gnu.warning');
-}
-
-interface EhRecord {
-  start: number;
-  end: number;
-  cie: boolean;
-}
-
-/** Split an input .eh_frame into its CIE and FDE records (length-prefixed, CIE id 0). */
-function ehRecords(sec: InputSection): EhRecord[] {
-  const d = sec.data;
-  const dv = new DataView(d.buffer, d.byteOffset, d.byteLength);
-  const out: EhRecord[] = [];
-  let o = 0;
-  while (o + 4 <= d.length) {
-    let len = dv.getUint32(o, true);
-    let hdr = 4;
-    if (len === 0) break;
-    if (len === 0xffffffff) {
-      if (o + 12 > d.length) break;
-      len = Number(dv.getBigUint64(o + 4, true));
-      hdr = 12;
-    }
-    const end = o + hdr + len;
-    if (end > d.length || o + hdr + 4 > d.length) break;
-    out.push({ start: o, end, cie: dv.getUint32(o + hdr, true) === 0 });
-    o = end;
-  }
-  return out;
 }
 
 export function gcSections(ctx: Context): void {
@@ -103,7 +75,7 @@ export function gcSections(ctx: Context): void {
           markFrom(eh, rec.start, rec.end);
           continue;
         }
-        const k = rt.lowerBound(rec.start + 8);
+        const k = rt.lowerBound(rec.pcBegin);
         const first = k < rt.count && rt.offset(k) < rec.end ? k : -1;
         const target = first >= 0 ? eh.file.symbols[rt.sym(first)] : undefined;
         if (target && target.section && live.has(target.section)) {

@@ -6,6 +6,7 @@ import {
   SHF_INFO_LINK, SHF_MERGE, SHF_STRINGS, SHF_TLS, SHF_WRITE, SHT_NOBITS, SHT_NOTE, SHT_PROGBITS, SHT_RELA,
 } from '../elf/constants.ts';
 import type { ProgramHeader } from '../elf/types.ts';
+import { alignUp } from '../elf/reader.ts';
 import type { Context } from './context.ts';
 import { InputSection } from './input-files.ts';
 import { OutputSection, defaultType, knownRank, orphanRank, placeInput, RANK_FIRST_DATA, RANK_FIRST_RODATA, RANK_FIRST_TEXT, RANK_NONALLOC, RANK_RELRO_END } from './output-section.ts';
@@ -31,9 +32,6 @@ export function allocateCommons(ctx: Context): void {
   }
 }
 
-function alignTo(v: number, a: number): number {
-  return a <= 1 ? v : Math.ceil(v / a) * a;
-}
 
 /** Build the output sections from live input sections, in default-script order. */
 export function createOutputSections(ctx: Context): OutputSection[] {
@@ -93,7 +91,7 @@ export function sizeOutputSection(os: OutputSection): void {
   // would end the walk early, and its records only need 4-byte alignment.
   const ehFrame = os.name === '.eh_frame';
   for (const m of os.members) {
-    off = alignTo(off, ehFrame ? 4 : m.align);
+    off = alignUp(off, ehFrame ? 4 : m.align);
     m.offset = off;
     off += m.mergeMap ? mergedSize(m) : m.size;
     if (m.align > align) align = m.align;
@@ -171,15 +169,15 @@ export function assignAddresses(ctx: Context, all: OutputSection[]): Layout {
       if (cls === 3) {
         // DATA_SEGMENT_ALIGN: a new page, keeping the offset within the page; then slide the start so
         // that the end of RELRO lands on a page boundary (DATA_SEGMENT_RELRO_END).
-        addr = alignTo(addr, page) + (addr & (page - 1));
+        addr = alignUp(addr, page) + (addr & (page - 1));
         if (relroSecs.length) fixed = placeRelroBackwards(relroSecs, addr, commonPage);
       } else {
-        addr = alignTo(addr, page);
+        addr = alignUp(addr, page);
       }
       prevClass = cls;
     }
     const pinned = fixed?.get(os);
-    addr = pinned ?? alignTo(addr, os.align);
+    addr = pinned ?? alignUp(addr, os.align);
     os.addr = BigInt(addr);
     os.offset = addr - base;
     // .tbss takes no room in the address space of the sections that follow (its space is per thread).
@@ -193,7 +191,7 @@ export function assignAddresses(ctx: Context, all: OutputSection[]): Layout {
     const last = tlsSecs[tlsSecs.length - 1]!;
     const memsz = Number(last.addr) + last.size - start;
     const align = Math.max(...tlsSecs.map((s) => s.align));
-    ctx.tls = { start, memsz, align, tp: alignTo(start + memsz, align) };
+    ctx.tls = { start, memsz, align, tp: alignUp(start + memsz, align) };
   }
 
   // File offsets: allocated sections at address - base; NOBITS take no file space.
@@ -261,7 +259,7 @@ export function assignAddresses(ctx: Context, all: OutputSection[]): Layout {
   // Non-allocated sections follow, at file offsets only.
   let off = allocEnd;
   for (const os of nonAlloc.sort((a, b) => a.rank - b.rank)) {
-    off = alignTo(off, os.align);
+    off = alignUp(off, os.align);
     os.offset = off;
     os.addr = 0n;
     off += os.size;
@@ -277,10 +275,10 @@ export function assignAddresses(ctx: Context, all: OutputSection[]): Layout {
 function placeRelroBackwards(relro: OutputSection[], lowest: number, page: number): Map<OutputSection, number> {
   let forward = lowest;
   for (const os of relro) {
-    forward = alignTo(forward, os.align);
+    forward = alignUp(forward, os.align);
     if (!(os.isTls && os.isNobits)) forward += os.size;
   }
-  for (let end = alignTo(forward, page); ; end += page) {
+  for (let end = alignUp(forward, page); ; end += page) {
     const at = new Map<OutputSection, number>();
     let cur = end;
     for (let k = relro.length - 1; k >= 0; k--) {
@@ -293,7 +291,7 @@ function placeRelroBackwards(relro: OutputSection[], lowest: number, page: numbe
     // .tbss follows .tdata's end (its address only matters for the TLS block).
     let prevEnd = cur;
     for (const os of relro) {
-      if (os.isTls && os.isNobits) at.set(os, alignTo(prevEnd, os.align));
+      if (os.isTls && os.isNobits) at.set(os, alignUp(prevEnd, os.align));
       else prevEnd = at.get(os)! + os.size;
     }
     return at;

@@ -53,28 +53,20 @@ export function mergeSections(outputs: OutputSection[]): void {
         if (!pieces) continue;
         // One Buffer view per section: a piece's key is a slice of it, without a Buffer per piece.
         const view = Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength);
-        const kept: number[] = [];
-        const remap = new Map<number, number>();
         const bytes: Uint8Array[] = [];
         let size = 0;
         const redirect: { from: number; len: number; to: InputSection; toAt: number }[] = [];
         for (const p of pieces) {
           const key = view.toString('latin1', p.at, p.at + p.len);
           const prev = seen.get(key);
-          if (prev && prev.owner !== m) {
+          if (prev) {
+            // Seen before, in this section or an earlier one: point at that copy.
             redirect.push({ from: p.at, len: p.len, to: prev.owner, toAt: prev.at });
             continue;
           }
-          if (prev) {
-            remap.set(p.at, prev.at);
-            redirect.push({ from: p.at, len: p.len, to: m, toAt: prev.at });
-            continue;
-          }
           seen.set(key, { owner: m, at: size });
-          remap.set(p.at, size);
           redirect.push({ from: p.at, len: p.len, to: m, toAt: size });
           bytes.push(m.data.subarray(p.at, p.at + p.len));
-          kept.push(p.at);
           size += p.len;
         }
         const merged = new Uint8Array(size);

@@ -10,6 +10,7 @@ import {
 import { StringTableBuilder } from '../elf/strtab.ts';
 import { stInfo } from '../elf/types.ts';
 import type { Context } from './context.ts';
+import { alignUp } from '../elf/reader.ts';
 import { LinkError } from './errors.ts';
 import type { Layout } from './layout.ts';
 import type { OutputSection } from './output-section.ts';
@@ -155,18 +156,17 @@ export function buildImage(ctx: Context, l: Layout): Uint8Array {
 
   // Offsets for the tables after the last section.
   let off = l.sections.reduce((m, s) => (s.isNobits ? m : Math.max(m, s.offset + s.size)), l.allocEnd);
-  const align = (v: number, a: number) => Math.ceil(v / a) * a;
   let symtabOff = 0;
   let strtabOff = 0;
   if (symtab && strtab) {
-    symtabOff = off = align(off, 8);
+    symtabOff = off = alignUp(off, 8);
     off += symtab.length;
     strtabOff = off;
     off += strtab.length;
   }
   const shstrOff = off;
   off += shstrtab.length;
-  const shoff = align(off, 8);
+  const shoff = alignUp(off, 8);
   const extra = (symtab ? 2 : 0) + 1;
   const shnum = 1 + shown.length + extra;
   const total = shoff + shnum * SHDR_SIZE;

@@ -1,15 +1,9 @@
 // ukl-ld --rewrite-syscalls: the hooks the link uses, loaded only when the option is given (the
 // rewriter brings the x86 decoder, which a plain link does not need to load).
-import { SHN_UNDEF } from '../elf/constants.ts';
 import { ElfFile } from '../elf/reader.ts';
 import { hostedEntryObject } from '../relink-syscalls/hosted-entry.ts';
-import { rewriteObject } from '../relink-syscalls/rewrite-object.ts';
+import { definesSymbol, rewriteObject } from '../relink-syscalls/rewrite-object.ts';
 import type { Context } from './context.ts';
-
-function definesSymbol(elf: ElfFile, name: string): boolean {
-  if (!elf.symtab) return false;
-  return elf.symbols().some((s) => s.name === name && s.shndx !== SHN_UNDEF && (s.info >> 4) !== 0);
-}
 
 /** Every object that is not a kernel object (one defining the entry symbol) is rewritten as it loads. */
 export function prepareSyscallRewrite(ctx: Context): void {

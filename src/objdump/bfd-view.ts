@@ -100,6 +100,9 @@ export function visibilityPrefix(sym: Symbol): string {
   }
 }
 
+/** Two hex digits for each byte value, for the byte columns of -s and -d. */
+export const HEX_BYTE: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 export function hex(v: number | bigint, width: number): string {
   return v.toString(16).padStart(width, '0');
 }

@@ -1,10 +1,9 @@
 // objdump -s: a hex and ASCII dump of every section with contents.
 import { SHT_NOBITS } from '../elf/constants.ts';
 import type { ElfFile } from '../elf/reader.ts';
-import { bfdSections } from './bfd-view.ts';
+import { bfdSections, HEX_BYTE } from './bfd-view.ts';
 import type { Sink } from './output.ts';
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
 export function printContents(out: Sink, elf: ElfFile, only?: Set<string>): void {
   for (const s of bfdSections(elf)) {
@@ -22,7 +21,7 @@ export function printContents(out: Sink, elf: ElfFile, only?: Set<string>): void
       for (let j = 0; j < 16; j++) {
         if (o + j < d.length) {
           const b = d[o + j]!;
-          hexPart += HEX[b];
+          hexPart += HEX_BYTE[b];
           ascii += b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.';
         } else {
           hexPart += '  ';

@@ -9,7 +9,7 @@ import { syscallRecords } from './syscalls.ts';
 import { syscallName } from '../relink-syscalls/syscall-table.ts';
 import type { ElfFile } from '../elf/reader.ts';
 import type { Rela, Section } from '../elf/types.ts';
-import { bfdSections, hex } from './bfd-view.ts';
+import { bfdSections, hex, HEX_BYTE } from './bfd-view.ts';
 import type { Sink } from './output.ts';
 import { relocationsFor, relocValue } from './relocs.ts';
 
@@ -28,7 +28,6 @@ export interface DisassembleOptions {
 /** Offset of the call inside a rewritten site (after lea -0x80(%rsp),%rsp). */
 const CALL_OFFSET = 5;
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 const BYTES_PER_LINE = 7;
 
 /** Characters of the address column objdump drops: leading zeros of the section's end address, in fours. */
@@ -142,7 +141,7 @@ function dataLines(data: Uint8Array, from: number, to: number, base: bigint, ski
     let ascii = '';
     for (let k = o; k < Math.min(to, o + 16); k++) {
       const b = data[k]!;
-      bytes += HEX[b] + ' ';
+      bytes += HEX_BYTE[b] + ' ';
       ascii += b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.';
     }
     out += `${addressColumn(base + BigInt(o), skip)}:\t${bytes.padEnd(48)}    ${ascii}\n`;
@@ -168,11 +167,11 @@ function emitInstruction(lines: string[], sec: Section, o: DisassembleOptions, i
   }
   let bytes = '';
   const first = Math.min(insn.length, BYTES_PER_LINE);
-  for (let j = 0; j < first; j++) bytes += HEX[d[off + j]!] + ' ';
+  for (let j = 0; j < first; j++) bytes += HEX_BYTE[d[off + j]!] + ' ';
   lines.push(`${col}:\t${bytes.padEnd(BYTES_PER_LINE * 3)}\t${text}\n`);
   for (let j = BYTES_PER_LINE; j < insn.length; j += BYTES_PER_LINE) {
     let more = '';
-    for (let k = j; k < Math.min(insn.length, j + BYTES_PER_LINE); k++) more += HEX[d[off + k]!] + ' ';
+    for (let k = j; k < Math.min(insn.length, j + BYTES_PER_LINE); k++) more += HEX_BYTE[d[off + k]!] + ' ';
     lines.push(`${addressColumn(addr + BigInt(j), skip)}:\t${more}\n`);
   }
 }

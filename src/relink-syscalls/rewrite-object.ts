@@ -72,9 +72,18 @@ interface Plan {
   cfa: CfaAdjustment[];
 }
 
-/** Relocations of a section as plain numbers. */
+const relocCache = new WeakMap<ElfFile, Map<number, Reloc[]>>();
+
+/** Relocations of a section as plain numbers (converted once per section: the analysis reads them on every pass). */
 function relocsOf(elf: ElfFile, rela: Section): Reloc[] {
-  return elf.relocations(rela.index).map((r) => ({ offset: Number(r.offset), type: r.type, sym: r.sym, addend: Number(r.addend) }));
+  let byIndex = relocCache.get(elf);
+  if (!byIndex) relocCache.set(elf, (byIndex = new Map()));
+  let list = byIndex.get(rela.index);
+  if (!list) {
+    list = elf.relocations(rela.index).map((r) => ({ offset: Number(r.offset), type: r.type, sym: r.sym, addend: Number(r.addend) }));
+    byIndex.set(rela.index, list);
+  }
+  return list;
 }
 
 const PC_RELATIVE = new Set<number>([R.PC32, R.PLT32, R.GOTPCREL, R.GOTPCRELX, R.REX_GOTPCRELX, R.GOTTPOFF, R.TLSGD, R.TLSLD, R.GOTPC32_TLSDESC, R.PC8, R.PC16, R.PC64]);
@@ -88,8 +97,7 @@ export function rewriteObject(elf: ElfFile, opts: RewriteOptions): RewriteResult
   const notes: string[] = [];
   const records: SiteRecord[] = [];
   if (elf.header.type !== ET_REL) throw new RewriteRefused(`${elf.origin.file}: not a relocatable object`);
-  const symtab0 = elf.symtab;
-  if (symtab0 && elf.symbols(symtab0.index).some((s) => s.name === opts.entry && s.shndx !== SHN_UNDEF && (s.info >> 4) !== 0)) {
+  if (definesSymbol(elf, opts.entry)) {
     // A kernel object (or the hosted entry): it defines the entry, and its own syscalls are the real ones.
     const why = `the object defines ${opts.entry} (a kernel object): its syscalls are the real ones`;
     for (const sec of elf.sections) {
@@ -368,6 +376,12 @@ export function rewriteObject(elf: ElfFile, opts: RewriteOptions): RewriteResult
   }
   void SHT_SYMTAB;
   return { bytes: writeElf(model, { layout: 'fresh' }), sites: records, notes };
+}
+
+/** Whether the object defines `name` as a global (a kernel object defines the entry). */
+export function definesSymbol(elf: ElfFile, name: string): boolean {
+  if (!elf.symtab) return false;
+  return elf.symbols().some((s) => s.name === name && s.shndx !== SHN_UNDEF && (s.info >> 4) !== 0);
 }
 
 function entryFor(opts: RewriteOptions, nr: number | null): string {
