@@ -6,3 +6,5 @@ export * from './archive.ts';
 export * from './input.ts';
 export * from './strtab.ts';
 export * from './writer.ts';
+export * from './symbol-table-view.ts';
+export * from './rela-view.ts';

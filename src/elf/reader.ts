@@ -1,14 +1,15 @@
 // Reads ELF64 little-endian x86-64 files on a DataView. Every field that points somewhere is checked
 // before it is followed, and every failure is a FormatError naming the file, the cause and the offset.
 import {
-  EHDR_SIZE, ELFCLASS64, ELFDATA2LSB, ELFMAG, EM_X86_64, PHDR_SIZE, RELA_SIZE, SHDR_SIZE, SHN_LORESERVE,
+  EHDR_SIZE, ELFCLASS64, ELFDATA2LSB, ELFMAG, EM_X86_64, PHDR_SIZE, SHDR_SIZE,
   SHN_UNDEF, SHN_XINDEX, SHT_GROUP, SHT_NOBITS, SHT_NOTE, SHT_NULL, SHT_RELA, SHT_REL, SHT_SYMTAB, SHT_DYNSYM,
-  SHT_SYMTAB_SHNDX, SYM_SIZE, SHT_STRTAB, PT_NOTE, STT_SECTION,
+  SHT_SYMTAB_SHNDX, SHT_STRTAB, PT_NOTE, STT_SECTION,
 } from './constants.ts';
 import { FormatError, type Origin } from './errors.ts';
+import { SymbolTableView } from './symbol-table-view.ts';
+import { RelaView } from './rela-view.ts';
 import type { FileHeader, Group, Note, ProgramHeader, Rela, Section, Symbol } from './types.ts';
 
-const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const decoder = new TextDecoder('utf-8');
 
 export function isElf(bytes: Uint8Array): boolean {
@@ -218,45 +219,23 @@ export class ElfFile {
     return this.symtabSection ?? undefined;
   }
 
+  /** A SHT_SYMTAB or SHT_DYNSYM section read in place, its header checked. */
+  symbolTable(index: number): SymbolTableView {
+    return new SymbolTableView(this, this.section(index));
+  }
+
   /** Symbols of a SHT_SYMTAB or SHT_DYNSYM section (index 0 included, as in the file). */
   symbols(symtabIndex?: number): Symbol[] {
     const idx = symtabIndex ?? this.symtab?.index;
     if (idx === undefined) return [];
     const cached = this.symtabCache.get(idx);
     if (cached) return cached;
-    const st = this.section(idx);
-    if (st.type !== SHT_SYMTAB && st.type !== SHT_DYNSYM) this.fail(`section ${idx} is not a symbol table`, this.shdrField(idx, 4));
-    if (st.entsize !== SYM_SIZE) this.fail(`symbol table (section ${idx}) has sh_entsize ${st.entsize}, expected ${SYM_SIZE}`, this.header.shoff + idx * SHDR_SIZE + 56);
-    if (st.size % SYM_SIZE !== 0) this.fail(`symbol table (section ${idx}) size 0x${st.size.toString(16)} is not a multiple of ${SYM_SIZE}`, this.header.shoff + idx * SHDR_SIZE + 32);
-    const strtab = this.section(st.link);
-    if (strtab.type !== SHT_STRTAB) this.fail(`symbol table (section ${idx}) links to section ${st.link}, which is not a string table`, this.shdrField(idx, 40));
-    const shndxSec = this.sections.find((s) => s.type === SHT_SYMTAB_SHNDX && s.link === idx);
-    const n = st.size / SYM_SIZE;
-    const v = this.view;
-    const out: Symbol[] = new Array(n);
-    const shnum = this.header.shnum;
-    for (let i = 0; i < n; i++) {
-      const o = st.offset + i * SYM_SIZE;
-      const rawShndx = v.getUint16(o + 6, true);
-      let shndx = rawShndx;
-      if (rawShndx === SHN_XINDEX) {
-        if (!shndxSec || shndxSec.size < (i + 1) * 4) this.fail(`symbol ${i} uses SHN_XINDEX but there is no SHT_SYMTAB_SHNDX entry for it`, o + 6);
-        shndx = v.getUint32(shndxSec.offset + i * 4, true);
-        if (shndx >= shnum) this.fail(`symbol ${i}: extended section index ${shndx} is out of range (${shnum} sections)`, shndxSec.offset + i * 4);
-      } else if (rawShndx < SHN_LORESERVE && rawShndx >= shnum) {
-        this.fail(`symbol ${i} in section ${idx}: st_shndx ${rawShndx} is out of range (${shnum} sections)`, o + 6);
-      }
-      const nameOffset = v.getUint32(o, true);
+    const t = this.symbolTable(idx);
+    const out: Symbol[] = new Array(t.count);
+    for (let i = 0; i < t.count; i++) {
       out[i] = {
-        index: i,
-        nameOffset,
-        name: nameOffset === 0 ? '' : this.cstring(strtab, nameOffset, `name of symbol ${i}`),
-        info: v.getUint8(o + 4),
-        other: v.getUint8(o + 5),
-        shndx,
-        rawShndx,
-        value: v.getBigUint64(o + 8, true),
-        size: v.getBigUint64(o + 16, true),
+        index: i, nameOffset: t.nameOffset(i), name: t.name(i), info: t.info(i), other: t.other(i),
+        shndx: t.shndx(i), rawShndx: t.rawShndx(i), value: t.valueBig(i), size: t.sizeBig(i),
       };
     }
     this.symtabCache.set(idx, out);
@@ -268,33 +247,18 @@ export class ElfFile {
     return this.sections.filter((s) => s.type === SHT_RELA && s.info === target);
   }
 
+  /** A SHT_RELA section read in place, its header and symbol indices checked. */
+  relaTable(relaIndex: number): RelaView {
+    return new RelaView(this, this.section(relaIndex));
+  }
+
   /** Entries of a SHT_RELA section, with symbol indices checked against its symbol table. */
   relocations(relaIndex: number): Rela[] {
     const cached = this.relaCache.get(relaIndex);
     if (cached) return cached;
-    const rs = this.section(relaIndex);
-    if (rs.type === SHT_REL) this.fail(`section ${relaIndex} is SHT_REL; x86-64 uses SHT_RELA`, this.shdrField(relaIndex, 4));
-    if (rs.type !== SHT_RELA) this.fail(`section ${relaIndex} is not a relocation section`, this.shdrField(relaIndex, 4));
-    if (rs.entsize !== RELA_SIZE) this.fail(`relocation section ${relaIndex} has sh_entsize ${rs.entsize}, expected ${RELA_SIZE}`, this.header.shoff + relaIndex * SHDR_SIZE + 56);
-    if (rs.size % RELA_SIZE !== 0) this.fail(`relocation section ${relaIndex} size 0x${rs.size.toString(16)} is not a multiple of ${RELA_SIZE}`, this.header.shoff + relaIndex * SHDR_SIZE + 32);
-    let nsyms = 0;
-    if (rs.link !== 0) {
-      const st = this.section(rs.link);
-      if (st.type !== SHT_SYMTAB && st.type !== SHT_DYNSYM) this.fail(`relocation section ${relaIndex} links to section ${rs.link}, which is not a symbol table`, this.shdrField(relaIndex, 40));
-      nsyms = this.symbols(rs.link).length;
-    }
-    if ((rs.flags & 0x40) !== 0 || this.header.type === 1) {
-      if (rs.info >= this.header.shnum) this.fail(`relocation section ${relaIndex} applies to section ${rs.info}, which is out of range`, this.header.shoff + relaIndex * SHDR_SIZE + 44);
-    }
-    const n = rs.size / RELA_SIZE;
-    const v = this.view;
-    const out: Rela[] = new Array(n);
-    for (let i = 0; i < n; i++) {
-      const o = rs.offset + i * RELA_SIZE;
-      const sym = v.getUint32(o + 12, true);
-      if (sym !== 0 && sym >= nsyms) this.fail(`relocation ${i} in section ${relaIndex}: symbol index ${sym} is out of range (${nsyms} symbols)`, o + 8);
-      out[i] = { offset: v.getBigUint64(o, true), type: v.getUint32(o + 8, true), sym, addend: v.getBigInt64(o + 16, true) };
-    }
+    const t = this.relaTable(relaIndex);
+    const out: Rela[] = new Array(t.count);
+    for (let i = 0; i < t.count; i++) out[i] = { offset: t.offsetBig(i), type: t.type(i), sym: t.sym(i), addend: t.addendBig(i) };
     this.relaCache.set(relaIndex, out);
     return out;
   }

@@ -8,8 +8,8 @@ import type { Archive, ArchiveMember } from '../elf/archive.ts';
 import { FormatError } from '../elf/errors.ts';
 import { ElfFile } from '../elf/reader.ts';
 import { stBind, stType, type Section } from '../elf/types.ts';
-import { RelaTable } from './rela.ts';
-import { RawSymbols } from './raw-symbols.ts';
+import type { RelaView } from '../elf/rela-view.ts';
+import type { SymbolTableView } from '../elf/symbol-table-view.ts';
 import type { SiteRecord } from '../relink-syscalls/rewrite-object.ts';
 import { LinkError } from './errors.ts';
 import { Sym } from './symbol.ts';
@@ -28,7 +28,7 @@ export class InputSection {
   /** The SHT_RELA section that applies to this one, if any. */
   relaIndex = 0;
   /** Its entries, read in place. */
-  rela: RelaTable | null = null;
+  rela: RelaView | null = null;
   /** False when dropped: a discarded COMDAT member, /DISCARD/, or garbage-collected. */
   live = true;
   /** Dropped because another file's COMDAT group of the same signature was kept. */
@@ -127,8 +127,7 @@ export class ObjectFile {
       const target = this.sections[s.info];
       if (target) {
         target.relaIndex = s.index;
-        const nsyms = elf.symtab ? elf.symtab.size / 24 : 0;
-        target.rela = new RelaTable(elf, s, nsyms);
+        target.rela = elf.relaTable(s.index);
       }
     }
     // COMDAT groups, with signatures read from the symbol table in place (elf.groups() would build
@@ -163,13 +162,13 @@ export class ObjectFile {
     }
   }
 
-  private rawSymbols: RawSymbols | null | undefined;
+  private rawSymbols: SymbolTableView | null | undefined;
 
   /** The symbol table read in place (null when the object has none). */
-  get raw(): RawSymbols | null {
+  get raw(): SymbolTableView | null {
     if (this.rawSymbols === undefined) {
       const st = this.elf.symtab;
-      this.rawSymbols = st ? new RawSymbols(this.elf, st) : null;
+      this.rawSymbols = st ? this.elf.symbolTable(st.index) : null;
     }
     return this.rawSymbols;
   }

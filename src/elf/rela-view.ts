@@ -1,0 +1,80 @@
+// A SHT_RELA section read in place: entry i's fields, with the header and every symbol index checked
+// up front. ElfFile.relocations() builds its objects from it; the linker reads it directly (a big link
+// has hundreds of thousands of entries, and an object with two BigInts for each dominates its GC).
+import { RELA_SIZE, SHDR_SIZE, SHT_DYNSYM, SHT_REL, SHT_RELA, SHT_SYMTAB } from './constants.ts';
+import type { ElfFile } from './reader.ts';
+import type { Section } from './types.ts';
+
+export class RelaView {
+  readonly section: Section;
+  readonly count: number;
+  private readonly dv: DataView;
+  private readonly base: number;
+
+  constructor(elf: ElfFile, rs: Section) {
+    const idx = rs.index;
+    const field = (f: number) => elf.header.shoff + idx * SHDR_SIZE + f;
+    if (rs.type === SHT_REL) elf.fail(`section ${idx} is SHT_REL; x86-64 uses SHT_RELA`, field(4));
+    if (rs.type !== SHT_RELA) elf.fail(`section ${idx} is not a relocation section`, field(4));
+    if (rs.entsize !== RELA_SIZE) elf.fail(`relocation section ${idx} has sh_entsize ${rs.entsize}, expected ${RELA_SIZE}`, field(56));
+    if (rs.size % RELA_SIZE !== 0) elf.fail(`relocation section ${idx} size 0x${rs.size.toString(16)} is not a multiple of ${RELA_SIZE}`, field(32));
+    let nsyms = 0;
+    if (rs.link !== 0) {
+      const st = elf.section(rs.link);
+      if (st.type !== SHT_SYMTAB && st.type !== SHT_DYNSYM) elf.fail(`relocation section ${idx} links to section ${rs.link}, which is not a symbol table`, field(40));
+      nsyms = elf.symbolTable(rs.link).count;
+    }
+    if ((rs.flags & 0x40) !== 0 || elf.header.type === 1) {
+      if (rs.info >= elf.header.shnum) elf.fail(`relocation section ${idx} applies to section ${rs.info}, which is out of range`, field(44));
+    }
+    this.section = rs;
+    this.dv = elf.view;
+    this.base = rs.offset;
+    this.count = rs.size / RELA_SIZE;
+    for (let i = 0; i < this.count; i++) {
+      const o = this.base + i * RELA_SIZE;
+      const sym = this.dv.getUint32(o + 12, true);
+      if (sym !== 0 && sym >= nsyms) elf.fail(`relocation ${i} in section ${idx}: symbol index ${sym} is out of range (${nsyms} symbols)`, o + 8);
+    }
+  }
+
+  offsetBig(i: number): bigint {
+    return this.dv.getBigUint64(this.base + i * RELA_SIZE, true);
+  }
+
+  /** r_offset as a number (exact below 2^53). */
+  offset(i: number): number {
+    const at = this.base + i * RELA_SIZE;
+    return this.dv.getUint32(at + 4, true) * 4294967296 + this.dv.getUint32(at, true);
+  }
+
+  type(i: number): number {
+    return this.dv.getUint32(this.base + i * RELA_SIZE + 8, true);
+  }
+
+  sym(i: number): number {
+    return this.dv.getUint32(this.base + i * RELA_SIZE + 12, true);
+  }
+
+  addendBig(i: number): bigint {
+    return this.dv.getBigInt64(this.base + i * RELA_SIZE + 16, true);
+  }
+
+  /** r_addend as a number (exact for |addend| < 2^53, which covers every addend compilers emit). */
+  addend(i: number): number {
+    const at = this.base + i * RELA_SIZE + 16;
+    return this.dv.getInt32(at + 4, true) * 4294967296 + this.dv.getUint32(at, true);
+  }
+
+  /** Index of the first entry with offset >= off (compiler output is in offset order). */
+  lowerBound(off: number): number {
+    let lo = 0;
+    let hi = this.count;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.offset(mid) < off) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}
