@@ -11,6 +11,8 @@ import { RelaView } from './rela-view.ts';
 import type { FileHeader, Group, Note, ProgramHeader, Rela, Section, Symbol } from './types.ts';
 
 const decoder = new TextDecoder('utf-8');
+/** The contents of sections without any (shared: zero length, so nothing can change it). */
+const EMPTY = new Uint8Array(0);
 
 export function isElf(bytes: Uint8Array): boolean {
   return bytes.length >= 4 && bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46;
@@ -120,15 +122,16 @@ export class ElfFile {
         nameOffset: v.getUint32(o, true),
         name: '',
         type: v.getUint32(o + 4, true),
-        flags: Number(v.getBigUint64(o + 8, true)),
-        addr: v.getBigUint64(o + 16, true),
+        flags: v.getUint32(o + 12, true) * 4294967296 + v.getUint32(o + 8, true),
+        // Relocatable objects' sections are all at 0: share one BigInt rather than make one per section.
+        addr: v.getUint32(o + 16, true) === 0 && v.getUint32(o + 20, true) === 0 ? 0n : v.getBigUint64(o + 16, true),
         offset: this.u64(o + 24, `sh_offset of section ${i}`),
         size: this.u64(o + 32, `sh_size of section ${i}`),
         link: v.getUint32(o + 40, true),
         info: v.getUint32(o + 44, true),
         addralign: this.u64(o + 48, `sh_addralign of section ${i}`),
         entsize: this.u64(o + 56, `sh_entsize of section ${i}`),
-        data: new Uint8Array(0),
+        data: EMPTY,
       };
       if (i === 0) {
         out.push(s);
@@ -156,7 +159,7 @@ export class ElfFile {
         if (shstr.type !== SHT_STRTAB) this.fail(`section header string table (section ${h.shstrndx}) is not SHT_STRTAB`, h.shoff + h.shstrndx * SHDR_SIZE + 4);
         for (const s of out) {
           if (s.index === 0 && s.nameOffset === 0) continue;
-          s.name = this.cstring(shstr, s.nameOffset, `name of section ${s.index}`);
+          s.name = this.cstring(shstr, s.nameOffset, 'name of section', s.index);
         }
       }
     }
@@ -187,17 +190,21 @@ export class ElfFile {
     return out;
   }
 
-  /** A NUL-terminated string at `off` in a string table section. */
-  cstring(strtab: Section, off: number, what: string): string {
-    if (strtab.type === SHT_NOBITS) this.fail(`${what}: string table (section ${strtab.index}) has no contents`, this.shdrField(strtab.index, 4));
+  /**
+   * A NUL-terminated string at `off` in a string table section. `what` (and `index`, appended when
+   * given) name it in errors; they are separate so that no message is built for the strings that are fine.
+   */
+  cstring(strtab: Section, off: number, what: string, index?: number): string {
     const d = strtab.data;
-    if (off >= d.length) {
+    if (strtab.type === SHT_NOBITS || off >= d.length) {
+      const name = index === undefined ? what : `${what} ${index}`;
+      if (strtab.type === SHT_NOBITS) this.fail(`${name}: string table (section ${strtab.index}) has no contents`, this.shdrField(strtab.index, 4));
       if (off === 0 && d.length === 0) return '';
-      this.fail(`${what}: string offset 0x${off.toString(16)} is past the end of string table section ${strtab.index} (0x${d.length.toString(16)} bytes)`, strtab.offset);
+      this.fail(`${name}: string offset 0x${off.toString(16)} is past the end of string table section ${strtab.index} (0x${d.length.toString(16)} bytes)`, strtab.offset);
     }
     let end = off;
     while (end < d.length && d[end] !== 0) end++;
-    if (end === d.length) this.fail(`${what}: string at 0x${off.toString(16)} in section ${strtab.index} is not NUL-terminated`, strtab.offset + off);
+    if (end === d.length) this.fail(`${index === undefined ? what : `${what} ${index}`}: string at 0x${off.toString(16)} in section ${strtab.index} is not NUL-terminated`, strtab.offset + off);
     return latin1OrUtf8(d, off, end);
   }
 

@@ -40,7 +40,7 @@ export class SymbolTableView {
 
   name(i: number): string {
     const off = this.nameOffset(i);
-    return off === 0 ? '' : this.elf.cstring(this.strtab, off, `name of symbol ${i}`);
+    return off === 0 ? '' : this.elf.cstring(this.strtab, off, 'name of symbol', i);
   }
 
   info(i: number): number {

@@ -63,7 +63,7 @@ export class Context {
 
   /** The address a reference to `s` resolves to (IFUNCs: their IPLT entry; undefined weak: 0). */
   addressOf(s: Sym): number {
-    if (s.ipltIndex >= 0 && this.iplt) return Number(this.iplt.addr) + s.ipltIndex * 16;
+    if (s.ipltIndex >= 0 && this.iplt) return this.iplt.addr + s.ipltIndex * 16;
     return this.valueOf(s);
   }
 
@@ -75,8 +75,12 @@ export class Context {
     // Absolute values are signed 64-bit: 0xffffffff80000000 is -2^31, which 32S relocations accept.
     if (!sec) return s.value;
     if (!sec.output || !sec.live) return 0;
-    const off = s.value;
-    return Number(sec.output.addr) + sec.offset + (sec.mergeMap ? sec.mergeMap(off) : off);
+    return this.sectionAddress(sec, s.value);
+  }
+
+  /** The address of offset `off` of a placed input section (merged sections: where that piece went). */
+  sectionAddress(sec: InputSection, off: number): number {
+    return sec.output!.addr + sec.offset + (sec.mergeMap ? sec.mergeMap(off) : off);
   }
 
   /** For an undefined symbol: a note when an archive that was searched before the reference defines it. */
@@ -91,10 +95,10 @@ export class Context {
   }
 
   gotAddress(s: Sym): number {
-    return Number(this.got!.addr) + s.gotOffset;
+    return this.got!.addr + s.gotOffset;
   }
 
   tpGotAddress(s: Sym): number {
-    return Number(this.got!.addr) + s.tpGotOffset;
+    return this.got!.addr + s.tpGotOffset;
   }
 }

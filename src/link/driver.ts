@@ -9,7 +9,7 @@ import { loadInputs } from './load-inputs.ts';
 import { buildImage, writeAtomically } from './output.ts';
 import { scanRelocations } from './relocations.ts';
 import { createBuildId, createGotPlt, fillGotPlt, mergeProperties } from './synthetic.ts';
-import { SymKind } from './symbol.ts';
+import { SymKind, type Sym } from './symbol.ts';
 import { mergeSections } from './merge.ts';
 import { gcSections } from './gc-sections.ts';
 import { createEhFrameHdr } from './eh-frame-hdr.ts';
@@ -32,7 +32,7 @@ function gnuWarnings(ctx: Context): void {
       let text = Buffer.from(sec.data).toString('utf8');
       const nul = text.indexOf('\0');
       if (nul >= 0) text = text.slice(0, nul);
-      const first = ctx.files.find((g) => g !== f && g.symbols.some((x, i) => x === s && i >= g.firstGlobal && g.raw!.shndx(i) === 0));
+      const first = ctx.files.find((g) => g !== f && refersTo(g, s));
       if (first) ctx.diags.warn(`${first.displayName}: ${text}`);
     }
   }
@@ -65,6 +65,12 @@ function checkOptions(ctx: Context): void {
   if (starts.length > 0) throw new LinkError(`--section-start/-Ttext/-Tdata/-Tbss (${starts.join(', ')}) are not supported yet; -Ttext-segment/--image-base move the whole image`);
   if (o.emitRelocs) throw new LinkError('-q/--emit-relocs is not supported yet');
   if (o.imageBase !== undefined) ctx.imageBase = Number(o.imageBase);
+}
+
+/** Does `g` have an undefined reference to `s`? */
+function refersTo(g: ObjectFile, s: Sym): boolean {
+  for (let i = g.firstGlobal; i < g.symbolCount; i++) if (g.sym(i) === s && g.raw!.shndx(i) === 0) return true;
+  return false;
 }
 
 /** UKL_LD_TIMING=1 prints how long each pass took (for profiling; not a GNU ld option). */
@@ -130,7 +136,7 @@ export function link(ctx: Context): void {
   if (entry && entry.kind === SymKind.Defined) ctx.entry = ctx.addressOf(entry);
   else {
     const text = layout.sections.find((s) => s.name === '.text');
-    ctx.entry = text ? Number(text.addr) : 0;
+    ctx.entry = text ? text.addr : 0;
     if (!o.noWarnings) process.stderr.write(`ukl-ld: warning: cannot find entry symbol ${entryName}; defaulting to ${ctx.entry.toString(16).padStart(16, '0')}\n`);
   }
 

@@ -28,7 +28,7 @@ function collectFdes(ctx: Context): Fde[] {
         if (rec.cie) continue;
         while (ri < rt.count && rt.offset(ri) < rec.pcBegin) ri++;
         if (ri < rt.count && rt.offset(ri) === rec.pcBegin) {
-          const s = f.symbols[rt.sym(ri)];
+          const s = f.sym(rt.sym(ri));
           if (s && s.section && s.section.live) out.push({ sec, at: rec.start, target: s, addend: rt.addend(ri) });
         }
       }
@@ -44,13 +44,13 @@ export function createEhFrameHdr(ctx: Context): { section: OutputSection; fill: 
   os.synthetic = new Uint8Array(12 + 8 * fdes.length);
   os.size = os.synthetic.length;
   const fill = () => {
-    const hdr = Number(os.addr);
+    const hdr = os.addr;
     const eh = ctx.outputSections.find((s) => s.name === '.eh_frame');
     const dv = new DataView(os.synthetic!.buffer);
     os.synthetic!.set([1, 0x1b, 0x03, 0x3b], 0);
-    dv.setInt32(4, eh ? Number(eh.addr) - (hdr + 4) : 0, true);
+    dv.setInt32(4, eh ? eh.addr - (hdr + 4) : 0, true);
     // pc_begin is stored PC-relative (S + A - P), so the function's address is S + A.
-    const rows = fdes.map((f) => [ctx.addressOf(f.target) + f.addend, Number(f.sec.output!.addr) + f.sec.offset + f.at] as const)
+    const rows = fdes.map((f) => [ctx.addressOf(f.target) + f.addend, f.sec.output!.addr + f.sec.offset + f.at] as const)
       .sort((a, b) => a[0] - b[0]);
     dv.setUint32(8, rows.length, true);
     rows.forEach(([pc, fde], i) => {

@@ -48,13 +48,13 @@ export function gcSections(ctx: Context): void {
   }
 
   const markFrom = (sec: InputSection, from = 0, to = Infinity) => {
-    const syms = sec.file.symbols;
+    const file = sec.file;
     const rt = sec.rela;
     if (!rt) return;
     for (let i = 0; i < rt.count; i++) {
       const off = rt.offset(i);
       if (off < from || off >= to) continue;
-      const s = syms[rt.sym(i)];
+      const s = file.sym(rt.sym(i));
       if (!s) continue;
       if (s.isLocal) keep(s.section);
       else keepSym(s);
@@ -77,7 +77,7 @@ export function gcSections(ctx: Context): void {
         }
         const k = rt.lowerBound(rec.pcBegin);
         const first = k < rt.count && rt.offset(k) < rec.end ? k : -1;
-        const target = first >= 0 ? eh.file.symbols[rt.sym(first)] : undefined;
+        const target = first >= 0 ? eh.file.sym(rt.sym(first)) : undefined;
         if (target && target.section && live.has(target.section)) {
           const before = live.size;
           markFrom(eh, rec.start, rec.end);

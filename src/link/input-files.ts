@@ -71,8 +71,13 @@ export class ObjectFile {
   priority = 0;
   /** Section index -> InputSection (undefined for symbol tables, string tables, relocations, groups). */
   readonly sections: (InputSection | undefined)[] = [];
-  /** Symbol index -> symbol (locals are private objects, globals the shared table entry). */
-  symbols: Sym[] = [];
+  /**
+   * Symbol index -> symbol: globals (the shared table entries) are bound when the file is loaded; locals
+   * are made on first use by sym(), since a big link has hundreds of thousands and relocations name few.
+   */
+  private readonly syms: (Sym | undefined)[] = [];
+  /** Entries in the symbol table (0 without one). */
+  symbolCount = 0;
   firstGlobal = 0;
   readonly groups: ComdatGroup[] = [];
   /** Has a .note.GNU-stack section (GNU ld makes the stack executable when an input lacks one). */
@@ -173,42 +178,63 @@ export class ObjectFile {
     return this.rawSymbols;
   }
 
-  /** Local symbols become private Sym objects; globals are looked up in (or added to) the table. */
+  /** Symbol `i`: the global table entry, or the local symbol (made now if nothing asked for it before). */
+  sym(i: number): Sym | undefined {
+    const s = this.syms[i];
+    if (s !== undefined || i >= this.firstGlobal || i < 0) return s;
+    const made = this.makeLocal(i);
+    this.syms[i] = made;
+    return made;
+  }
+
+  /** Every symbol, locals made as needed (for the map file; the passes use sym()). */
+  allSymbols(): Sym[] {
+    const out: Sym[] = [];
+    for (let i = 0; i < this.symbolCount; i++) out.push(this.sym(i)!);
+    return out;
+  }
+
+  /** Rebind global `i` (--wrap redirects an undefined reference to another name). */
+  rebind(i: number, s: Sym): void {
+    this.syms[i] = s;
+  }
+
+  private makeLocal(i: number): Sym {
+    const raw = this.raw!;
+    const info = raw.info(i);
+    const s = new Sym(raw.name(i), true);
+    const shndx = raw.shndx(i);
+    s.file = this;
+    s.type = stType(info);
+    s.bind = STB_LOCAL;
+    s.visibility = raw.other(i) & 3;
+    s.value = raw.value(i);
+    s.size = raw.size(i);
+    if (shndx === SHN_UNDEF) s.kind = 0;
+    else if (shndx === SHN_ABS || raw.rawShndx(i) === SHN_ABS) s.kind = 1;
+    else {
+      s.kind = 1;
+      s.section = this.sections[shndx] ?? null;
+    }
+    return s;
+  }
+
+  /** Check the locals (without making them) and look up every global in (or add it to) the table. */
   bindSymbols(lookup: (name: string) => Sym): void {
     const raw = this.raw;
-    if (!raw) {
-      this.symbols = [];
-      return;
-    }
+    if (!raw) return;
     this.firstGlobal = raw.firstGlobal;
     const n = raw.count;
-    const out: Sym[] = new Array(n);
-    for (let i = 0; i < n; i++) {
-      const info = raw.info(i);
-      const bind = stBind(info);
-      if (i < raw.firstGlobal || bind === STB_LOCAL) {
-        if (i >= raw.firstGlobal) throw new LinkError(`${this.displayName}: local symbol ${raw.name(i)} (index ${i}) after the first global (sh_info ${raw.firstGlobal})`);
-        const s = new Sym(raw.name(i), true);
-        const shndx = raw.shndx(i);
-        s.file = this;
-        s.type = stType(info);
-        s.bind = STB_LOCAL;
-        s.visibility = raw.other(i) & 3;
-        s.value = raw.value(i);
-        s.size = raw.size(i);
-        if (shndx === SHN_UNDEF) s.kind = 0;
-        else if (shndx === SHN_ABS || raw.rawShndx(i) === SHN_ABS) s.kind = 1;
-        else if (shndx === SHN_COMMON) throw new LinkError(`${this.displayName}: local common symbol ${s.name}`);
-        else {
-          s.kind = 1;
-          s.section = this.sections[shndx] ?? null;
-        }
-        out[i] = s;
-      } else {
-        out[i] = lookup(raw.name(i));
-      }
+    this.symbolCount = n;
+    for (let i = 0; i < raw.firstGlobal; i++) {
+      if (raw.shndx(i) === SHN_COMMON) throw new LinkError(`${this.displayName}: local common symbol ${raw.name(i)}`);
     }
-    this.symbols = out;
+    const out = this.syms;
+    out.length = n;
+    for (let i = raw.firstGlobal; i < n; i++) {
+      if (stBind(raw.info(i)) === STB_LOCAL) throw new LinkError(`${this.displayName}: local symbol ${raw.name(i)} (index ${i}) after the first global (sh_info ${raw.firstGlobal})`);
+      out[i] = lookup(raw.name(i));
+    }
   }
 }
 

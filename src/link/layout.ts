@@ -178,18 +178,18 @@ export function assignAddresses(ctx: Context, all: OutputSection[]): Layout {
     }
     const pinned = fixed?.get(os);
     addr = pinned ?? alignUp(addr, os.align);
-    os.addr = BigInt(addr);
+    os.addr = addr;
     os.offset = addr - base;
     // .tbss takes no room in the address space of the sections that follow (its space is per thread).
     if (!(os.isTls && os.isNobits)) addr += os.size;
-    if (relroSecs.includes(os)) relroEnd = Math.max(relroEnd, Number(os.addr) + (os.isNobits && os.isTls ? 0 : os.size));
+    if (relroSecs.includes(os)) relroEnd = Math.max(relroEnd, os.addr + (os.isNobits && os.isTls ? 0 : os.size));
   }
 
   // TLS block (variant II: the thread pointer is just past the aligned block).
   if (tlsSecs.length) {
-    const start = Number(tlsSecs[0]!.addr);
+    const start = tlsSecs[0]!.addr;
     const last = tlsSecs[tlsSecs.length - 1]!;
-    const memsz = Number(last.addr) + last.size - start;
+    const memsz = last.addr + last.size - start;
     const align = Math.max(...tlsSecs.map((s) => s.align));
     ctx.tls = { start, memsz, align, tp: alignUp(start + memsz, align) };
   }
@@ -212,13 +212,13 @@ export function assignAddresses(ctx: Context, all: OutputSection[]): Layout {
       vaddr = base;
       offset = 0;
     } else {
-      vaddr = Number(secs[0]!.addr);
+      vaddr = secs[0]!.addr;
       offset = secs[0]!.offset;
     }
     end = vaddr;
     fileEndSeg = offset;
     for (const s of secs) {
-      const e = Number(s.addr) + (s.isTls && s.isNobits ? 0 : s.size);
+      const e = s.addr + (s.isTls && s.isNobits ? 0 : s.size);
       if (e > end) end = e;
       if (!s.isNobits) fileEndSeg = Math.max(fileEndSeg, s.offset + s.size);
     }
@@ -232,26 +232,26 @@ export function assignAddresses(ctx: Context, all: OutputSection[]): Layout {
   for (const run of noteRuns) {
     const first = run[0]!;
     const last = run[run.length - 1]!;
-    const size = Number(last.addr) + last.size - Number(first.addr);
-    phdrs.push({ type: PT_NOTE, flags: PF_R, offset: first.offset, vaddr: first.addr, paddr: first.addr, filesz: size, memsz: size, align: first.align });
+    const size = last.addr + last.size - first.addr;
+    phdrs.push({ type: PT_NOTE, flags: PF_R, offset: first.offset, vaddr: BigInt(first.addr), paddr: BigInt(first.addr), filesz: size, memsz: size, align: first.align });
   }
   if (tlsSecs.length && ctx.tls) {
     const first = tlsSecs[0]!;
-    const filesz = tlsSecs.filter((s) => !s.isNobits).reduce((m, s) => Math.max(m, Number(s.addr) + s.size - Number(first.addr)), 0);
-    phdrs.push({ type: PT_TLS, flags: PF_R, offset: first.offset, vaddr: first.addr, paddr: first.addr, filesz, memsz: ctx.tls.memsz, align: ctx.tls.align });
+    const filesz = tlsSecs.filter((s) => !s.isNobits).reduce((m, s) => Math.max(m, s.addr + s.size - first.addr), 0);
+    phdrs.push({ type: PT_TLS, flags: PF_R, offset: first.offset, vaddr: BigInt(first.addr), paddr: BigInt(first.addr), filesz, memsz: ctx.tls.memsz, align: ctx.tls.align });
   }
   if (property) {
-    phdrs.push({ type: PT_GNU_PROPERTY, flags: PF_R, offset: property.offset, vaddr: property.addr, paddr: property.addr, filesz: property.size, memsz: property.size, align: property.align });
+    phdrs.push({ type: PT_GNU_PROPERTY, flags: PF_R, offset: property.offset, vaddr: BigInt(property.addr), paddr: BigInt(property.addr), filesz: property.size, memsz: property.size, align: property.align });
   }
   if (ehHdr) {
-    phdrs.push({ type: PT_GNU_EH_FRAME, flags: PF_R, offset: ehHdr.offset, vaddr: ehHdr.addr, paddr: ehHdr.addr, filesz: ehHdr.size, memsz: ehHdr.size, align: 4 });
+    phdrs.push({ type: PT_GNU_EH_FRAME, flags: PF_R, offset: ehHdr.offset, vaddr: BigInt(ehHdr.addr), paddr: BigInt(ehHdr.addr), filesz: ehHdr.size, memsz: ehHdr.size, align: 4 });
   }
   const execStack = o.z.execstack ?? ctx.files.some((f) => !f.hasGnuStack && f.elf.sections.length > 1);
   phdrs.push({ type: PT_GNU_STACK, flags: PF_R | PF_W | (execStack ? PF_X : 0), offset: 0, vaddr: 0n, paddr: 0n, filesz: 0, memsz: 0, align: 16 });
   if (relroSecs.length) {
     const first = relroSecs[0]!;
-    const size = relroEnd - Number(first.addr);
-    phdrs.push({ type: PT_GNU_RELRO, flags: PF_R, offset: first.offset, vaddr: first.addr, paddr: first.addr, filesz: size, memsz: size, align: 1 });
+    const size = relroEnd - first.addr;
+    phdrs.push({ type: PT_GNU_RELRO, flags: PF_R, offset: first.offset, vaddr: BigInt(first.addr), paddr: BigInt(first.addr), filesz: size, memsz: size, align: 1 });
     for (const s of relroSecs) s.relro = true;
   }
   if (phdrs.length !== phnum) throw new Error(`internal: ${phdrs.length} program headers, expected ${phnum}`);
@@ -261,7 +261,7 @@ export function assignAddresses(ctx: Context, all: OutputSection[]): Layout {
   for (const os of nonAlloc.sort((a, b) => a.rank - b.rank)) {
     off = alignUp(off, os.align);
     os.offset = off;
-    os.addr = 0n;
+    os.addr = 0;
     off += os.size;
   }
   return { sections: [...alloc, ...nonAlloc], phdrs, allocEnd };

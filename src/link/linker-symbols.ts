@@ -21,36 +21,36 @@ interface Definition {
 const find = (l: Layout, name: string) => l.sections.find((s) => s.name === name);
 const start = (name: string, fallback: Rule): Rule => (ctx, l) => {
   const s = find(l, name);
-  return s ? Number(s.addr) : fallback(ctx, l);
+  return s ? s.addr : fallback(ctx, l);
 };
 const end = (name: string, fallback: Rule): Rule => (ctx, l) => {
   const s = find(l, name);
-  return s ? Number(s.addr) + s.size : fallback(ctx, l);
+  return s ? s.addr + s.size : fallback(ctx, l);
 };
 
 /** Where the RW part begins: the home of empty array brackets. */
 const dataStart: Rule = (ctx, l) => {
   const s = l.sections.find((x) => x.isAlloc && x.rank >= 40);
-  return s ? Number(s.addr) : ctx.imageBase;
+  return s ? s.addr : ctx.imageBase;
 };
 const textEnd: Rule = (ctx, l) => {
   let e = ctx.imageBase;
-  for (const s of l.sections) if (s.isAlloc && (s.flags & 4) !== 0) e = Math.max(e, Number(s.addr) + s.size);
+  for (const s of l.sections) if (s.isAlloc && (s.flags & 4) !== 0) e = Math.max(e, s.addr + s.size);
   return e;
 };
 const dataEnd: Rule = (ctx, l) => {
   let e = dataStart(ctx, l);
-  for (const s of l.sections) if (s.isAlloc && s.rank >= 40 && !s.isNobits) e = Math.max(e, Number(s.addr) + s.size);
+  for (const s of l.sections) if (s.isAlloc && s.rank >= 40 && !s.isNobits) e = Math.max(e, s.addr + s.size);
   return e;
 };
 const imageEnd: Rule = (ctx, l) => {
   let e = ctx.imageBase;
-  for (const s of l.sections) if (s.isAlloc && !(s.isTls && s.isNobits)) e = Math.max(e, Number(s.addr) + s.size);
+  for (const s of l.sections) if (s.isAlloc && !(s.isTls && s.isNobits)) e = Math.max(e, s.addr + s.size);
   return e;
 };
 const bssStart: Rule = (ctx, l) => {
   const s = find(l, '.bss');
-  return s ? Number(s.addr) : dataEnd(ctx, l);
+  return s ? s.addr : dataEnd(ctx, l);
 };
 const irelStart: Rule = (ctx, l) => start('.rela.plt', () => ctx.imageBase)(ctx, l);
 const irelEnd: Rule = (ctx, l) => end('.rela.plt', () => ctx.imageBase)(ctx, l);
@@ -66,7 +66,7 @@ const DEFINITIONS: Definition[] = [
   { name: '__fini_array_end', always: false, visibility: STV_HIDDEN, value: end('.fini_array', start('.fini_array', dataStart)) },
   { name: '__rela_iplt_start', always: false, visibility: STV_HIDDEN, value: irelStart },
   { name: '__rela_iplt_end', always: false, visibility: STV_HIDDEN, value: irelEnd },
-  { name: '_GLOBAL_OFFSET_TABLE_', always: false, visibility: STV_HIDDEN, value: (c) => Number(c.gotPlt?.addr ?? 0n) },
+  { name: '_GLOBAL_OFFSET_TABLE_', always: false, visibility: STV_HIDDEN, value: (c) => (c.gotPlt?.addr ?? 0) },
   { name: '__etext', always: false, visibility: 0, value: textEnd },
   { name: '_etext', always: false, visibility: 0, value: textEnd },
   { name: 'etext', always: false, visibility: 0, value: textEnd },

@@ -22,10 +22,10 @@ export function writeMapFile(ctx: Context, l: Layout, path: string): void {
     lines.push(head);
     for (const m of os.members) {
       if (!m.live) continue;
-      const addr = os.addr + BigInt(m.offset);
+      const addr = os.addr + m.offset;
       const n = ` ${m.name}`;
       lines.push(`${n.padEnd(16)}${n.length >= 16 ? '\n' + ' '.repeat(16) : ''}${hex(addr)} ${hex(m.size, 1).padStart(10)} ${m.file.displayName}`);
-      const syms = m.file.symbols.filter((s) => s.section === m && s.name && !s.name.startsWith('.L') && s.type !== 3 && (!s.isLocal || true));
+      const syms = m.file.allSymbols().filter((s) => s.section === m && s.name && !s.name.startsWith('.L') && s.type !== 3 && (!s.isLocal || true));
       const uniq = [...new Set(syms)].sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
       for (const s of uniq) lines.push(`${' '.repeat(16)}${hex(ctx.valueOf(s))}                ${s.name}`);
     }

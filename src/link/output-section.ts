@@ -13,7 +13,8 @@ export class OutputSection {
   /** Contents made by the linker (GOT, PLT, notes, ...), when there are no input members. */
   synthetic: Uint8Array | null = null;
   size = 0;
-  addr = 0n;
+  /** Virtual address (a number: addresses stay below 2^53, and BigInt arithmetic in the hot passes is slow). */
+  addr = 0;
   offset = 0;
   /** Index in the output section header table. */
   shndx = 0;

@@ -4,116 +4,15 @@ import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, openSync, renameSync, unlinkSync, writeSync, chmodSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import {
-  EHDR_SIZE, ELFCLASS64, ELFDATA2LSB, EM_X86_64, ET_EXEC, EV_CURRENT, PHDR_SIZE, SHDR_SIZE, SHN_ABS, SHT_NOBITS, SHT_STRTAB, SHT_SYMTAB,
-  STB_GLOBAL, STB_LOCAL, STB_WEAK, STT_FILE, STT_SECTION, STV_HIDDEN, STV_INTERNAL, SHF_ALLOC, SHT_RELA,
+  EHDR_SIZE, ELFCLASS64, ELFDATA2LSB, EM_X86_64, ET_EXEC, EV_CURRENT, PHDR_SIZE, SHDR_SIZE, SHT_NOBITS, SHT_STRTAB, SHT_SYMTAB, SHF_ALLOC, SHT_RELA,
 } from '../elf/constants.ts';
 import { StringTableBuilder } from '../elf/strtab.ts';
-import { stInfo } from '../elf/types.ts';
 import type { Context } from './context.ts';
 import { alignUp } from '../elf/reader.ts';
 import { LinkError } from './errors.ts';
 import type { Layout } from './layout.ts';
-import type { OutputSection } from './output-section.ts';
 import { applyAllocRelocations, applyNonAllocRelocations } from './relocations.ts';
-import { SymKind, type Sym } from './symbol.ts';
-
-interface OutSym {
-  name: string;
-  info: number;
-  other: number;
-  shndx: number;
-  value: number;
-  size: number;
-}
-
-function sectionIndexFor(l: Layout, addr: number): number {
-  for (const s of l.sections) {
-    if (!s.isAlloc) continue;
-    const a = Number(s.addr);
-    if (addr >= a && addr < a + Math.max(1, s.size)) return s.shndx;
-  }
-  for (const s of l.sections) if (s.isAlloc && Number(s.addr) + s.size === addr) return s.shndx;
-  return SHN_ABS;
-}
-
-/** Output symbol table: per-file locals (hidden globals become locals, as GNU ld does), then globals. */
-function buildSymbols(ctx: Context, l: Layout): OutSym[] {
-  const out: OutSym[] = [{ name: '', info: 0, other: 0, shndx: 0, value: 0, size: 0 }];
-  const globals: OutSym[] = [];
-  const hiddenLocals: OutSym[] = [];
-  for (const f of ctx.files) {
-    let fileSym: OutSym | null = null;
-    const locals: OutSym[] = [];
-    for (let i = 1; i < f.firstGlobal && i < f.symbols.length; i++) {
-      const s = f.symbols[i]!;
-      if (s.type === STT_FILE) {
-        fileSym = { name: s.name, info: stInfo(STB_LOCAL, STT_FILE), other: 0, shndx: SHN_ABS, value: 0, size: 0 };
-        continue;
-      }
-      if (s.type === STT_SECTION || s.name === '' || s.name.startsWith('.L')) continue;
-      if (ctx.options.discard === 'all') continue; // -x: no local symbols at all
-      if (s.kind !== SymKind.Defined) continue;
-      if (s.section && (!s.section.live || !s.section.output)) continue;
-      const shndx = s.section ? s.section.output!.shndx : SHN_ABS;
-      if (s.section && shndx === 0) continue;
-      locals.push({ name: s.name, info: stInfo(STB_LOCAL, s.type), other: s.visibility, shndx, value: ctx.valueOf(s), size: s.size });
-    }
-    if (locals.length) {
-      out.push(fileSym ?? { name: basename(f.member?.name ?? f.displayName), info: stInfo(STB_LOCAL, STT_FILE), other: 0, shndx: SHN_ABS, value: 0, size: 0 });
-      out.push(...locals);
-    }
-  }
-  for (const s of ctx.symtab.map.values()) {
-    const o = globalSym(ctx, l, s);
-    if (!o) continue;
-    const vis = s.visibility;
-    if (vis === STV_HIDDEN || vis === STV_INTERNAL) hiddenLocals.push({ ...o, info: stInfo(STB_LOCAL, o.info & 0xf) });
-    else globals.push(o);
-  }
-  if (hiddenLocals.length) out.push({ name: '', info: stInfo(STB_LOCAL, STT_FILE), other: 0, shndx: SHN_ABS, value: 0, size: 0 }, ...hiddenLocals);
-  return [...out, ...globals];
-}
-
-function globalSym(ctx: Context, l: Layout, s: Sym): OutSym | null {
-  if (!s.referenced && s.kind !== SymKind.Defined) return null;
-  const bind = s.bind === STB_WEAK ? STB_WEAK : STB_GLOBAL;
-  if (s.kind === SymKind.Undefined || s.kind === SymKind.Lazy) {
-    if (!s.referenced) return null;
-    return { name: s.name, info: stInfo(STB_WEAK, s.type), other: s.visibility, shndx: 0, value: 0, size: 0 };
-  }
-  if (s.kind !== SymKind.Defined) return null;
-  if (s.section && (!s.section.live || !s.section.output)) return null;
-  const value = ctx.valueOf(s);
-  let shndx: number;
-  if (s.section) shndx = s.section.output!.shndx;
-  else if (s.synthetic && !s.aliasOf && s.value !== 0) shndx = sectionIndexFor(l, value);
-  else shndx = SHN_ABS;
-  return { name: s.name, info: stInfo(bind, s.type), other: s.visibility, shndx, value, size: s.size };
-}
-
-/** A string table for many names: deduplicated, no suffix merging, built in one pass. */
-class LinkerStrtab {
-  private readonly offsets = new Map<string, number>();
-  private readonly parts: string[] = [''];
-  private size = 1;
-
-  add(name: string): number {
-    if (name === '') return 0;
-    const have = this.offsets.get(name);
-    if (have !== undefined) return have;
-    const at = this.size;
-    this.offsets.set(name, at);
-    this.parts.push(name);
-    this.size += Buffer.byteLength(name, 'utf8') + 1;
-    return at;
-  }
-
-  finish(): Uint8Array {
-    this.parts.push('');
-    const b = Buffer.from(this.parts.join('\0'), 'utf8');
-    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-  }
-}
+import { buildSymtab } from './output-symtab.ts';
 
 export interface OutputImage {
   bytes: Uint8Array;
@@ -132,22 +31,7 @@ export function buildImage(ctx: Context, l: Layout): Uint8Array {
   let strtab: Uint8Array | null = null;
   let symInfo = 0;
   if (o.strip !== 'all') {
-    const syms = buildSymbols(ctx, l);
-    const str = new LinkerStrtab();
-    const nameOffsets = syms.map((s) => str.add(s.name));
-    strtab = str.finish();
-    symtab = new Uint8Array(syms.length * 24);
-    const dv = new DataView(symtab.buffer);
-    syms.forEach((s, i) => {
-      const at = i * 24;
-      dv.setUint32(at, nameOffsets[i]!, true);
-      dv.setUint8(at + 4, s.info);
-      dv.setUint8(at + 5, s.other);
-      dv.setUint16(at + 6, s.shndx, true);
-      dv.setBigUint64(at + 8, BigInt.asUintN(64, BigInt(s.value)), true);
-      dv.setBigUint64(at + 16, BigInt(s.size), true);
-      if ((s.info >> 4) === STB_LOCAL) symInfo = i + 1;
-    });
+    ({ symtab, strtab, firstGlobal: symInfo } = buildSymtab(ctx, l));
     shstr.add('.symtab');
     shstr.add('.strtab');
   }
@@ -244,7 +128,7 @@ export function buildImage(ctx: Context, l: Layout): Uint8Array {
     let link = 0;
     let info = 0;
     if (s.type === SHT_RELA && (s.flags & SHF_ALLOC) !== 0 && ctx.gotPlt) info = ctx.gotPlt.shndx;
-    writeShdr(i + 1, s.name, s.type, s.flags, s.addr, s.offset, s.size, link, info, s.align, s.entsize);
+    writeShdr(i + 1, s.name, s.type, s.flags, BigInt(s.addr), s.offset, s.size, link, info, s.align, s.entsize);
   });
   let i = shown.length + 1;
   if (symtab && strtab) {

@@ -2,6 +2,7 @@
 // the pass that applies them to the output bytes, with the psABI formulas, the relaxations a static
 // link must make (GOTPCRELX, TLS GD/LD/IE/TLSDESC to LE) and overflow checks.
 import { R_X86_64, SHF_ALLOC, STT_GNU_IFUNC, STT_SECTION, relocTypeName } from '../elf/constants.ts';
+import { put64 } from '../elf/bytes.ts';
 import type { Context } from './context.ts';
 import type { InputSection } from './input-files.ts';
 import { SymKind, type Sym } from './symbol.ts';
@@ -60,7 +61,7 @@ export function scanRelocations(ctx: Context): void {
         const type = rt.type(i);
         if (type === R.NONE) continue;
         const symIndex = rt.sym(i);
-        const s = f.symbols[symIndex];
+        const s = f.sym(symIndex);
         const off = rt.offset(i);
         if (!s) {
           if (symIndex !== 0) ctx.diags.error(`${place(sec, off)}: relocation ${relocTypeName(type)} refers to symbol index ${symIndex}, which is out of range`);
@@ -161,7 +162,7 @@ export function applyAllocRelocations(ctx: Context, sec: InputSection, out: Uint
   const rt = sec.rela;
   if (!rt || rt.count === 0) return;
   const f = sec.file;
-  const secAddr = Number(sec.output!.addr) + sec.offset;
+  const secAddr = sec.output!.addr + sec.offset;
   const w = new Writer(ctx, out, view);
   const tls = ctx.tls;
   const tp = tls ? tls.tp : 0;
@@ -169,7 +170,7 @@ export function applyAllocRelocations(ctx: Context, sec: InputSection, out: Uint
   for (let i = 0; i < rt.count; i++) {
     const type = rt.type(i);
     if (type === R.NONE) continue;
-    const s = f.symbols[rt.sym(i)];
+    const s = f.sym(rt.sym(i));
     if (!s) continue;
     const off = rt.offset(i);
     r.offset = off;
@@ -183,10 +184,10 @@ export function applyAllocRelocations(ctx: Context, sec: InputSection, out: Uint
     let v: number;
     switch (type) {
       case R['64']:
-        view.setBigInt64(at, BigInt(S + A), true);
+        put64(view, at, S + A);
         continue;
       case R.PC64:
-        view.setBigInt64(at, BigInt(S + A - P), true);
+        put64(view, at, S + A - P);
         continue;
       case R.PC32: case R.PLT32:
         // An FDE for a function whose section was discarded: a zero pc_begin is what unwinders skip.
@@ -226,31 +227,31 @@ export function applyAllocRelocations(ctx: Context, sec: InputSection, out: Uint
         if (w.check(v, 0, U32_MAX, sec, r, s)) view.setUint32(at, v, true);
         continue;
       case R.SIZE64:
-        view.setBigInt64(at, BigInt(s.size + A), true);
+        put64(view, at, s.size + A);
         continue;
       case R.GOTOFF64:
-        view.setBigInt64(at, BigInt(S + A - Number(ctx.gotPlt!.addr)), true);
+        put64(view, at, S + A - ctx.gotPlt!.addr);
         continue;
       case R.GOTPC32:
-        v = Number(ctx.gotPlt!.addr) + A - P;
+        v = ctx.gotPlt!.addr + A - P;
         if (w.check(v, I32_MIN, I32_MAX, sec, r, s)) view.setInt32(at, v, true);
         continue;
       case R.GOTPC64:
-        view.setBigInt64(at, BigInt(Number(ctx.gotPlt!.addr) + A - P), true);
+        put64(view, at, ctx.gotPlt!.addr + A - P);
         continue;
       case R.PLTOFF64:
         // No PLT in a static link except for IFUNCs, whose address already is their IPLT entry.
-        view.setBigInt64(at, BigInt(S + A - Number(ctx.gotPlt!.addr)), true);
+        put64(view, at, S + A - ctx.gotPlt!.addr);
         continue;
       case R.GOT64: case R.GOTPLT64:
-        view.setBigInt64(at, BigInt(ctx.gotAddress(s) + A - Number(ctx.gotPlt!.addr)), true);
+        put64(view, at, ctx.gotAddress(s) + A - ctx.gotPlt!.addr);
         continue;
       case R.GOT32:
-        v = ctx.gotAddress(s) + A - Number(ctx.gotPlt?.addr ?? 0n);
+        v = ctx.gotAddress(s) + A - (ctx.gotPlt?.addr ?? 0);
         if (w.check(v, I32_MIN, I32_MAX, sec, r, s)) view.setInt32(at, v, true);
         continue;
       case R.GOTPCREL64:
-        view.setBigInt64(at, BigInt(ctx.gotAddress(s) + A - P), true);
+        put64(view, at, ctx.gotAddress(s) + A - P);
         continue;
       case R.GOTPCREL: case R.GOTPCRELX: case R.REX_GOTPCRELX: {
         const form = type === R.GOTPCREL ? null : gotpcrelxForm(sec.data, off, type, s, addend);
@@ -289,7 +290,7 @@ export function applyAllocRelocations(ctx: Context, sec: InputSection, out: Uint
         if (w.check(v, I32_MIN, I32_MAX, sec, r, s)) view.setInt32(at, v, true);
         continue;
       case R.TPOFF64:
-        view.setBigInt64(at, BigInt(S + A - tp), true);
+        put64(view, at, S + A - tp);
         continue;
       case R.DTPOFF32:
         // Local-dynamic code was relaxed to load the thread pointer itself, so offsets are from TP.
@@ -297,10 +298,10 @@ export function applyAllocRelocations(ctx: Context, sec: InputSection, out: Uint
         if (w.check(v, I32_MIN, I32_MAX, sec, r, s)) view.setInt32(at, v, true);
         continue;
       case R.DTPOFF64:
-        view.setBigInt64(at, BigInt(S + A - tp), true);
+        put64(view, at, S + A - tp);
         continue;
       case R.DTPMOD64:
-        view.setBigInt64(at, 1n, true);
+        put64(view, at, 1);
         continue;
       case R.GOTTPOFF: {
         const form = gottpoffForm(sec.data, off);
@@ -395,7 +396,7 @@ function mergedPiece(s: Sym): boolean {
 
 function pieceAddress(s: Sym, addend: number): number {
   const sec = s.section!;
-  return Number(sec.output!.addr) + sec.offset + sec.mergeMap!(addend);
+  return sec.output!.addr + sec.offset + sec.mergeMap!(addend);
 }
 
 function deadTarget(s: Sym): boolean {
@@ -432,7 +433,7 @@ export function applyNonAllocRelocations(ctx: Context, sec: InputSection, out: U
   const w = new Writer(ctx, out, view);
   const r = { offset: 0, type: 0 };
   for (let i = 0; i < rt.count; i++) {
-    const s = f.symbols[rt.sym(i)];
+    const s = f.sym(rt.sym(i));
     r.type = rt.type(i);
     r.offset = rt.offset(i);
     if (!s || r.type === R.NONE) continue;
@@ -444,7 +445,7 @@ export function applyNonAllocRelocations(ctx: Context, sec: InputSection, out: U
     const A = merged ? 0 : addend;
     switch (r.type) {
       case R['64']:
-        view.setBigInt64(at, dead ? BigInt(tombstone) : BigInt(S + A), true);
+        put64(view, at, dead ? tombstone : S + A);
         break;
       case R['32']: {
         const v = dead ? tombstone >>> 0 : S + A;
@@ -466,21 +467,21 @@ export function applyNonAllocRelocations(ctx: Context, sec: InputSection, out: U
         view.setInt32(at, tls ? S + A - tls.start : 0, true);
         break;
       case R.DTPOFF64:
-        view.setBigInt64(at, BigInt(tls ? S + A - tls.start : 0), true);
+        put64(view, at, tls ? S + A - tls.start : 0);
         break;
       case R.SIZE32:
         view.setUint32(at, s.size + A, true);
         break;
       case R.SIZE64:
-        view.setBigInt64(at, BigInt(s.size + A), true);
+        put64(view, at, s.size + A);
         break;
       case R.GOTOFF64:
-        view.setBigInt64(at, BigInt(S + A - Number(ctx.gotPlt?.addr ?? 0n)), true);
+        put64(view, at, S + A - (ctx.gotPlt?.addr ?? 0));
         break;
       case R.GOTPC64:
         break;
       case R.PC32: {
-        const v = S + A - (Number(sec.output!.addr) + sec.offset + r.offset);
+        const v = S + A - (sec.output!.addr + sec.offset + r.offset);
         if (w.check(v, I32_MIN, I32_MAX, sec, r, s)) view.setInt32(at, v, true);
         break;
       }

@@ -65,13 +65,13 @@ export class SymbolTable {
       const shndx = raw!.shndx(i);
       const rawShndx = raw!.rawShndx(i);
       const other = raw!.other(i);
-      let s = f.symbols[i]!;
+      let s = f.sym(i)!;
       const isUndef = shndx === SHN_UNDEF;
       if (isUndef && wrapNames) {
         const target = this.referenceName(s.name);
         if (target !== s.name) {
           s = this.get(target);
-          f.symbols[i] = s;
+          f.rebind(i, s);
         }
       }
       if ((other & 3) !== 0 && (s.visibility === 0 || (other & 3) < s.visibility)) s.visibility = other & 3;

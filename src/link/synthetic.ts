@@ -57,8 +57,8 @@ export function fillGotPlt(ctx: Context): void {
     const code = ctx.iplt.synthetic!;
     const cv = new DataView(code.buffer);
     const rela = new DataView(ctx.relaIplt.synthetic!.buffer);
-    const gotPlt = Number(ctx.gotPlt.addr);
-    const iplt = Number(ctx.iplt.addr);
+    const gotPlt = ctx.gotPlt.addr;
+    const iplt = ctx.iplt.addr;
     ctx.ifuncs.forEach((s, i) => {
       const slot = gotPlt + 24 + 8 * i;
       const at = i * IPLT_ENTRY;

@@ -26,7 +26,7 @@ export function createSyscallRecords(ctx: Context): { section: OutputSection; fi
     const addrs = all.map(({ f, s }) => {
       const sec = f.sections[s.sectionIndex];
       if (!sec || !sec.output || !sec.live) return 0n;
-      return sec.output.addr + BigInt(sec.offset + s.newOffset);
+      return BigInt(sec.output.addr + sec.offset + s.newOffset);
     });
     const recs = stored(0n).map((r, i) => ({ ...r, address: addrs[i]! }));
     os.synthetic!.set(encode(recs));
