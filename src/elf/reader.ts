@@ -8,7 +8,11 @@ import {
 import { FormatError, type Origin } from './errors.ts';
 import { SymbolTableView } from './symbol-table-view.ts';
 import { RelaView } from './rela-view.ts';
+import { SectionHeaderView } from './section-header-view.ts';
 import type { FileHeader, Group, Note, ProgramHeader, Rela, Section, Symbol } from './types.ts';
+
+/** What reading a string needs of its string table section. */
+export type StringTable = Pick<Section, 'index' | 'type' | 'offset' | 'data'>;
 
 const decoder = new TextDecoder('utf-8');
 /** The contents of sections without any (shared: zero length, so nothing can change it). */
@@ -23,8 +27,15 @@ export class ElfFile {
   readonly bytes: Uint8Array;
   readonly view: DataView;
   readonly header: FileHeader;
-  readonly sections: Section[];
+  /** The section headers, read in place. */
+  readonly shdrs: SectionHeaderView;
   readonly programHeaders: ProgramHeader[];
+  /** Section objects, made when first asked for (most of a linker's inputs never need one). */
+  private readonly sectionCache: (Section | undefined)[];
+  private allSections: Section[] | undefined;
+  /** The section header string table's bytes and where they are (names are read when asked for). */
+  private shstr: StringTable | undefined;
+  private readonly symbolTables = new Map<number, SymbolTableView>();
   private symtabCache = new Map<number, Symbol[]>();
   private relaCache = new Map<number, Rela[]>();
 
@@ -33,7 +44,9 @@ export class ElfFile {
     this.bytes = bytes;
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.header = this.readHeader();
-    this.sections = this.readSections();
+    this.shdrs = new SectionHeaderView(this.view, this.header.shoff, this.header.shnum);
+    this.checkSections();
+    this.sectionCache = new Array<Section | undefined>(this.header.shnum);
     this.programHeaders = this.readProgramHeaders();
   }
 
@@ -47,10 +60,10 @@ export class ElfFile {
     return this.header.shoff + index * SHDR_SIZE + field;
   }
 
-  private u64(off: number, what: string): number {
+  private u64(off: number, what: string, index?: number): number {
     // Two 32-bit halves: no BigInt per field (a big link reads millions of these).
     const hi = this.view.getUint32(off + 4, true);
-    if (hi >= 0x200000) this.fail(`${what} 0x${this.view.getBigUint64(off, true).toString(16)} is absurd`, off);
+    if (hi >= 0x200000) this.fail(`${index === undefined ? what : `${what} ${index}`} 0x${this.view.getBigUint64(off, true).toString(16)} is absurd`, off);
     return hi * 4294967296 + this.view.getUint32(off, true);
   }
 
@@ -110,60 +123,93 @@ export class ElfFile {
     return h;
   }
 
-  private readSections(): Section[] {
+  /** Check every section header (and the names' string table) once, without making objects. */
+  private checkSections(): void {
     const h = this.header;
-    const v = this.view;
+    const sh = this.shdrs;
     const size = this.bytes.length;
-    const out: Section[] = [];
     for (let i = 0; i < h.shnum; i++) {
       const o = h.shoff + i * SHDR_SIZE;
-      const s: Section = {
-        index: i,
-        nameOffset: v.getUint32(o, true),
-        name: '',
-        type: v.getUint32(o + 4, true),
-        flags: v.getUint32(o + 12, true) * 4294967296 + v.getUint32(o + 8, true),
-        // Relocatable objects' sections are all at 0: share one BigInt rather than make one per section.
-        addr: v.getUint32(o + 16, true) === 0 && v.getUint32(o + 20, true) === 0 ? 0n : v.getBigUint64(o + 16, true),
-        offset: this.u64(o + 24, `sh_offset of section ${i}`),
-        size: this.u64(o + 32, `sh_size of section ${i}`),
-        link: v.getUint32(o + 40, true),
-        info: v.getUint32(o + 44, true),
-        addralign: this.u64(o + 48, `sh_addralign of section ${i}`),
-        entsize: this.u64(o + 56, `sh_entsize of section ${i}`),
-        data: EMPTY,
-      };
-      if (i === 0) {
-        out.push(s);
-        continue;
+      const type = sh.type(i);
+      const offset = this.u64(o + 24, 'sh_offset of section', i);
+      const ssize = this.u64(o + 32, 'sh_size of section', i);
+      const addralign = this.u64(o + 48, 'sh_addralign of section', i);
+      this.u64(o + 56, 'sh_entsize of section', i);
+      if (i === 0) continue;
+      if (addralign > 1 && (addralign & (addralign - 1)) !== 0 && addralign < 2 ** 32) {
+        this.fail(`section ${i} has sh_addralign ${addralign}, not a power of two`, o + 48);
       }
-      if (s.addralign > 1 && (s.addralign & (s.addralign - 1)) !== 0 && s.addralign < 2 ** 32) {
-        this.fail(`section ${i} has sh_addralign ${s.addralign}, not a power of two`, o + 48);
-      }
-      if (s.type !== SHT_NOBITS && s.type !== SHT_NULL && s.size > 0) {
-        if (s.offset + s.size > size) {
-          this.fail(`section ${i}: contents (0x${s.size.toString(16)} bytes at 0x${s.offset.toString(16)}) are past the end of the file (0x${size.toString(16)} bytes)`, o + 24);
+      if (type !== SHT_NOBITS && type !== SHT_NULL && ssize > 0) {
+        if (offset + ssize > size) {
+          this.fail(`section ${i}: contents (0x${ssize.toString(16)} bytes at 0x${offset.toString(16)}) are past the end of the file (0x${size.toString(16)} bytes)`, o + 24);
         }
-        if (s.offset < EHDR_SIZE) this.fail(`section ${i}: contents at 0x${s.offset.toString(16)} overlap the ELF header`, o + 24);
-        if (rangesOverlap(s.offset, s.size, h.shoff, h.shnum * SHDR_SIZE)) {
+        if (offset < EHDR_SIZE) this.fail(`section ${i}: contents at 0x${offset.toString(16)} overlap the ELF header`, o + 24);
+        if (rangesOverlap(offset, ssize, h.shoff, h.shnum * SHDR_SIZE)) {
           this.fail(`section ${i}: contents overlap the section header table`, o + 24);
         }
-        s.data = this.bytes.subarray(s.offset, s.offset + s.size);
       }
-      if (s.link >= h.shnum && needsLink(s.type)) this.fail(`section ${i}: sh_link ${s.link} is out of range (${h.shnum} sections)`, o + 40);
-      out.push(s);
+      const link = sh.link(i);
+      if (link >= h.shnum && needsLink(type)) this.fail(`section ${i}: sh_link ${link} is out of range (${h.shnum} sections)`, o + 40);
     }
-    if (h.shnum > 0) {
-      const shstr = out[h.shstrndx]!;
-      if (h.shstrndx !== SHN_UNDEF) {
-        if (shstr.type !== SHT_STRTAB) this.fail(`section header string table (section ${h.shstrndx}) is not SHT_STRTAB`, h.shoff + h.shstrndx * SHDR_SIZE + 4);
-        for (const s of out) {
-          if (s.index === 0 && s.nameOffset === 0) continue;
-          s.name = this.cstring(shstr, s.nameOffset, 'name of section', s.index);
-        }
+    if (h.shnum > 0 && h.shstrndx !== SHN_UNDEF) {
+      const x = h.shstrndx;
+      if (sh.type(x) !== SHT_STRTAB) this.fail(`section header string table (section ${x}) is not SHT_STRTAB`, h.shoff + x * SHDR_SIZE + 4);
+      this.shstr = { index: x, type: SHT_STRTAB, offset: sh.offset(x), data: this.contents(x) };
+      // Every name must be readable; a table that ends in NUL terminates every name in it.
+      const d = this.shstr.data;
+      const terminated = d.length > 0 && d[d.length - 1] === 0;
+      for (let i = 0; i < h.shnum; i++) {
+        const off = sh.nameOffset(i);
+        if (i === 0 && off === 0) continue;
+        if (!terminated || off >= d.length) this.sectionName(i);
       }
     }
-    return out;
+  }
+
+  /** The bytes of section `index` (a view; empty for SHT_NOBITS and SHT_NULL). */
+  private contents(index: number): Uint8Array {
+    const sh = this.shdrs;
+    const type = sh.type(index);
+    const size = sh.size(index);
+    if (index === 0 || type === SHT_NOBITS || type === SHT_NULL || size === 0) return EMPTY;
+    const offset = sh.offset(index);
+    return this.bytes.subarray(offset, offset + size);
+  }
+
+  /** The name of section `index` (from the section header string table). */
+  sectionName(index: number): string {
+    const off = this.shdrs.nameOffset(index);
+    if (!this.shstr || (index === 0 && off === 0)) return '';
+    return this.cstring(this.shstr, off, 'name of section', index);
+  }
+
+  /** Every section, as objects (made on first use). */
+  get sections(): Section[] {
+    if (!this.allSections) {
+      const out: Section[] = new Array(this.header.shnum);
+      for (let i = 0; i < this.header.shnum; i++) out[i] = this.section(i);
+      this.allSections = out;
+    }
+    return this.allSections;
+  }
+
+  private makeSection(i: number): Section {
+    const sh = this.shdrs;
+    return {
+      index: i,
+      nameOffset: sh.nameOffset(i),
+      name: this.sectionName(i),
+      type: sh.type(i),
+      flags: sh.flags(i),
+      addr: sh.addr(i),
+      offset: sh.offset(i),
+      size: sh.size(i),
+      link: sh.link(i),
+      info: sh.info(i),
+      addralign: sh.addralign(i),
+      entsize: sh.entsize(i),
+      data: this.contents(i),
+    };
   }
 
   private readProgramHeaders(): ProgramHeader[] {
@@ -194,7 +240,7 @@ export class ElfFile {
    * A NUL-terminated string at `off` in a string table section. `what` (and `index`, appended when
    * given) name it in errors; they are separate so that no message is built for the strings that are fine.
    */
-  cstring(strtab: Section, off: number, what: string, index?: number): string {
+  cstring(strtab: StringTable, off: number, what: string, index?: number): string {
     const d = strtab.data;
     if (strtab.type === SHT_NOBITS || off >= d.length) {
       const name = index === undefined ? what : `${what} ${index}`;
@@ -209,9 +255,20 @@ export class ElfFile {
   }
 
   section(index: number): Section {
-    const s = this.sections[index];
-    if (s === undefined) this.fail(`section index ${index} is out of range (${this.sections.length} sections)`);
+    if (!(index >= 0 && index < this.header.shnum)) this.fail(`section index ${index} is out of range (${this.header.shnum} sections)`);
+    let s = this.sectionCache[index];
+    if (s === undefined) {
+      s = this.makeSection(index);
+      this.sectionCache[index] = s;
+    }
     return s;
+  }
+
+  /** The index of the first section of type `type` (and sh_link `link`, when given), or -1. */
+  findSection(type: number, link?: number): number {
+    const sh = this.shdrs;
+    for (let i = 1; i < sh.count; i++) if (sh.type(i) === type && (link === undefined || sh.link(i) === link)) return i;
+    return -1;
   }
 
   sectionByName(name: string): Section | undefined {
@@ -222,13 +279,21 @@ export class ElfFile {
 
   /** The static symbol table (.symtab), or undefined when the file has none. */
   get symtab(): Section | undefined {
-    if (this.symtabSection === undefined) this.symtabSection = this.sections.find((s) => s.type === SHT_SYMTAB) ?? null;
+    if (this.symtabSection === undefined) {
+      const i = this.findSection(SHT_SYMTAB);
+      this.symtabSection = i < 0 ? null : this.section(i);
+    }
     return this.symtabSection ?? undefined;
   }
 
   /** A SHT_SYMTAB or SHT_DYNSYM section read in place, its header checked. */
   symbolTable(index: number): SymbolTableView {
-    return new SymbolTableView(this, this.section(index));
+    let t = this.symbolTables.get(index);
+    if (!t) {
+      t = new SymbolTableView(this, index);
+      this.symbolTables.set(index, t);
+    }
+    return t;
   }
 
   /** Symbols of a SHT_SYMTAB or SHT_DYNSYM section (index 0 included, as in the file). */
@@ -256,7 +321,7 @@ export class ElfFile {
 
   /** A SHT_RELA section read in place, its header and symbol indices checked. */
   relaTable(relaIndex: number): RelaView {
-    return new RelaView(this, this.section(relaIndex));
+    return new RelaView(this, relaIndex);
   }
 
   /** Entries of a SHT_RELA section, with symbol indices checked against its symbol table. */

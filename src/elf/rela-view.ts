@@ -1,36 +1,41 @@
 // A SHT_RELA section read in place: entry i's fields, with the header and every symbol index checked
 // up front. ElfFile.relocations() builds its objects from it; the linker reads it directly (a big link
 // has hundreds of thousands of entries, and an object with two BigInts for each dominates its GC).
-import { RELA_SIZE, SHDR_SIZE, SHT_DYNSYM, SHT_REL, SHT_RELA, SHT_SYMTAB } from './constants.ts';
+import { RELA_SIZE, SHT_DYNSYM, SHT_REL, SHT_RELA, SHT_SYMTAB } from './constants.ts';
 import type { ElfFile } from './reader.ts';
-import type { Section } from './types.ts';
 
 export class RelaView {
-  readonly section: Section;
+  /** The relocation section's index. */
+  readonly index: number;
   readonly count: number;
   private readonly dv: DataView;
   private readonly base: number;
 
-  constructor(elf: ElfFile, rs: Section) {
-    const idx = rs.index;
-    const field = (f: number) => elf.header.shoff + idx * SHDR_SIZE + f;
-    if (rs.type === SHT_REL) elf.fail(`section ${idx} is SHT_REL; x86-64 uses SHT_RELA`, field(4));
-    if (rs.type !== SHT_RELA) elf.fail(`section ${idx} is not a relocation section`, field(4));
-    if (rs.entsize !== RELA_SIZE) elf.fail(`relocation section ${idx} has sh_entsize ${rs.entsize}, expected ${RELA_SIZE}`, field(56));
-    if (rs.size % RELA_SIZE !== 0) elf.fail(`relocation section ${idx} size 0x${rs.size.toString(16)} is not a multiple of ${RELA_SIZE}`, field(32));
+  constructor(elf: ElfFile, idx: number) {
+    const sh = elf.shdrs;
+    if (!(idx >= 0 && idx < sh.count)) elf.fail(`section index ${idx} is out of range (${sh.count} sections)`);
+    const field = (f: number) => sh.fieldOffset(idx, f);
+    const type = sh.type(idx);
+    const size = sh.size(idx);
+    const entsize = sh.entsize(idx);
+    const link = sh.link(idx);
+    if (type === SHT_REL) elf.fail(`section ${idx} is SHT_REL; x86-64 uses SHT_RELA`, field(4));
+    if (type !== SHT_RELA) elf.fail(`section ${idx} is not a relocation section`, field(4));
+    if (entsize !== RELA_SIZE) elf.fail(`relocation section ${idx} has sh_entsize ${entsize}, expected ${RELA_SIZE}`, field(56));
+    if (size % RELA_SIZE !== 0) elf.fail(`relocation section ${idx} size 0x${size.toString(16)} is not a multiple of ${RELA_SIZE}`, field(32));
     let nsyms = 0;
-    if (rs.link !== 0) {
-      const st = elf.section(rs.link);
-      if (st.type !== SHT_SYMTAB && st.type !== SHT_DYNSYM) elf.fail(`relocation section ${idx} links to section ${rs.link}, which is not a symbol table`, field(40));
-      nsyms = elf.symbolTable(rs.link).count;
+    if (link !== 0) {
+      const lt = sh.type(link);
+      if (lt !== SHT_SYMTAB && lt !== SHT_DYNSYM) elf.fail(`relocation section ${idx} links to section ${link}, which is not a symbol table`, field(40));
+      nsyms = elf.symbolTable(link).count;
     }
-    if ((rs.flags & 0x40) !== 0 || elf.header.type === 1) {
-      if (rs.info >= elf.header.shnum) elf.fail(`relocation section ${idx} applies to section ${rs.info}, which is out of range`, field(44));
+    if ((sh.flags(idx) & 0x40) !== 0 || elf.header.type === 1) {
+      if (sh.info(idx) >= elf.header.shnum) elf.fail(`relocation section ${idx} applies to section ${sh.info(idx)}, which is out of range`, field(44));
     }
-    this.section = rs;
+    this.index = idx;
     this.dv = elf.view;
-    this.base = rs.offset;
-    this.count = rs.size / RELA_SIZE;
+    this.base = sh.offset(idx);
+    this.count = size / RELA_SIZE;
     for (let i = 0; i < this.count; i++) {
       const o = this.base + i * RELA_SIZE;
       const sym = this.dv.getUint32(o + 12, true);

@@ -16,8 +16,8 @@ export class SymbolTableView {
   private readonly strtab: Section;
   private readonly shndxTable: Section | undefined;
 
-  constructor(elf: ElfFile, st: Section) {
-    const idx = st.index;
+  constructor(elf: ElfFile, idx: number) {
+    const st = elf.section(idx);
     const field = (f: number) => elf.header.shoff + idx * SHDR_SIZE + f;
     if (st.type !== SHT_SYMTAB && st.type !== SHT_DYNSYM) elf.fail(`section ${idx} is not a symbol table`, field(4));
     if (st.entsize !== SYM_SIZE) elf.fail(`symbol table (section ${idx}) has sh_entsize ${st.entsize}, expected ${SYM_SIZE}`, field(56));
@@ -27,7 +27,8 @@ export class SymbolTableView {
     this.elf = elf;
     this.section = st;
     this.strtab = strtab;
-    this.shndxTable = elf.sections.find((s) => s.type === SHT_SYMTAB_SHNDX && s.link === idx);
+    const x = elf.findSection(SHT_SYMTAB_SHNDX, idx);
+    this.shndxTable = x < 0 ? undefined : elf.section(x);
     this.dv = elf.view;
     this.base = st.offset;
     this.count = st.size / SYM_SIZE;

@@ -7,7 +7,7 @@ import {
 import type { Archive, ArchiveMember } from '../elf/archive.ts';
 import { FormatError } from '../elf/errors.ts';
 import { ElfFile } from '../elf/reader.ts';
-import { stBind, stType, type Section } from '../elf/types.ts';
+import { stBind, stType } from '../elf/types.ts';
 import type { RelaView } from '../elf/rela-view.ts';
 import type { SymbolTableView } from '../elf/symbol-table-view.ts';
 import type { SiteRecord } from '../relink-syscalls/rewrite-object.ts';
@@ -24,7 +24,9 @@ export class InputSection {
   readonly align: number;
   readonly size: number;
   readonly entsize: number;
-  readonly data: Uint8Array;
+  /** File offset of the contents in the object. */
+  private readonly fileOffset: number;
+  private contents: Uint8Array | null = null;
   /** The SHT_RELA section that applies to this one, if any. */
   relaIndex = 0;
   /** Its entries, read in place. */
@@ -41,16 +43,26 @@ export class InputSection {
   /** For merged sections: the contents after merging (what gets copied to the output). */
   mergedData: Uint8Array | null = null;
 
-  constructor(file: ObjectFile, s: Section) {
+  /** Section `index` of `file` (-1 for linker-made space such as commons), its contents at `fileOffset`. */
+  constructor(file: ObjectFile, index: number, name: string, type: number, flags: number, addralign: number, size: number, entsize: number, fileOffset: number) {
     this.file = file;
-    this.index = s.index;
-    this.name = s.name;
-    this.type = s.type;
-    this.flags = s.flags;
-    this.align = Math.max(1, s.addralign);
-    this.size = s.size;
-    this.entsize = s.entsize;
-    this.data = s.data;
+    this.index = index;
+    this.name = name;
+    this.type = type;
+    this.flags = flags;
+    this.align = Math.max(1, addralign);
+    this.size = size;
+    this.entsize = entsize;
+    this.fileOffset = fileOffset;
+  }
+
+  /** The section's bytes in the object (empty for SHT_NOBITS); a view, made when first needed. */
+  get data(): Uint8Array {
+    if (this.contents === null) {
+      const empty = this.type === SHT_NOBITS || this.size === 0;
+      this.contents = empty ? new Uint8Array(0) : this.file.elf.bytes.subarray(this.fileOffset, this.fileOffset + this.size);
+    }
+    return this.contents;
   }
 
   toString(): string {
@@ -82,6 +94,8 @@ export class ObjectFile {
   readonly groups: ComdatGroup[] = [];
   /** Has a .note.GNU-stack section (GNU ld makes the stack executable when an input lacks one). */
   hasGnuStack = false;
+  /** Has .gnu.lto_* sections (compiled with -flto). */
+  hasLtoSections = false;
   /** Set while a lazy file (archive member, --start-lib object) is not loaded. */
   lazy: boolean;
   loaded = false;
@@ -107,52 +121,64 @@ export class ObjectFile {
   /** Parse sections and COMDAT groups (symbols are bound by the resolver). */
   parseSections(): void {
     const elf = this.elf;
-    for (const s of elf.sections) {
-      if (s.index === 0) continue;
-      switch (s.type) {
+    const sh = elf.shdrs;
+    const n = sh.count;
+    for (let i = 1; i < n; i++) {
+      const type = sh.type(i);
+      switch (type) {
         case SHT_NULL: case SHT_SYMTAB: case SHT_STRTAB: case SHT_REL: case SHT_SYMTAB_SHNDX: case SHT_LLVM_ADDRSIG:
-          continue;
-        case SHT_RELA:
-          continue;
-        case SHT_GROUP:
+        case SHT_RELA: case SHT_GROUP:
           continue;
       }
-      if (s.name === '.note.GNU-stack') {
+      const name = elf.sectionName(i);
+      if (name === '.note.GNU-stack') {
         this.hasGnuStack = true;
         continue;
       }
-      if ((s.flags & SHF_EXCLUDE) !== 0 && (s.flags & SHF_ALLOC) === 0) continue;
-      if (s.name.startsWith('.gnu.lto_')) continue;
-      if (s.type === SHT_NOTE && (s.flags & SHF_ALLOC) === 0) continue;
-      this.sections[s.index] = new InputSection(this, s);
+      if (name.startsWith('.gnu.lto_')) {
+        this.hasLtoSections = true;
+        continue;
+      }
+      const flags = sh.flags(i);
+      if ((flags & SHF_EXCLUDE) !== 0 && (flags & SHF_ALLOC) === 0) continue;
+      if (type === SHT_NOTE && (flags & SHF_ALLOC) === 0) continue;
+      // From the header in place: no Section object, and the contents' view is made when first needed.
+      this.sections[i] = new InputSection(this, i, name, type, flags, sh.addralign(i), sh.size(i), sh.entsize(i), sh.offset(i));
     }
-    for (const s of elf.sections) {
-      if (s.type !== SHT_RELA) continue;
-      if (s.info === 0 || s.info >= elf.sections.length) throw new LinkError(`${this.displayName}: relocation section ${s.name} applies to invalid section ${s.info}`);
-      const target = this.sections[s.info];
+    for (let i = 1; i < n; i++) {
+      if (sh.type(i) !== SHT_RELA) continue;
+      const info = sh.info(i);
+      if (info === 0 || info >= n) throw new LinkError(`${this.displayName}: relocation section ${elf.sectionName(i)} applies to invalid section ${info}`);
+      const target = this.sections[info];
       if (target) {
-        target.relaIndex = s.index;
-        target.rela = elf.relaTable(s.index);
+        target.relaIndex = i;
+        target.rela = elf.relaTable(i);
       }
     }
     // COMDAT groups, with signatures read from the symbol table in place (elf.groups() would build
     // every symbol of the object as an object first).
-    for (const g of elf.sections) {
-      if (g.type !== SHT_GROUP) continue;
-      if (g.size < 4 || g.size % 4 !== 0) elf.fail(`group section ${g.index} has size 0x${g.size.toString(16)}, not a non-zero multiple of 4`, g.offset);
-      const dv = elf.view;
-      if ((dv.getUint32(g.offset, true) & GRP_COMDAT) === 0) continue;
+    const dv = elf.view;
+    for (let gi = 1; gi < n; gi++) {
+      if (sh.type(gi) !== SHT_GROUP) continue;
+      const size = sh.size(gi);
+      const offset = sh.offset(gi);
+      if (size < 4 || size % 4 !== 0) elf.fail(`group section ${gi} has size 0x${size.toString(16)}, not a non-zero multiple of 4`, offset);
+      if ((dv.getUint32(offset, true) & GRP_COMDAT) === 0) continue;
       const raw = this.raw;
-      if (!raw || g.link !== elf.symtab?.index || g.info >= raw.count) return elf.fail(`group section ${g.index}: signature symbol ${g.info} is out of range`, g.offset);
-      let signature = raw.name(g.info);
-      if (signature === '' && stType(raw.info(g.info)) === STT_SECTION) signature = elf.sections[raw.shndx(g.info)]?.name ?? '';
+      const sig = sh.info(gi);
+      if (!raw || sh.link(gi) !== elf.symtab?.index || sig >= raw.count) return elf.fail(`group section ${gi}: signature symbol ${sig} is out of range`, offset);
+      let signature = raw.name(sig);
+      if (signature === '' && stType(raw.info(sig)) === STT_SECTION) {
+        const x = raw.shndx(sig);
+        signature = x < n ? elf.sectionName(x) : '';
+      }
       const members: number[] = [];
-      for (let o = 4; o < g.size; o += 4) {
-        const m = dv.getUint32(g.offset + o, true);
-        if (m === 0 || m >= elf.sections.length) elf.fail(`group section ${g.index}: member section ${m} is out of range`, g.offset + o);
+      for (let o = 4; o < size; o += 4) {
+        const m = dv.getUint32(offset + o, true);
+        if (m === 0 || m >= n) elf.fail(`group section ${gi}: member section ${m} is out of range`, offset + o);
         members.push(m);
       }
-      this.groups.push({ signature, members, sectionIndex: g.index });
+      this.groups.push({ signature, members, sectionIndex: gi });
     }
   }
 

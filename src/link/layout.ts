@@ -21,10 +21,7 @@ export function allocateCommons(ctx: Context): void {
     if (s.kind !== SymKind.Common || !s.file) continue;
     const tls = s.type === 6;
     const align = Math.max(1, s.value);
-    const sec = new InputSection(s.file, {
-      index: -1, nameOffset: 0, name: tls ? '.tbss' : 'COMMON', type: SHT_NOBITS, flags: SHF_ALLOC | SHF_WRITE | (tls ? SHF_TLS : 0),
-      addr: 0n, offset: 0, size: s.size, link: 0, info: 0, addralign: align, entsize: 0, data: new Uint8Array(0),
-    });
+    const sec = new InputSection(s.file, -1, tls ? '.tbss' : 'COMMON', SHT_NOBITS, SHF_ALLOC | SHF_WRITE | (tls ? SHF_TLS : 0), align, s.size, 0, 0);
     ctx.commons.push(sec);
     s.kind = SymKind.Defined;
     s.section = sec;
@@ -246,7 +243,7 @@ export function assignAddresses(ctx: Context, all: OutputSection[]): Layout {
   if (ehHdr) {
     phdrs.push({ type: PT_GNU_EH_FRAME, flags: PF_R, offset: ehHdr.offset, vaddr: BigInt(ehHdr.addr), paddr: BigInt(ehHdr.addr), filesz: ehHdr.size, memsz: ehHdr.size, align: 4 });
   }
-  const execStack = o.z.execstack ?? ctx.files.some((f) => !f.hasGnuStack && f.elf.sections.length > 1);
+  const execStack = o.z.execstack ?? ctx.files.some((f) => !f.hasGnuStack && f.elf.shdrs.count > 1);
   phdrs.push({ type: PT_GNU_STACK, flags: PF_R | PF_W | (execStack ? PF_X : 0), offset: 0, vaddr: 0n, paddr: 0n, filesz: 0, memsz: 0, align: 16 });
   if (relroSecs.length) {
     const first = relroSecs[0]!;

@@ -123,10 +123,10 @@ function expand(ctx: Context, items: InputItem[], searchDirs: string[], depth = 
   return out;
 }
 
+/** After parseSections: an object that holds only LTO IR cannot be linked without the plugin. */
 function checkLto(f: ObjectFile): void {
   const elf = f.elf;
-  const hasLto = elf.sections.some((s) => s.name.startsWith('.gnu.lto_'));
-  if (!hasLto) return;
+  if (!f.hasLtoSections) return;
   const slim = elf.symtab !== undefined && elf.symbols().some((s) => s.name === '__gnu_lto_slim');
   if (slim) throw new LinkError(`${f.displayName}: this object holds only LTO IR (it was compiled with -flto); ukl-ld does not run the LTO plugin: rebuild without -flto (or with -ffat-lto-objects)`);
 }
@@ -152,9 +152,9 @@ export function loadInputs(ctx: Context): void {
 
   const load = (f: ObjectFile) => {
     if (f.loaded) return;
-    checkLto(f);
     f.priority = priority++;
     st.addObject(f);
+    checkLto(f);
     ctx.files.push(f);
     trace(f.displayName);
     drain();

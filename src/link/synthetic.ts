@@ -80,9 +80,10 @@ export function mergeProperties(ctx: Context): OutputSection | null {
   const perFile: Map<number, number>[] = [];
   for (const f of ctx.files) {
     const props = new Map<number, number>();
-    for (const s of f.elf.sections) {
-      if (s.type !== SHT_NOTE || s.name !== '.note.gnu.property') continue;
-      for (const n of f.elf.sectionNotes(s)) {
+    const sh = f.elf.shdrs;
+    for (let i = 1; i < sh.count; i++) {
+      if (sh.type(i) !== SHT_NOTE || f.elf.sectionName(i) !== '.note.gnu.property') continue;
+      for (const n of f.elf.sectionNotes(f.elf.section(i))) {
         if (n.name !== 'GNU' || n.type !== NT_GNU_PROPERTY_TYPE_0) continue;
         const dv = new DataView(n.desc.buffer, n.desc.byteOffset, n.desc.byteLength);
         let o = 0;
@@ -94,7 +95,7 @@ export function mergeProperties(ctx: Context): OutputSection | null {
         }
       }
     }
-    if (f.elf.sections.length > 1) perFile.push(props);
+    if (sh.count > 1) perFile.push(props);
   }
   if (perFile.length === 0) return null;
   const types = new Set<number>();
