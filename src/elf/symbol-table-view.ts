@@ -15,6 +15,8 @@ export class SymbolTableView {
   private readonly base: number;
   private readonly strtab: Section;
   private readonly shndxTable: Section | undefined;
+  /** The file's section count, for checking st_shndx. */
+  private readonly shnum: number;
 
   constructor(elf: ElfFile, idx: number) {
     const st = elf.section(idx);
@@ -33,6 +35,7 @@ export class SymbolTableView {
     this.base = st.offset;
     this.count = st.size / SYM_SIZE;
     this.firstGlobal = st.info;
+    this.shnum = elf.header.shnum;
   }
 
   nameOffset(i: number): number {
@@ -60,7 +63,7 @@ export class SymbolTableView {
   shndx(i: number): number {
     const at = this.base + i * SYM_SIZE + 6;
     const raw = this.dv.getUint16(at, true);
-    const shnum = this.elf.header.shnum;
+    const shnum = this.shnum;
     if (raw === SHN_XINDEX) {
       const t = this.shndxTable;
       if (!t || t.size < (i + 1) * 4) this.elf.fail(`symbol ${i} uses SHN_XINDEX but there is no SHT_SYMTAB_SHNDX entry for it`, at);

@@ -14,12 +14,17 @@ import type { Layout } from './layout.ts';
 import { applyAllocRelocations, applyNonAllocRelocations } from './relocations.ts';
 import { buildSymtab } from './output-symtab.ts';
 
-export interface OutputImage {
-  bytes: Uint8Array;
-}
+/**
+ * Input sections this big with nothing to relocate are written from the input's bytes, not copied into
+ * the image first (ICU's 30 MB data object, for one).
+ */
+const DIRECT_MIN = 64 * 1024;
 
-/** Lay out the section header table and serialize the whole file. */
-export function buildImage(ctx: Context, l: Layout): Uint8Array {
+/**
+ * Lay out the section header table and serialize the whole file: the image, with the contents of big
+ * sections that need no relocation given as separate pieces; the file is the pieces in order.
+ */
+export function buildImage(ctx: Context, l: Layout): Uint8Array[] {
   const o = ctx.options;
   // Section header order: allocated sections by address, then the others, then symtab, strtab, shstrtab.
   const shown = l.sections;
@@ -85,6 +90,7 @@ export function buildImage(ctx: Context, l: Layout): Uint8Array {
     view.setBigUint64(at + 48, BigInt(p.align), true);
   });
   // Section contents, then relocations applied in place.
+  const direct: { at: number; bytes: Uint8Array }[] = [];
   for (const os of shown) {
     if (os.isNobits) continue;
     if (os.synthetic) {
@@ -93,7 +99,9 @@ export function buildImage(ctx: Context, l: Layout): Uint8Array {
     }
     for (const m of os.members) {
       if (m.type === SHT_NOBITS || m.size === 0) continue;
-      out.set(m.mergedData ?? m.data, os.offset + m.offset);
+      const bytes = m.mergedData ?? m.data;
+      if (bytes.length >= DIRECT_MIN && !m.relaIndex) direct.push({ at: os.offset + m.offset, bytes });
+      else out.set(bytes, os.offset + m.offset);
     }
   }
   for (const os of shown) {
@@ -138,6 +146,7 @@ export function buildImage(ctx: Context, l: Layout): Uint8Array {
   }
   writeShdr(i, '.shstrtab', SHT_STRTAB, 0, 0n, shstrOff, shstrtab.length, 0, 0, 1, 0);
 
+  const pieces = inOrder(out, direct);
   // The build-id: a hash of the whole file, written into the note's descriptor.
   const bid = shown.find((s) => s.name === '.note.gnu.build-id');
   const style = o.buildId ?? 'none';
@@ -145,20 +154,42 @@ export function buildImage(ctx: Context, l: Layout): Uint8Array {
     const descOff = bid.offset + 16;
     const len = bid.size - 16;
     const algo = style === 'md5' ? 'md5' : 'sha1';
-    const digest = style === 'uuid' ? randomBytes(16) : createHash(algo).update(out).digest();
+    let digest: Uint8Array;
+    if (style === 'uuid') digest = randomBytes(16);
+    else {
+      const h = createHash(algo);
+      for (const c of pieces) h.update(c);
+      digest = h.digest();
+    }
     out.set(digest.subarray(0, len), descOff);
   }
-  return out;
+  return pieces;
+}
+
+/** The image with the direct pieces in their places: the file's contents as consecutive chunks. */
+function inOrder(out: Uint8Array, direct: { at: number; bytes: Uint8Array }[]): Uint8Array[] {
+  direct.sort((a, b) => a.at - b.at);
+  const chunks: Uint8Array[] = [];
+  let at = 0;
+  for (const d of direct) {
+    chunks.push(out.subarray(at, d.at), d.bytes);
+    at = d.at + d.bytes.length;
+  }
+  chunks.push(out.subarray(at));
+  return chunks;
 }
 
 /** Write to a temporary file next to the output and rename it into place. */
-export function writeAtomically(path: string, bytes: Uint8Array): void {
+export function writeAtomically(path: string, contents: Uint8Array | Uint8Array[]): void {
+  const chunks = Array.isArray(contents) ? contents : [contents];
   const tmp = join(dirname(path), `.${basename(path)}.ukl-ld-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
   let fd: number | undefined;
   try {
     fd = openSync(tmp, 'w', 0o777);
-    let off = 0;
-    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+    for (const bytes of chunks) {
+      let off = 0;
+      while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+    }
     closeSync(fd);
     fd = undefined;
     const mask = process.umask();

@@ -125,15 +125,18 @@ const SUPPORTED = new Set<number>([
   R.PLTOFF64,
 ]);
 
+/** Field size of each relocation type (by number: a table lookup on the hot path, not a switch). */
+const RELOC_SIZE = (() => {
+  const t = new Uint8Array(64).fill(4);
+  for (const r of [R['64'], R.PC64, R.GOTOFF64, R.GOTPC64, R.SIZE64, R.TPOFF64, R.DTPOFF64, R.DTPMOD64, R.GOT64, R.GOTPCREL64, R.GOTPLT64, R.PLTOFF64]) t[r] = 8;
+  t[R['16']] = t[R.PC16] = 2;
+  t[R['8']] = t[R.PC8] = 1;
+  t[R.TLSDESC_CALL] = t[R.NONE] = 0;
+  return t;
+})();
+
 function relocSize(type: number): number {
-  switch (type) {
-    case R['64']: case R.PC64: case R.GOTOFF64: case R.GOTPC64: case R.SIZE64: case R.TPOFF64: case R.DTPOFF64: case R.DTPMOD64: case R.GOT64: case R.GOTPCREL64: case R.GOTPLT64: case R.PLTOFF64:
-      return 8;
-    case R['16']: case R.PC16: return 2;
-    case R['8']: case R.PC8: return 1;
-    case R.TLSDESC_CALL: case R.NONE: return 0;
-    default: return 4;
-  }
+  return type < RELOC_SIZE.length ? RELOC_SIZE[type]! : 4;
 }
 
 function symbolName(s: Sym): string {
