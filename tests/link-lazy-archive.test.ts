@@ -17,7 +17,7 @@ import { Context } from '../src/link/context.ts';
 import { link } from '../src/link/driver.ts';
 import { parseArgs } from '../src/link/options.ts';
 import { fuzzCases } from './helpers/mutate.ts';
-import { LIBC_A, have, run, sh, ukl } from './helpers/tools.ts';
+import { LIBC_A, ROOT, have, run, sh, ukl } from './helpers/tools.ts';
 
 const SYSTEM_ARCHIVES = [LIBC_A, '/usr/lib/gcc/x86_64-linux-gnu/12/libstdc++.a', '/usr/lib/x86_64-linux-gnu/libz.a'].filter(have);
 const tmp = mkdtempSync(join(tmpdir(), 'ukl-lazy-archive-'));
@@ -325,5 +325,30 @@ describe('in-process links close their archives', () => {
     expect(linkInProcess(['-static', '-o', 'bad.out', 'start.o', 'main.o', LIBC_A])).toBeInstanceOf(Error);
     expect(openFds()).toBe(before);
     expect(existsSync(join(tmp, 'bad.out'))).toBe(false);
+  });
+
+  it('the note naming the member that defines an undefined symbol reads it after the archive was closed', () => {
+    const before = openFds();
+    const e = linkInProcess(['-static', '-o', 'bad.out', 'start.o', 'lib.a', 'main.o']);
+    expect(openFds()).toBe(before);
+    expect(e).toBeInstanceOf(Error);
+    const definer = new Map(gnuArmap(LIB));
+    for (const s of ['from_long_member_name', 'short_one']) expect((e as Error).message).toContain(`lib.a(${definer.get(s)}) defines it`);
+  });
+
+  it('more archives than file descriptors: the link still works', () => {
+    const libs: string[] = [];
+    for (let i = 0; i < 80; i++) {
+      libs.push(`many${i}.a`);
+      writeFileSync(join(tmp, `many${i}.a`), readFileSync(LIB));
+    }
+    const limit = 'ulimit -n 50 && exec "$0" "$@"';
+    // The limit bites: node cannot hold all of them open at once.
+    const probe = run('sh', ['-c', limit, process.execPath, '-e', 'const fs = require("fs"); for (const f of process.argv.slice(1)) fs.openSync(f, "r");', ...libs], { cwd: tmp });
+    expect(probe.stderr).toContain('EMFILE');
+    const r = run('sh', ['-c', limit, process.execPath, join(ROOT, 'bin', 'ukl-ld.js'), '-static', '-o', 'many.out', 'start.o', ...libs, 'main.o', 'many79.a'], { cwd: tmp });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(run(join(tmp, 'many.out'), []).status).toBe(0);
   });
 });

@@ -254,7 +254,7 @@ function loadActions(ctx: Context, actions: Action[]): void {
       continue;
     }
     if (!act.attrs.wholeArchive && !act.attrs.lazy) {
-      const a = addArchive(openArchive(act.path), act.path, false);
+      const a = addArchive(openArchive(act.path, ctx.archives), act.path, false);
       scanArchive(a);
       if (groupStack.length) groupStack[groupStack.length - 1]!.push(a);
       continue;
@@ -283,14 +283,23 @@ function loadActions(ctx: Context, actions: Action[]): void {
   drain();
 }
 
-/** An archive to search: read lazily when it has a symbol index, whole otherwise. */
-function openArchive(path: string): Archive | LazyArchive {
+/**
+ * An archive to search: read lazily when it has a symbol index, whole otherwise. Each lazy archive keeps
+ * its file open while loading; when a link has so many that descriptors run out, the ones opened so far
+ * are closed (they open their file again for each later read).
+ */
+function openArchive(path: string, opened: readonly ArchiveInput[]): Archive | LazyArchive {
   let lazy: LazyArchive | undefined;
-  try {
-    lazy = LazyArchive.open(path);
-  } catch (e) {
-    if (e instanceof FormatError) throw new LinkError(e.message);
-    cannotOpen(e, path);
+  for (let retried = false; ; retried = true) {
+    try {
+      lazy = LazyArchive.open(path);
+      break;
+    } catch (e) {
+      if (e instanceof FormatError) throw new LinkError(e.message);
+      const code = (e as NodeJS.ErrnoException).code;
+      if (retried || (code !== 'EMFILE' && code !== 'ENFILE')) cannotOpen(e, path);
+      for (const a of opened) a.close();
+    }
   }
   return lazy ?? readArchive(path);
 }
