@@ -104,7 +104,12 @@ export class LazyArchive {
   }
 
   private read(at: number, length: number): Uint8Array {
-    const fd = this.fd ?? openSync(this.file, 'r');
+    let fd = this.fd;
+    try {
+      fd ??= openSync(this.file, 'r');
+    } catch (e) {
+      throw new FormatError(this.file, `cannot open it again: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    }
     try {
       return readExactly(this.file, fd, at, length);
     } finally {
