@@ -6,11 +6,6 @@ export function asBytes(b: Buffer): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
-/** The whole file, without a copy. Throws Node's error (with .code) on failure. */
-export function readBytes(path: string): Uint8Array {
-  return asBytes(readFileSync(path));
-}
-
 /**
  * `length` bytes at `position` of an open file, in a buffer of their own (so views into them keep no
  * more alive than they need); fewer at the end of the file. Throws Node's error (with .code) on failure.
@@ -24,4 +19,9 @@ export function readAt(fd: number, position: number, length: number): Uint8Array
     got += n;
   }
   return asBytes(buf).subarray(0, got);
+}
+
+/** The whole file, without a copy. Throws Node's error (with .code) on failure. */
+export function readBytes(path: string): Uint8Array {
+  return asBytes(readFileSync(path));
 }
