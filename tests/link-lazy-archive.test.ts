@@ -5,10 +5,10 @@
 // archive and the offset, the eager parser's own message where both see the damage, and through ukl-ld an
 // exit status of 1 with no output file. A link run in-process must leave no archive file open.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Archive, type ArchiveMember } from '../src/elf/archive.ts';
 import { FormatError } from '../src/elf/errors.ts';
 import { LazyArchive } from '../src/elf/lazy-archive.ts';
@@ -94,6 +94,8 @@ function indexSlot(i: number): number {
 function openFds(): number {
   return readdirSync('/proc/self/fd').length;
 }
+
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 beforeAll(() => {
   const NOTE = '\t.section .note.GNU-stack,"",@progbits\n';
