@@ -8,7 +8,9 @@ import { latin1OrUtf8 } from './reader.ts';
 
 export const AR_MAGIC = '!<arch>\n';
 export const THIN_MAGIC = '!<thin>\n';
-const HDR = 60;
+/** The size of a member header. */
+export const AR_HEADER_SIZE = 60;
+const HDR = AR_HEADER_SIZE;
 
 export interface ArchiveMember {
   /** The member's name, long names resolved, trailing "/" removed. */
@@ -40,13 +42,168 @@ export function archiveKind(bytes: Uint8Array): 'gnu' | 'thin' | undefined {
   return undefined;
 }
 
+/** The symbol index as stored: names and the header offsets of the members defining them, in order. */
+export interface SymbolIndex {
+  names: string[];
+  memberOffsets: number[];
+}
+
+/** A member header's checked size and name field (not yet resolved: "/123" is a long-name reference). */
+export interface RawHeader {
+  rawName: string;
+  size: number;
+  /** The symbol index or the long-name table. */
+  special: boolean;
+}
+
+/**
+ * The one parser of member headers, the long-name table and the symbol index. It checks header bytes
+ * wherever they came from: a view into the whole archive or a header read on its own from the file.
+ */
+export class ArchiveParser {
+  readonly file: string;
+  readonly thin: boolean;
+  /** The archive's size in bytes, that member data must lie within. */
+  readonly fileSize: number;
+  /** The "//" table, once seen. */
+  longNames: Uint8Array | undefined;
+
+  constructor(file: string, thin: boolean, fileSize: number) {
+    this.file = file;
+    this.thin = thin;
+    this.fileSize = fileSize;
+  }
+
+  fail(cause: string, offset?: number): never {
+    throw new FormatError(this.file, cause, offset);
+  }
+
+  /** Check the header at archive offset `off`, whose bytes start at h[at]: the terminator and the size field. */
+  header(h: Uint8Array, at: number, off: number): RawHeader {
+    if (off + HDR > this.fileSize) this.fail(`truncated member header (${this.fileSize - off} of ${HDR} bytes)`, off);
+    if (h[at + 58] !== 0x60 || h[at + 59] !== 0x0a) this.fail('member header has a bad terminator (expected "`\\n")', off + 58);
+    const rawName = field(h, at, 0, 16);
+    const size = this.num(h, at, off, 48, 10, 10, 'size');
+    const special = rawName === '/' || rawName === '/SYM64/' || rawName === '//' || rawName === '/SYM64';
+    return { rawName, size, special };
+  }
+
+  /** Check that the data of the member whose header is at `off` lies within the archive. */
+  checkData(raw: RawHeader, off: number): void {
+    // Thin archives keep only the index and the long names in the archive itself.
+    if (this.stored(raw.special) && off + HDR + raw.size > this.fileSize) this.fail(`member data (${raw.size} bytes) runs past the end of the archive (${this.fileSize} bytes)`, off + 48);
+  }
+
+  /** Whether a member's data follows its header in the archive. */
+  stored(special: boolean): boolean {
+    return !this.thin || special;
+  }
+
+  /**
+   * An ordinary member from its checked header; `after(n)` gives the n bytes after the header (where a
+   * BSD long name is).
+   */
+  member(h: Uint8Array, at: number, off: number, raw: RawHeader, after: (n: number) => Uint8Array): ArchiveMember {
+    const { rawName } = raw;
+    let name: string;
+    let dataOffset = off + HDR;
+    let size = raw.size;
+    if (rawName.startsWith('#1/')) {
+      // BSD: the name follows the header and counts in the size.
+      const n = parseDecimal(rawName.slice(3));
+      if (n === undefined || n > size) this.fail(`bad BSD long name length "${rawName}"`, off);
+      const bsd = after(n);
+      name = latin1OrUtf8(bsd, 0, bsd.length).replace(/\0+$/, '');
+      dataOffset += n;
+      size -= n;
+    } else if (rawName.startsWith('/') && rawName.length > 1) {
+      const ref = parseDecimal(rawName.slice(1));
+      const longNames = this.longNames;
+      if (ref === undefined) this.fail(`bad long-name reference "${rawName}"`, off);
+      if (!longNames) this.fail(`long-name reference "${rawName}" but the archive has no "//" table`, off);
+      if (ref >= longNames.length) this.fail(`long-name reference ${ref} is past the end of the "//" table (${longNames.length} bytes)`, off);
+      let end = ref;
+      while (end < longNames.length && longNames[end] !== 0x0a && longNames[end] !== 0) end++;
+      name = latin1OrUtf8(longNames, ref, end);
+      if (name.endsWith('/')) name = name.slice(0, -1);
+    } else {
+      name = rawName.endsWith('/') ? rawName.slice(0, -1) : rawName;
+    }
+    const m: ArchiveMember = {
+      name,
+      headerOffset: off,
+      dataOffset,
+      size,
+      date: this.num(h, at, off, 16, 12, 10, 'date'),
+      uid: this.num(h, at, off, 28, 6, 10, 'uid'),
+      gid: this.num(h, at, off, 34, 6, 10, 'gid'),
+      mode: this.num(h, at, off, 40, 8, 8, 'mode'),
+    };
+    if (this.thin) m.path = name;
+    return m;
+  }
+
+  private num(h: Uint8Array, at: number, off: number, fieldAt: number, len: number, radix: number, what: string): number {
+    const s = field(h, at, fieldAt, len);
+    if (s === '') return 0;
+    const re = radix === 8 ? /^[0-7]+$/ : /^[0-9]+$/;
+    if (!re.test(s)) this.fail(`member header field ${what} "${s}" is not a number`, off + fieldAt);
+    return parseInt(s, radix);
+  }
+
+  /** The symbol index whose data (of the "/" or "/SYM64/" member) is `d`, at archive offset `at`. */
+  index(d: Uint8Array, at: number, width: 4 | 8): SymbolIndex {
+    const size = d.length;
+    if (size < width) this.fail(`symbol index too small (${size} bytes)`, at);
+    const dv = new DataView(d.buffer, d.byteOffset, size);
+    const count = width === 4 ? dv.getUint32(0, false) : Number(dv.getBigUint64(0, false));
+    if (count > (size - width) / width) this.fail(`symbol index claims ${count} entries, more than fit in ${size} bytes`, at);
+    const memberOffsets = new Array<number>(count);
+    for (let i = 0; i < count; i++) memberOffsets[i] = width === 4 ? dv.getUint32(width + i * width, false) : Number(dv.getBigUint64(width + i * width, false));
+    return { names: this.indexNames(d, at, width + count * width, count), memberOffsets };
+  }
+
+  /** The `count` NUL-terminated names from d[from]. */
+  private indexNames(d: Uint8Array, at: number, from: number, count: number): string[] {
+    const area = d.subarray(from);
+    const names = ascii(area) ? Buffer.from(area.buffer, area.byteOffset, area.length).toString('latin1').split('\0') : undefined;
+    // split gives the unterminated rest last: `count` names need `count` terminators.
+    if (names && names.length > count) {
+      names.length = count;
+      return names;
+    }
+    const out: string[] = [];
+    let p = from;
+    for (let i = 0; i < count; i++) {
+      let end = p;
+      while (end < d.length && d[end] !== 0) end++;
+      if (end >= d.length) this.fail(`symbol index name ${i} runs past the end of the index`, at + p);
+      out.push(latin1OrUtf8(d, p, end));
+      p = end + 1;
+    }
+    return out;
+  }
+}
+
+/** A header field as text, trailing blanks dropped. */
+function field(h: Uint8Array, at: number, fieldAt: number, len: number): string {
+  let s = '';
+  for (let i = 0; i < len; i++) s += String.fromCharCode(h[at + fieldAt + i]!);
+  return s.trimEnd();
+}
+
+function ascii(d: Uint8Array): boolean {
+  for (let i = 0; i < d.length; i++) if (d[i]! >= 0x80) return false;
+  return true;
+}
+
 export class Archive {
   readonly file: string;
   readonly bytes: Uint8Array;
   readonly thin: boolean;
   readonly members: ArchiveMember[] = [];
   /** The symbol index, or undefined when the archive has none. */
-  readonly symbols: ArchiveSymbol[] | undefined;
+  readonly symbolIndex: SymbolIndex | undefined;
   private readonly thinCache = new Map<string, Uint8Array>();
 
   constructor(bytes: Uint8Array, file: string) {
@@ -55,107 +212,43 @@ export class Archive {
     const kind = archiveKind(bytes);
     if (!kind) throw new FormatError(file, 'not an ar archive (bad magic)', 0);
     this.thin = kind === 'thin';
-    let longNames: Uint8Array | undefined;
-    let index: ArchiveSymbol[] | undefined;
+    const parser = new ArchiveParser(file, this.thin, bytes.length);
+    let index: SymbolIndex | undefined;
     let off = 8;
     while (off < bytes.length) {
       if (bytes.length - off === 1 && bytes[off] === 0x0a) break; // odd padding at the very end
-      if (off + HDR > bytes.length) this.fail(`truncated member header (${bytes.length - off} of ${HDR} bytes)`, off);
-      if (bytes[off + 58] !== 0x60 || bytes[off + 59] !== 0x0a) this.fail('member header has a bad terminator (expected "`\\n")', off + 58);
-      const rawName = this.field(off, 0, 16);
-      const size = this.num(off, 48, 10, 10, 'size');
+      const raw = parser.header(bytes, off, off);
+      parser.checkData(raw, off);
+      const { rawName, size } = raw;
       const dataOffset = off + HDR;
-      const special = rawName === '/' || rawName === '/SYM64/' || rawName === '//' || rawName === '/SYM64';
-      const stored = !this.thin || special;
-      if (stored && dataOffset + size > bytes.length) this.fail(`member data (${size} bytes) runs past the end of the archive (${bytes.length} bytes)`, off + 48);
       if (rawName === '/' || rawName === '/SYM64/') {
-        if (index !== undefined) this.fail('second symbol index', off);
-        index = this.readIndex(dataOffset, size, rawName === '/' ? 4 : 8);
+        if (index !== undefined) parser.fail('second symbol index', off);
+        index = parser.index(bytes.subarray(dataOffset, dataOffset + size), dataOffset, rawName === '/' ? 4 : 8);
       } else if (rawName === '//') {
-        longNames = bytes.subarray(dataOffset, dataOffset + size);
+        parser.longNames = bytes.subarray(dataOffset, dataOffset + size);
       } else {
-        let name: string;
-        let dataStart = dataOffset;
-        let dataSize = size;
-        if (rawName.startsWith('#1/')) {
-          // BSD: the name follows the header and counts in the size.
-          const n = parseDecimal(rawName.slice(3));
-          if (n === undefined || n > size) this.fail(`bad BSD long name length "${rawName}"`, off);
-          name = latin1OrUtf8(bytes, dataOffset, dataOffset + n).replace(/\0+$/, '');
-          dataStart += n;
-          dataSize -= n;
-        } else if (rawName.startsWith('/') && rawName.length > 1) {
-          const at = parseDecimal(rawName.slice(1));
-          if (at === undefined) this.fail(`bad long-name reference "${rawName}"`, off);
-          if (!longNames) this.fail(`long-name reference "${rawName}" but the archive has no "//" table`, off);
-          if (at >= longNames.length) this.fail(`long-name reference ${at} is past the end of the "//" table (${longNames.length} bytes)`, off);
-          let end = at;
-          while (end < longNames.length && longNames[end] !== 0x0a && longNames[end] !== 0) end++;
-          name = latin1OrUtf8(longNames, at, end);
-          if (name.endsWith('/')) name = name.slice(0, -1);
-        } else {
-          name = rawName.endsWith('/') ? rawName.slice(0, -1) : rawName;
-        }
-        const m: ArchiveMember = {
-          name,
-          headerOffset: off,
-          dataOffset: dataStart,
-          size: dataSize,
-          date: this.num(off, 16, 12, 10, 'date'),
-          uid: this.num(off, 28, 6, 10, 'uid'),
-          gid: this.num(off, 34, 6, 10, 'gid'),
-          mode: this.num(off, 40, 8, 8, 'mode'),
-        };
-        if (this.thin) m.path = name;
-        this.members.push(m);
+        this.members.push(parser.member(bytes, off, off, raw, (n) => bytes.subarray(dataOffset, dataOffset + n)));
       }
-      off = dataOffset + (stored ? size : 0);
+      off = dataOffset + (parser.stored(raw.special) ? size : 0);
       if (off & 1) off++;
     }
     if (index) {
       const starts = new Set(this.members.map((m) => m.headerOffset));
-      for (const s of index) {
-        if (!starts.has(s.memberOffset)) this.fail(`symbol index entry "${s.name}" points at 0x${s.memberOffset.toString(16)}, which is not a member header`, 8);
-      }
+      index.memberOffsets.forEach((at, i) => {
+        if (!starts.has(at)) parser.fail(`symbol index entry "${index.names[i]}" points at 0x${at.toString(16)}, which is not a member header`, 8);
+      });
     }
-    this.symbols = index;
+    this.symbolIndex = index;
   }
 
-  private fail(cause: string, offset?: number): never {
-    throw new FormatError(this.file, cause, offset);
-  }
+  private symbolList: ArchiveSymbol[] | undefined;
 
-  private field(hdr: number, at: number, len: number): string {
-    let s = '';
-    for (let i = 0; i < len; i++) s += String.fromCharCode(this.bytes[hdr + at + i]!);
-    return s.trimEnd();
-  }
-
-  private num(hdr: number, at: number, len: number, radix: number, what: string): number {
-    const s = this.field(hdr, at, len);
-    if (s === '') return 0;
-    const re = radix === 8 ? /^[0-7]+$/ : /^[0-9]+$/;
-    if (!re.test(s)) this.fail(`member header field ${what} "${s}" is not a number`, hdr + at);
-    return parseInt(s, radix);
-  }
-
-  private readIndex(at: number, size: number, width: number): ArchiveSymbol[] {
-    const dv = new DataView(this.bytes.buffer, this.bytes.byteOffset + at, size);
-    if (size < width) this.fail(`symbol index too small (${size} bytes)`, at);
-    const count = width === 4 ? dv.getUint32(0, false) : Number(dv.getBigUint64(0, false));
-    if (count > (size - width) / width) this.fail(`symbol index claims ${count} entries, more than fit in ${size} bytes`, at);
-    const namesAt = width + count * width;
-    const out: ArchiveSymbol[] = [];
-    let p = namesAt;
-    for (let i = 0; i < count; i++) {
-      const memberOffset = width === 4 ? dv.getUint32(width + i * width, false) : Number(dv.getBigUint64(width + i * width, false));
-      let end = p;
-      while (end < size && this.bytes[at + end] !== 0) end++;
-      if (end >= size) this.fail(`symbol index name ${i} runs past the end of the index`, at + p);
-      out.push({ name: latin1OrUtf8(this.bytes, at + p, at + end), memberOffset });
-      p = end + 1;
-    }
-    return out;
+  /** The symbol index as one entry per symbol, or undefined when the archive has none. */
+  get symbols(): ArchiveSymbol[] | undefined {
+    const index = this.symbolIndex;
+    if (!index) return undefined;
+    this.symbolList ??= index.names.map((name, i) => ({ name, memberOffset: index.memberOffsets[i]! }));
+    return this.symbolList;
   }
 
   /** The bytes of a member: a view into the archive, or for thin archives the external file. */

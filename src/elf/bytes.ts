@@ -1,9 +1,24 @@
 // Reading files as byte views.
-import { readFileSync } from 'node:fs';
+import { readFileSync, readSync } from 'node:fs';
 
 /** A view of a Buffer's bytes (new Uint8Array(buffer) would copy them). */
 export function asBytes(b: Buffer): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/**
+ * `length` bytes at `position` of an open file, in a buffer of their own (so views into them keep no
+ * more alive than they need); fewer at the end of the file. Throws Node's error (with .code) on failure.
+ */
+export function readAt(fd: number, position: number, length: number): Uint8Array {
+  const buf = Buffer.allocUnsafeSlow(length);
+  let got = 0;
+  while (got < length) {
+    const n = readSync(fd, buf, got, length - got, position + got);
+    if (n === 0) break;
+    got += n;
+  }
+  return asBytes(buf).subarray(0, got);
 }
 
 /** The whole file, without a copy. Throws Node's error (with .code) on failure. */

@@ -86,10 +86,9 @@ export class Context {
   /** For an undefined symbol: a note when an archive that was searched before the reference defines it. */
   lazyDefinitionHint(s: Sym): string | undefined {
     for (const a of this.archives) {
-      const offs = a.index.get(s.name);
-      if (!offs) continue;
-      const m = a.archive.memberAt(offs[0]!);
-      return `note: ${a.path}(${m?.name ?? '?'}) defines it, but that archive was searched before the reference was seen; move it after the objects that use it, or use --start-group/--end-group`;
+      const off = a.index.get(s.name);
+      if (off === undefined) continue;
+      return `note: ${a.path}(${a.memberName(off) ?? '?'}) defines it, but that archive was searched before the reference was seen; move it after the objects that use it, or use --start-group/--end-group`;
     }
     return undefined;
   }

@@ -4,7 +4,8 @@ import {
   ET_REL, GRP_COMDAT, SHF_ALLOC, SHF_EXCLUDE, SHF_GROUP, SHN_ABS, SHN_COMMON, SHN_UNDEF, SHT_GROUP, SHT_NOBITS, SHT_NOTE,
   SHT_NULL, SHT_REL, SHT_RELA, SHT_STRTAB, SHT_SYMTAB, SHT_SYMTAB_SHNDX, STB_LOCAL, STT_SECTION, SHT_LLVM_ADDRSIG,
 } from '../elf/constants.ts';
-import type { Archive, ArchiveMember } from '../elf/archive.ts';
+import { Archive, type ArchiveMember } from '../elf/archive.ts';
+import type { LazyArchive } from '../elf/lazy-archive.ts';
 import { FormatError } from '../elf/errors.ts';
 import { ElfFile } from '../elf/reader.ts';
 import { stBind, stType } from '../elf/types.ts';
@@ -266,40 +267,76 @@ export class ObjectFile {
 
 /** An archive on the command line; members become ObjectFiles when extracted. */
 export class ArchiveInput {
-  readonly archive: Archive;
+  /** Read whole (thin, no index, or every member wanted) or lazily, a member at a time. */
+  readonly archive: Archive | LazyArchive;
   readonly path: string;
   readonly wholeArchive: boolean;
-  /** Symbol name -> header offsets of members that define it (from the index, or by scanning members). */
-  readonly index = new Map<string, number[]>();
+  /** Symbol name -> header offset of the first member that defines it (from the index, or by scanning members). */
+  readonly index = new Map<string, number>();
+  /** The rare names that more members define: the header offsets of the others, in index order. */
+  readonly moreDefiners = new Map<string, number[]>();
   readonly extracted = new Map<number, ObjectFile>();
 
   /** Applied to every member's ELF before it becomes an ObjectFile (the syscall rewrite). */
   transform: ((elf: ElfFile) => { elf: ElfFile; sites: SiteRecord[] }) | null = null;
 
-  constructor(archive: Archive, path: string, wholeArchive: boolean) {
+  constructor(archive: Archive | LazyArchive, path: string, wholeArchive: boolean) {
     this.archive = archive;
     this.path = path;
     this.wholeArchive = wholeArchive;
-    if (archive.symbols && archive.symbols.length > 0) {
-      for (const s of archive.symbols) {
-        const l = this.index.get(s.name);
-        if (l) {
-          if (!l.includes(s.memberOffset)) l.push(s.memberOffset);
-        } else this.index.set(s.name, [s.memberOffset]);
-      }
-    } else if (!wholeArchive) {
+    const symbols = archive.symbolIndex;
+    if (symbols && symbols.names.length > 0) {
+      const { names, memberOffsets } = symbols;
+      for (let i = 0; i < names.length; i++) this.addDefiner(names[i]!, memberOffsets[i]!);
+    } else if (!wholeArchive && archive instanceof Archive) {
       // No index (thin archives made with ar S, vmlinux.a): read every member's defined globals.
       for (const m of archive.members) {
         const elf = this.memberElf(m);
         if (!elf) continue;
         for (const s of elf.symbols()) {
           if (s.index === 0 || stBind(s.info) === STB_LOCAL || s.shndx === SHN_UNDEF) continue;
-          const l = this.index.get(s.name);
-          if (l) l.push(m.headerOffset);
-          else this.index.set(s.name, [m.headerOffset]);
+          this.addDefiner(s.name, m.headerOffset);
         }
       }
     }
+  }
+
+  private addDefiner(name: string, headerOffset: number): void {
+    const first = this.index.get(name);
+    if (first === undefined) this.index.set(name, headerOffset);
+    else if (first !== headerOffset) {
+      const more = this.moreDefiners.get(name);
+      if (!more) this.moreDefiners.set(name, [headerOffset]);
+      else if (!more.includes(headerOffset)) more.push(headerOffset);
+    }
+  }
+
+  /** The first member defining `name` that is not loaded yet (members that are not ELF objects are skipped, as GNU ld does). */
+  memberFor(name: string): ObjectFile | undefined {
+    const first = this.index.get(name);
+    if (first === undefined) return undefined;
+    const f = this.member(first);
+    if (f && !f.loaded) return f;
+    for (const off of this.moreDefiners.get(name) ?? []) {
+      const g = this.member(off);
+      if (g && !g.loaded) return g;
+    }
+    return undefined;
+  }
+
+  /** The name of the member at `headerOffset`, for messages; undefined if it cannot be read. */
+  memberName(headerOffset: number): string | undefined {
+    try {
+      return this.archive.memberAt(headerOffset)?.name;
+    } catch (e) {
+      if (e instanceof FormatError) return undefined;
+      throw e;
+    }
+  }
+
+  /** Done loading: a lazily read archive closes its file. */
+  close(): void {
+    if (!(this.archive instanceof Archive)) this.archive.close();
   }
 
   private memberElf(m: ArchiveMember): ElfFile | null {

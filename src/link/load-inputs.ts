@@ -2,11 +2,12 @@
 // archive searched when it is reached (repeatedly until it adds nothing), groups searched repeatedly as
 // a whole, --whole-archive loading every member, --start-lib objects lazy (lld/gold: a later reference
 // still pulls them), and linker scripts given as inputs (Debian's libm.a) expanded in place.
-import { statSync } from 'node:fs';
-import { readBytes } from '../elf/bytes.ts';
+import { closeSync, fstatSync, openSync, statSync } from 'node:fs';
+import { readAt, readBytes } from '../elf/bytes.ts';
 import { dirname, isAbsolute, join } from 'node:path';
 import { Archive, archiveKind } from '../elf/archive.ts';
 import { FormatError } from '../elf/errors.ts';
+import { LazyArchive } from '../elf/lazy-archive.ts';
 import { ElfFile, isElf } from '../elf/reader.ts';
 import type { Context } from './context.ts';
 import { LinkError } from './errors.ts';
@@ -18,17 +19,35 @@ import type { SiteRecord } from '../relink-syscalls/rewrite-object.ts';
 
 type Action =
   | { kind: 'object'; path: string; bytes: Uint8Array; attrs: InputAttrs }
-  | { kind: 'archive'; path: string; bytes: Uint8Array; attrs: InputAttrs }
+  | { kind: 'archive'; path: string; attrs: InputAttrs }
   | { kind: 'group-start' } | { kind: 'group-end' };
 
 function readFile(path: string, shown: string): Uint8Array {
   try {
     return readBytes(path);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new LinkError(`cannot find ${shown}: No such file or directory`);
-    if (code === 'EISDIR') throw new LinkError(`cannot open ${shown}: Is a directory`);
-    throw new LinkError(`cannot open ${shown}: ${code ?? String(e)}`);
+    cannotOpen(e, shown);
+  }
+}
+
+function cannotOpen(e: unknown, shown: string): never {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') throw new LinkError(`cannot find ${shown}: No such file or directory`);
+  if (code === 'EISDIR') throw new LinkError(`cannot open ${shown}: Is a directory`);
+  throw new LinkError(`cannot open ${shown}: ${code ?? String(e)}`);
+}
+
+/** Enough of a file's first bytes to tell what it is (all of it when it is small), and its size. */
+function readHead(path: string, shown: string): { head: Uint8Array; size: number } {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const size = fstatSync(fd).size;
+    return { head: readAt(fd, 0, Math.min(size, 4096)), size };
+  } catch (e) {
+    return cannotOpen(e, shown);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
@@ -83,9 +102,14 @@ function expand(ctx: Context, items: InputItem[], searchDirs: string[], depth = 
       path = sysrootPath(ctx, it.path);
       shown = it.path;
     }
-    const bytes = readFile(path, shown);
-    if (archiveKind(bytes)) out.push({ kind: 'archive', path, bytes, attrs: it.attrs });
-    else if (isElf(bytes)) out.push({ kind: 'object', path, bytes, attrs: it.attrs });
+    // Archives are read later, only as far as the link needs them.
+    const { head, size } = readHead(path, shown);
+    if (archiveKind(head)) {
+      out.push({ kind: 'archive', path, attrs: it.attrs });
+      continue;
+    }
+    const bytes = head.length === size ? head : readFile(path, shown);
+    if (isElf(bytes)) out.push({ kind: 'object', path, bytes, attrs: it.attrs });
     else if (looksLikeScript(bytes)) {
       const cmds = parseScript(Buffer.from(bytes).toString('utf8'), path);
       for (const c of cmds) {
@@ -143,6 +167,16 @@ export function loadInputs(ctx: Context): void {
     if (!looksLikeScript(bytes)) throw new LinkError(`-T ${item.path}: not a linker script`);
   }
   const actions = expand(ctx, [...scripts, ...o.inputs], searchDirs);
+  try {
+    loadActions(ctx, actions);
+  } finally {
+    // Every member the link needs has been read by now.
+    for (const a of ctx.archives) a.close();
+  }
+}
+
+function loadActions(ctx: Context, actions: Action[]): void {
+  const o = ctx.options;
   const st = ctx.symtab;
   const transform = ctx.syscallRewriter;
   let priority = 0;
@@ -172,19 +206,21 @@ export function loadInputs(ctx: Context): void {
           st.undefs.delete(s);
           continue;
         }
-        const offs = a.index.get(s.name);
-        if (!offs) continue;
-        for (const off of offs) {
-          const m = a.member(off);
-          if (m && !m.loaded) {
-            load(m);
-            changed = any = true;
-            break;
-          }
+        const m = a.memberFor(s.name);
+        if (m) {
+          load(m);
+          changed = any = true;
         }
       }
       if (!changed) return any;
     }
+  };
+
+  const addArchive = (archive: Archive | LazyArchive, path: string, wholeArchive: boolean): ArchiveInput => {
+    const a = new ArchiveInput(archive, path, wholeArchive);
+    a.transform = transform;
+    ctx.archives.push(a);
+    return a;
   };
 
   const groupStack: ArchiveInput[][] = [];
@@ -217,22 +253,21 @@ export function loadInputs(ctx: Context): void {
       } else load(f);
       continue;
     }
-    let archive: Archive;
-    try {
-      archive = new Archive(act.bytes, act.path);
-    } catch (e) {
-      if (e instanceof FormatError) throw new LinkError(e.message);
-      throw e;
+    if (!act.attrs.wholeArchive && !act.attrs.lazy) {
+      const a = addArchive(openArchive(act.path, ctx.archives), act.path, false);
+      scanArchive(a);
+      if (groupStack.length) groupStack[groupStack.length - 1]!.push(a);
+      continue;
     }
-    const a = new ArchiveInput(archive, act.path, act.attrs.wholeArchive);
-    a.transform = transform;
-    ctx.archives.push(a);
+    // Every member is wanted: read the archive whole.
+    const archive = readArchive(act.path);
+    const a = addArchive(archive, act.path, act.attrs.wholeArchive);
     if (act.attrs.wholeArchive) {
       for (const m of archive.members) {
         const f = a.member(m.headerOffset);
         if (f) load(f);
       }
-    } else if (act.attrs.lazy) {
+    } else {
       // An archive inside --start-lib behaves like its members given as lazy objects.
       for (const m of archive.members) {
         const f = a.member(m.headerOffset);
@@ -242,13 +277,40 @@ export function loadInputs(ctx: Context): void {
         st.addLazyObject(f);
       }
       drain();
-    } else {
-      scanArchive(a);
-      if (groupStack.length) groupStack[groupStack.length - 1]!.push(a);
     }
   }
   if (groupStack.length) throw new LinkError('--start-group without --end-group');
   drain();
+}
+
+/**
+ * An archive to search: read lazily when it has a symbol index, whole otherwise. Each lazy archive keeps
+ * its file open while loading; when a link has so many that descriptors run out, the ones opened so far
+ * are closed (they open their file again for each later read).
+ */
+function openArchive(path: string, opened: readonly ArchiveInput[]): Archive | LazyArchive {
+  let lazy: LazyArchive | undefined;
+  for (let retried = false; ; retried = true) {
+    try {
+      lazy = LazyArchive.open(path);
+      break;
+    } catch (e) {
+      if (e instanceof FormatError) throw new LinkError(e.message);
+      const code = (e as NodeJS.ErrnoException).code;
+      if (retried || (code !== 'EMFILE' && code !== 'ENFILE')) cannotOpen(e, path);
+      for (const a of opened) a.close();
+    }
+  }
+  return lazy ?? readArchive(path);
+}
+
+function readArchive(path: string): Archive {
+  try {
+    return new Archive(readFile(path, path), path);
+  } catch (e) {
+    if (e instanceof FormatError) throw new LinkError(e.message);
+    throw e;
+  }
 }
 
 function parseElf(bytes: Uint8Array, path: string): ElfFile {
