@@ -303,11 +303,11 @@ describe('damaged archives', () => {
 });
 
 describe('in-process links close their archives', () => {
-  const linkInProcess = (args: string[]): unknown => {
+  const linkInProcess = async (args: string[]): Promise<unknown> => {
     const cwd = process.cwd();
     process.chdir(tmp);
     try {
-      link(new Context(parseArgs(args)));
+      await link(new Context(parseArgs(args)));
       return undefined;
     } catch (e) {
       return e;
@@ -316,22 +316,22 @@ describe('in-process links close their archives', () => {
     }
   };
 
-  it('after a link, and after links that fail while loading and after it', () => {
+  it('after a link, and after links that fail while loading and after it', async () => {
     const before = openFds();
-    expect(linkInProcess(['-static', '-o', 'ok.out', 'start.o', 'main.o', 'lib.a', LIBC_A])).toBeUndefined();
+    expect(await linkInProcess(['-static', '-o', 'ok.out', 'start.o', 'main.o', 'lib.a', LIBC_A])).toBeUndefined();
     expect(openFds()).toBe(before);
     expect(run(join(tmp, 'ok.out'), []).status).toBe(0);
     // Fails while loading (a damaged member is asked for), and after loading (an undefined symbol).
-    expect(linkInProcess(['-static', '-o', 'bad.out', 'start.o', 'main.o', LIBC_A, 'inside.a'])).toBeInstanceOf(FormatError);
+    expect(await linkInProcess(['-static', '-o', 'bad.out', 'start.o', 'main.o', LIBC_A, 'inside.a'])).toBeInstanceOf(FormatError);
     expect(openFds()).toBe(before);
-    expect(linkInProcess(['-static', '-o', 'bad.out', 'start.o', 'main.o', LIBC_A])).toBeInstanceOf(Error);
+    expect(await linkInProcess(['-static', '-o', 'bad.out', 'start.o', 'main.o', LIBC_A])).toBeInstanceOf(Error);
     expect(openFds()).toBe(before);
     expect(existsSync(join(tmp, 'bad.out'))).toBe(false);
   });
 
-  it('the note naming the member that defines an undefined symbol reads it after the archive was closed', () => {
+  it('the note naming the member that defines an undefined symbol reads it after the archive was closed', async () => {
     const before = openFds();
-    const e = linkInProcess(['-static', '-o', 'bad.out', 'start.o', 'lib.a', 'main.o']);
+    const e = await linkInProcess(['-static', '-o', 'bad.out', 'start.o', 'lib.a', 'main.o']);
     expect(openFds()).toBe(before);
     expect(e).toBeInstanceOf(Error);
     const definer = new Map(gnuArmap(LIB));

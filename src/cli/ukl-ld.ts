@@ -36,7 +36,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     // The rewriter (and the x86 decoder it needs) is loaded only when asked for.
     if (options.rewriteSyscalls) (await import('../link/syscall-rewrite.ts')).prepareSyscallRewrite(ctx);
-    link(ctx);
+    await link(ctx);
   } catch (e) {
     if (e instanceof LinkError || e instanceof FormatError) {
       process.stderr.write(`${PROG}: error: ${e.message}\n`);

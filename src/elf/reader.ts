@@ -35,9 +35,10 @@ export class ElfFile {
   private allSections: Section[] | undefined;
   /** The section header string table's bytes and where they are (names are read when asked for). */
   private shstr: StringTable | undefined;
-  private readonly symbolTables = new Map<number, SymbolTableView>();
-  private symtabCache = new Map<number, Symbol[]>();
-  private relaCache = new Map<number, Rela[]>();
+  // Caches, made on first use (a linker opens thousands of files and asks most for one table each).
+  private symbolTables: Map<number, SymbolTableView> | undefined;
+  private symtabCache: Map<number, Symbol[]> | undefined;
+  private relaCache: Map<number, Rela[]> | undefined;
 
   constructor(bytes: Uint8Array, origin: Origin) {
     this.origin = origin;
@@ -288,10 +289,10 @@ export class ElfFile {
 
   /** A SHT_SYMTAB or SHT_DYNSYM section read in place, its header checked. */
   symbolTable(index: number): SymbolTableView {
-    let t = this.symbolTables.get(index);
+    let t = this.symbolTables?.get(index);
     if (!t) {
       t = new SymbolTableView(this, index);
-      this.symbolTables.set(index, t);
+      (this.symbolTables ??= new Map()).set(index, t);
     }
     return t;
   }
@@ -300,7 +301,7 @@ export class ElfFile {
   symbols(symtabIndex?: number): Symbol[] {
     const idx = symtabIndex ?? this.symtab?.index;
     if (idx === undefined) return [];
-    const cached = this.symtabCache.get(idx);
+    const cached = this.symtabCache?.get(idx);
     if (cached) return cached;
     const t = this.symbolTable(idx);
     const out: Symbol[] = new Array(t.count);
@@ -310,7 +311,7 @@ export class ElfFile {
         shndx: t.shndx(i), rawShndx: t.rawShndx(i), value: t.valueBig(i), size: t.sizeBig(i),
       };
     }
-    this.symtabCache.set(idx, out);
+    (this.symtabCache ??= new Map()).set(idx, out);
     return out;
   }
 
@@ -326,12 +327,12 @@ export class ElfFile {
 
   /** Entries of a SHT_RELA section, with symbol indices checked against its symbol table. */
   relocations(relaIndex: number): Rela[] {
-    const cached = this.relaCache.get(relaIndex);
+    const cached = this.relaCache?.get(relaIndex);
     if (cached) return cached;
     const t = this.relaTable(relaIndex);
     const out: Rela[] = new Array(t.count);
     for (let i = 0; i < t.count; i++) out[i] = { offset: t.offsetBig(i), type: t.type(i), sym: t.sym(i), addend: t.addendBig(i) };
-    this.relaCache.set(relaIndex, out);
+    (this.relaCache ??= new Map()).set(relaIndex, out);
     return out;
   }
 

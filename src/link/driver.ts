@@ -11,12 +11,8 @@ import { scanRelocations } from './relocations.ts';
 import { createBuildId, createGotPlt, fillGotPlt, mergeProperties } from './synthetic.ts';
 import { SymKind, type Sym } from './symbol.ts';
 import { mergeSections } from './merge.ts';
-import { gcSections } from './gc-sections.ts';
-import { createEhFrameHdr } from './eh-frame-hdr.ts';
-import { createSyscallRecords } from './syscall-records.ts';
 import { ElfFile } from '../elf/reader.ts';
 import { ObjectFile } from './input-files.ts';
-import { writeMapFile } from './map-file.ts';
 
 /**
  * Link-time warnings from `.gnu.warning.SYM` sections (glibc marks getaddrinfo, dlopen, ... in static
@@ -83,7 +79,11 @@ function mark(pass: string): void {
   last = now;
 }
 
-export function link(ctx: Context): void {
+/**
+ * Link. Passes that only some links need (--gc-sections, --eh-frame-hdr, the syscall record, -Map) are
+ * loaded when asked for: every module costs start-up time, and a small link is mostly start-up.
+ */
+export async function link(ctx: Context): Promise<void> {
   const o = ctx.options;
   mark('start-up');
   checkOptions(ctx);
@@ -104,7 +104,7 @@ export function link(ctx: Context): void {
   if (ctx.files.length === 0) throw new LinkError('no input files');
 
   allocateCommons(ctx);
-  if (o.gcSections) gcSections(ctx);
+  if (o.gcSections) (await import('./gc-sections.ts')).gcSections(ctx);
   mark('commons, gc');
   const sections = createOutputSections(ctx);
   mergeSections(sections);
@@ -120,9 +120,9 @@ export function link(ctx: Context): void {
   if (prop) synthetic.push(prop);
   const bid = o.buildId !== undefined ? createBuildId(o.buildId) : null;
   if (bid) synthetic.push(bid);
-  const ehHdr = o.ehFrameHdr ? createEhFrameHdr(ctx) : null;
+  const ehHdr = o.ehFrameHdr ? (await import('./eh-frame-hdr.ts')).createEhFrameHdr(ctx) : null;
   if (ehHdr) synthetic.push(ehHdr.section);
-  const records = createSyscallRecords(ctx);
+  const records = o.rewriteSyscalls ? (await import('./syscall-records.ts')).createSyscallRecords(ctx) : null;
   if (records) synthetic.push(records.section);
   const all = [...sections, ...synthetic];
   for (const os of all) sizeOutputSection(os);
@@ -148,5 +148,5 @@ export function link(ctx: Context): void {
   if (o.fatalWarnings && ctx.diags.warnings.length > 0) throw new LinkError(`--fatal-warnings: ${ctx.diags.warnings.length} warning(s)`);
   writeAtomically(o.output, bytes);
   mark('write');
-  if (o.mapFile !== undefined) writeMapFile(ctx, layout, o.mapFile);
+  if (o.mapFile !== undefined) (await import('./map-file.ts')).writeMapFile(ctx, layout, o.mapFile);
 }
