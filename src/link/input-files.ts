@@ -40,6 +40,8 @@ export class InputSection {
   mergeMap: ((off: number) => number) | null = null;
   /** For merged sections: the contents after merging (what gets copied to the output). */
   mergedData: Uint8Array | null = null;
+  /** For merged sections: the size after merging (a declared field keeps InputSection's shape fixed). */
+  mergedSize = 0;
 
   constructor(file: ObjectFile, s: Section) {
     this.file = file;

@@ -91,17 +91,16 @@ export function sizeOutputSection(os: OutputSection): void {
   // would end the walk early, and its records only need 4-byte alignment.
   const ehFrame = os.name === '.eh_frame';
   for (const m of os.members) {
-    off = alignUp(off, ehFrame ? 4 : m.align);
+    const a = m.align;
+    // Math.trunc keeps offsets small integers: sizes read from 64-bit ELF fields are heap numbers, and
+    // one stored in offset would change the field's representation and make V8 migrate every InputSection.
+    off = Math.trunc(alignUp(off, ehFrame ? 4 : a));
     m.offset = off;
-    off += m.mergeMap ? mergedSize(m) : m.size;
-    if (m.align > align) align = m.align;
+    off += m.mergeMap !== null ? m.mergedSize : m.size;
+    if (a > align) align = a;
   }
   os.size = off;
   os.align = align;
-}
-
-function mergedSize(m: InputSection): number {
-  return (m as InputSection & { mergedSize?: number }).mergedSize ?? m.size;
 }
 
 export interface Segment {
