@@ -70,6 +70,7 @@ interface Group {
 /** Deduplicate the merge sections of each output section that share flags and entry size. */
 export function mergeSections(outputs: OutputSection[]): void {
   for (const os of outputs) {
+    if (!os.hasMerge) continue;
     let groups: Group[] | null = null;
     for (const m of os.members) {
       if ((m.flags & SHF_MERGE) === 0 || m.entsize === 0 || !m.live) continue;
