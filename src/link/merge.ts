@@ -1,63 +1,12 @@
 // SHF_MERGE sections: identical strings (SHF_STRINGS) or fixed-size constants are stored once per
 // output section, and every reference into a merged input section is redirected to the kept copy.
-// Pieces are deduplicated through an open-addressing table over typed arrays, keyed by a hash of their
-// bytes (bytes compared on a hash match), so no string or object is made per piece.
+// Pieces are looked up by a hash of their bytes in an open-addressing table over typed arrays (bytes
+// compared on a hash match); nothing is allocated per piece, and per section only a view of the group's
+// merged contents and an offset map. The per-piece work is in small functions, which V8 optimizes
+// early in a single run (a large loop waits for on-stack replacement).
 import { SHF_MERGE, SHF_STRINGS } from '../elf/constants.ts';
 import type { InputSection } from './input-files.ts';
 import type { OutputSection } from './output-section.ts';
-
-/**
- * Piece boundaries of a section: piece i is [starts[i], starts[i + 1]); the last entry is the section
- * size. Null when the section cannot be split (it is then left as it is).
- */
-function splitStrings(sec: InputSection): Int32Array | null {
-  const d = sec.data;
-  const w = Math.max(1, sec.entsize);
-  let count = 0;
-  let start = 0;
-  for (let i = 0; i + w <= d.length; i += w) {
-    if (isZero(d, i, w)) {
-      count++;
-      start = i + w;
-    }
-  }
-  if (start !== d.length) return null; // not NUL-terminated: leave the section as it is
-  const starts = new Int32Array(count + 1);
-  let n = 1;
-  for (let i = 0; i + w <= d.length; i += w) if (isZero(d, i, w)) starts[n++] = i + w;
-  return starts;
-}
-
-function isZero(d: Uint8Array, at: number, w: number): boolean {
-  for (let k = 0; k < w; k++) if (d[at + k] !== 0) return false;
-  return true;
-}
-
-function splitFixed(sec: InputSection): Int32Array | null {
-  const w = sec.entsize;
-  // data shorter than the size (no contents) has no constants to compare
-  if (w <= 0 || sec.size % w !== 0 || sec.data.length !== sec.size) return null;
-  const n = sec.size / w;
-  const starts = new Int32Array(n + 1);
-  for (let i = 0; i <= n; i++) starts[i] = i * w;
-  return starts;
-}
-
-/** FNV-1a over the bytes, then a final mix so that the low bits (the table index) depend on all of them. */
-export function hashBytes(d: Uint8Array, at: number, end: number): number {
-  let h = 0x811c9dc5;
-  for (let i = at; i < end; i++) h = Math.imul(h ^ d[i]!, 0x01000193);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return h ^ (h >>> 16);
-}
-
-function sameBytes(a: Uint8Array, aAt: number, b: Uint8Array, bAt: number, len: number): boolean {
-  for (let k = 0; k < len; k++) if (a[aAt + k] !== b[bAt + k]) return false;
-  return true;
-}
 
 /** Merge sections of one output section that share flags, entry size and alignment. */
 interface Group {
@@ -71,10 +20,9 @@ interface Group {
 export function mergeSections(outputs: OutputSection[]): void {
   for (const os of outputs) {
     if (!os.hasMerge) continue;
-    let groups: Group[] | null = null;
+    const groups: Group[] = [];
     for (const m of os.members) {
       if ((m.flags & SHF_MERGE) === 0 || m.entsize === 0 || !m.live) continue;
-      groups ??= [];
       let g = groups.find((x) => x.flags === m.flags && x.entsize === m.entsize && x.align === m.align);
       if (!g) {
         g = { flags: m.flags, entsize: m.entsize, align: m.align, members: [] };
@@ -82,115 +30,174 @@ export function mergeSections(outputs: OutputSection[]): void {
       }
       g.members.push(m);
     }
-    if (groups) for (const g of groups) mergeGroup(g.members);
+    for (const g of groups) mergeGroup(g.members, g.entsize, (g.flags & SHF_STRINGS) !== 0);
   }
-}
-
-/** Keep the first copy of every piece, in input order; later copies point at it. */
-function mergeGroup(members: InputSection[]): void {
-  const secs: InputSection[] = [];
-  const splits: Int32Array[] = [];
-  let total = 0;
-  for (const m of members) {
-    const starts = (m.flags & SHF_STRINGS) !== 0 ? splitStrings(m) : splitFixed(m);
-    if (!starts) continue;
-    secs.push(m);
-    splits.push(starts);
-    total += starts.length - 1;
-  }
-  // Kept pieces: owning section (index into secs), input offset, length, output offset, hash.
-  const keptSec = new Int32Array(total);
-  const keptAt = new Int32Array(total);
-  const keptLen = new Int32Array(total);
-  const keptOut = new Int32Array(total);
-  const keptHash = new Int32Array(total);
-  let kept = 0;
-  let cap = 16;
-  while (cap < total * 2) cap *= 2;
-  const mask = cap - 1;
-  const slots = new Int32Array(cap).fill(-1);
-
-  for (let s = 0; s < secs.length; s++) {
-    const m = secs[s]!;
-    const d = m.data;
-    const starts = splits[s]!;
-    const n = starts.length - 1;
-    // Where each piece went: the section holding the kept copy (index into secs) and its offset there.
-    const owner = new Int32Array(n);
-    const toAt = new Int32Array(n);
-    // 1 for the pieces kept in this section (not a copy of an earlier one, here or elsewhere)
-    const fresh = new Uint8Array(n);
-    let size = 0;
-    for (let i = 0; i < n; i++) {
-      const at = starts[i]!;
-      const len = starts[i + 1]! - at;
-      const h = hashBytes(d, at, at + len);
-      let slot = h & mask;
-      let found = -1;
-      for (let k = slots[slot]!; k !== -1; slot = (slot + 1) & mask, k = slots[slot]!) {
-        if (keptHash[k] === h && keptLen[k] === len && sameBytes(secs[keptSec[k]!]!.data, keptAt[k]!, d, at, len)) {
-          found = k;
-          break;
-        }
-      }
-      if (found === -1) {
-        found = kept++;
-        slots[slot] = found;
-        keptSec[found] = s;
-        keptAt[found] = at;
-        keptLen[found] = len;
-        keptOut[found] = size;
-        keptHash[found] = h;
-        fresh[i] = 1;
-        size += len;
-      }
-      owner[i] = keptSec[found]!;
-      toAt[i] = keptOut[found]!;
-    }
-    m.mergedData = keptBytes(m, starts, fresh, size);
-    m.mergedSize = size;
-    m.mergeMap = mergeMap(m, starts, owner, toAt, secs, size);
-  }
-}
-
-/** The section's own kept pieces, in order (adjacent ones copied as one run). */
-function keptBytes(m: InputSection, starts: Int32Array, fresh: Uint8Array, size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  const d = m.data;
-  const n = fresh.length;
-  let o = 0;
-  for (let i = 0; i < n; ) {
-    if (fresh[i] === 0) {
-      i++;
-      continue;
-    }
-    let j = i + 1;
-    while (j < n && fresh[j] === 1) j++;
-    out.set(d.subarray(starts[i]!, starts[j]!), o);
-    o += starts[j]! - starts[i]!;
-    i = j;
-  }
-  return out;
 }
 
 /**
- * Input offset -> offset from the section's output position: an offset inside a piece maps to the
- * same offset inside its kept copy (possibly in another section); offsets outside the section
- * (e.g. a symbol at the very end) keep their distance from the end.
+ * Whether a section splits into whole pieces: strings must end with a NUL entry (a section that is
+ * not NUL-terminated is left as it is), constants must fill the section.
  */
-function mergeMap(m: InputSection, starts: Int32Array, owner: Int32Array, toAt: Int32Array, secs: InputSection[], size: number): (off: number) => number {
-  const n = owner.length;
+function splittable(m: InputSection, w: number, strings: boolean): boolean {
+  const d = m.data;
+  if (d.length % w !== 0) return false;
+  if (!strings) return d.length === m.size; // no contents (NOBITS): nothing to compare
+  for (let k = d.length - w; k < d.length; k++) if (d[k] !== 0) return false;
+  return true;
+}
+
+/** FNV-1a over d[at, at + len), with a final mix so that the low bits (the table index) depend on every byte. */
+export function hashBytes(d: Uint8Array, at: number, len: number): number {
+  let h = 0x811c9dc5;
+  for (let i = at, e = at + len; i < e; i++) h = Math.imul(h ^ d[i]!, 0x01000193);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+/** End of the NUL-terminated string at `at` (past its NUL); the section is known to end with one. */
+function stringEnd(d: Uint8Array, at: number): number {
+  let i = at;
+  while (d[i] !== 0) i++;
+  return i + 1;
+}
+
+/** The same for strings of w-byte characters (ending with a zero character). */
+function wideStringEnd(d: Uint8Array, at: number, w: number): number {
+  for (let i = at; ; i += w) {
+    let unit = 0;
+    for (let k = 0; k < w; k++) unit |= d[i + k]!;
+    if (unit === 0) return i + w;
+  }
+}
+
+/** An Int32Array twice as long, with the old contents (tables grow instead of being sized for the worst case). */
+function doubled(a: Int32Array): Int32Array {
+  const b = new Int32Array(a.length * 2);
+  b.set(a);
+  return b;
+}
+
+/**
+ * The kept pieces of one group, in an open-addressing table over typed arrays: a piece is found by
+ * its hash and then its bytes; a new one is appended to buf, the group's merged contents.
+ */
+class PieceTable {
+  readonly buf: Uint8Array;
+  /** Where the next kept piece goes in buf. */
+  end = 0;
+  count = 0;
+  /** Per kept piece, 4 entries: position in buf, section (index into the group) it is kept for, length, hash. */
+  kept: Int32Array = new Int32Array(4 * 256);
+  /** Kept piece + 1; 0 is an empty slot. */
+  private slots: Int32Array = new Int32Array(1024);
+
+  constructor(bytes: number) {
+    this.buf = new Uint8Array(bytes);
+  }
+
+  /** The kept piece equal to d[at, at + len), kept for section sec if it is new. */
+  intern(d: Uint8Array, at: number, len: number, sec: number): number {
+    const h = hashBytes(d, at, len);
+    const slots = this.slots;
+    const mask = slots.length - 1;
+    let kept = this.kept;
+    let slot = h & mask;
+    for (let k = slots[slot]!; k !== 0; slot = (slot + 1) & mask, k = slots[slot]!) {
+      const e = 4 * (k - 1);
+      if (kept[e + 3] === h && kept[e + 2] === len && sameBytes(this.buf, kept[e]!, d, at, len)) return k - 1;
+    }
+    const id = this.count++;
+    slots[slot] = id + 1;
+    if (4 * id === kept.length) kept = this.kept = doubled(kept);
+    const e = 4 * id;
+    kept[e] = this.end;
+    kept[e + 1] = sec;
+    kept[e + 2] = len;
+    kept[e + 3] = h;
+    const buf = this.buf;
+    for (let k = 0, o = this.end; k < len; k++, o++) buf[o] = d[at + k]!;
+    this.end += len;
+    if (this.count * 2 > slots.length) this.rehash();
+    return id;
+  }
+
+  private rehash(): void {
+    const slots = new Int32Array(this.slots.length * 2);
+    const mask = slots.length - 1;
+    for (let id = 0; id < this.count; id++) {
+      let slot = this.kept[4 * id + 3]! & mask;
+      while (slots[slot] !== 0) slot = (slot + 1) & mask;
+      slots[slot] = id + 1;
+    }
+    this.slots = slots;
+  }
+}
+
+function sameBytes(a: Uint8Array, aAt: number, b: Uint8Array, bAt: number, len: number): boolean {
+  for (let k = 0; k < len; k++) if (a[aAt + k] !== b[bAt + k]) return false;
+  return true;
+}
+
+/** Keep the first copy of every piece, in input order; later copies point at it. */
+function mergeGroup(members: InputSection[], w: number, strings: boolean): void {
+  const secs = members.filter((m) => splittable(m, w, strings));
+  let total = 0;
+  for (const m of secs) total += m.data.length;
+  const table = new PieceTable(total);
+  // Per piece in input order, 3 entries: input offset, section holding the kept copy (index into
+  // secs), offset there.
+  let pieces: Int32Array = new Int32Array(3 * 256);
+  // Where each section's pieces start (in pieces, counted in pieces) and its kept bytes (in table.buf).
+  const secFirst = new Int32Array(secs.length + 1);
+  const secBase = new Int32Array(secs.length + 1);
+  let np = 0;
+  for (let s = 0; s < secs.length; s++) {
+    const d = secs[s]!.data;
+    secFirst[s] = np;
+    secBase[s] = table.end;
+    for (let at = 0; at < d.length; np++) {
+      const end = !strings ? at + w : w === 1 ? stringEnd(d, at) : wideStringEnd(d, at, w);
+      const e = 4 * table.intern(d, at, end - at, s);
+      const owner = table.kept[e + 1]!;
+      if (3 * np === pieces.length) pieces = doubled(pieces);
+      pieces[3 * np] = at;
+      pieces[3 * np + 1] = owner;
+      pieces[3 * np + 2] = table.kept[e]! - secBase[owner]!;
+      at = end;
+    }
+  }
+  secFirst[secs.length] = np;
+  secBase[secs.length] = table.end;
+  for (let s = 0; s < secs.length; s++) {
+    const m = secs[s]!;
+    m.mergedData = table.buf.subarray(secBase[s]!, secBase[s + 1]!);
+    m.mergedSize = secBase[s + 1]! - secBase[s]!;
+    m.mergeMap = mergeMap(m, secFirst[s]!, secFirst[s + 1]!, pieces, secs);
+  }
+}
+
+/**
+ * Input offset -> offset from the section's output position, for pieces [first, last) of the group's
+ * table: an offset inside a piece maps to the same offset inside its kept copy (possibly in another
+ * section); offsets outside the section (e.g. a symbol at the very end) keep their distance from the end.
+ */
+function mergeMap(m: InputSection, first: number, last: number, pieces: Int32Array, secs: InputSection[]): (off: number) => number {
   const end = m.size;
+  const size = m.mergedSize;
   return (off: number) => {
     if (!(off >= 0 && off < end)) return size + (off - end);
     // the last piece starting at or before off
-    let lo = 0;
-    let hi = n - 1;
+    let lo = first;
+    let hi = last - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if (starts[mid]! <= off) lo = mid;
+      if (pieces[3 * mid]! <= off) lo = mid;
       else hi = mid - 1;
     }
-    return secs[owner[lo]!]!.offset - m.offset + toAt[lo]! + (off - starts[lo]!);
+    const p = 3 * lo;
+    return secs[pieces[p + 1]!]!.offset - m.offset + pieces[p + 2]! + (off - pieces[p]!);
   };
 }
