@@ -141,41 +141,56 @@ function sameBytes(a: Uint8Array, aAt: number, b: Uint8Array, bAt: number, len: 
   return true;
 }
 
+/** Per piece of a group, in input order, 3 entries: input offset, section holding the kept copy (index into the group), offset there. */
+class PieceList {
+  list: Int32Array = new Int32Array(3 * 256);
+  count = 0;
+
+  push(at: number, owner: number, to: number): void {
+    const n = 3 * this.count++;
+    if (n === this.list.length) this.list = doubled(this.list);
+    this.list[n] = at;
+    this.list[n + 1] = owner;
+    this.list[n + 2] = to;
+  }
+}
+
+/**
+ * Split section s of a group into pieces and intern them (a function of its own, called per section,
+ * so that V8 optimizes it early instead of waiting to replace a long-running loop).
+ */
+function addSection(table: PieceTable, pieces: PieceList, d: Uint8Array, s: number, secBase: Int32Array, w: number, strings: boolean): void {
+  for (let at = 0; at < d.length; ) {
+    const end = !strings ? at + w : w === 1 ? stringEnd(d, at) : wideStringEnd(d, at, w);
+    const e = 4 * table.intern(d, at, end - at, s);
+    const owner = table.kept[e + 1]!;
+    pieces.push(at, owner, table.kept[e]! - secBase[owner]!);
+    at = end;
+  }
+}
+
 /** Keep the first copy of every piece, in input order; later copies point at it. */
 function mergeGroup(members: InputSection[], w: number, strings: boolean): void {
   const secs = members.filter((m) => splittable(m, w, strings));
   let total = 0;
   for (const m of secs) total += m.data.length;
   const table = new PieceTable(total);
-  // Per piece in input order, 3 entries: input offset, section holding the kept copy (index into
-  // secs), offset there.
-  let pieces: Int32Array = new Int32Array(3 * 256);
+  const pieces = new PieceList();
   // Where each section's pieces start (in pieces, counted in pieces) and its kept bytes (in table.buf).
   const secFirst = new Int32Array(secs.length + 1);
   const secBase = new Int32Array(secs.length + 1);
-  let np = 0;
   for (let s = 0; s < secs.length; s++) {
-    const d = secs[s]!.data;
-    secFirst[s] = np;
+    secFirst[s] = pieces.count;
     secBase[s] = table.end;
-    for (let at = 0; at < d.length; np++) {
-      const end = !strings ? at + w : w === 1 ? stringEnd(d, at) : wideStringEnd(d, at, w);
-      const e = 4 * table.intern(d, at, end - at, s);
-      const owner = table.kept[e + 1]!;
-      if (3 * np === pieces.length) pieces = doubled(pieces);
-      pieces[3 * np] = at;
-      pieces[3 * np + 1] = owner;
-      pieces[3 * np + 2] = table.kept[e]! - secBase[owner]!;
-      at = end;
-    }
+    addSection(table, pieces, secs[s]!.data, s, secBase, w, strings);
   }
-  secFirst[secs.length] = np;
+  secFirst[secs.length] = pieces.count;
   secBase[secs.length] = table.end;
   for (let s = 0; s < secs.length; s++) {
     const m = secs[s]!;
     m.mergedData = table.buf.subarray(secBase[s]!, secBase[s + 1]!);
     m.mergedSize = secBase[s + 1]! - secBase[s]!;
-    m.mergeMap = mergeMap(m, secFirst[s]!, secFirst[s + 1]!, pieces, secs);
+    m.mergeMap = mergeMap(m, secFirst[s]!, secFirst[s + 1]!, pieces.list, secs);
   }
 }
 
