@@ -90,12 +90,17 @@ class PieceTable {
   end = 0;
   count = 0;
   /** Per kept piece, 4 entries: position in buf, section (index into the group) it is kept for, length, hash. */
-  kept: Int32Array = new Int32Array(4 * 256);
+  kept: Int32Array;
   /** Kept piece + 1; 0 is an empty slot. */
-  private slots: Int32Array = new Int32Array(1024);
+  private slots: Int32Array;
 
-  constructor(bytes: number) {
+  /** For `bytes` of input in about `pieces` pieces (the tables grow past that). */
+  constructor(bytes: number, pieces: number) {
     this.buf = new Uint8Array(bytes);
+    this.kept = new Int32Array(4 * pieces);
+    let slots = 1024;
+    while (slots < 2 * pieces) slots *= 2;
+    this.slots = new Int32Array(slots);
   }
 
   /** The kept piece equal to d[at, at + len), kept for section sec if it is new. */
@@ -143,8 +148,12 @@ function sameBytes(a: Uint8Array, aAt: number, b: Uint8Array, bAt: number, len: 
 
 /** Per piece of a group, in input order, 3 entries: input offset, section holding the kept copy (index into the group), offset there. */
 class PieceList {
-  list: Int32Array = new Int32Array(3 * 256);
+  list: Int32Array;
   count = 0;
+
+  constructor(pieces: number) {
+    this.list = new Int32Array(3 * pieces);
+  }
 
   push(at: number, owner: number, to: number): void {
     const n = 3 * this.count++;
@@ -174,8 +183,10 @@ function mergeGroup(members: InputSection[], w: number, strings: boolean): void 
   const secs = members.filter((m) => splittable(m, w, strings));
   let total = 0;
   for (const m of secs) total += m.data.length;
-  const table = new PieceTable(total);
-  const pieces = new PieceList();
+  // Strings are mostly short (about 13 bytes in libstdc++ and ICU): size the tables for 8-byte ones.
+  const estimate = Math.max(64, Math.ceil(total / (strings ? Math.max(8, w) : w)));
+  const table = new PieceTable(total, estimate);
+  const pieces = new PieceList(estimate);
   // Where each section's pieces start (in pieces, counted in pieces) and its kept bytes (in table.buf).
   const secFirst = new Int32Array(secs.length + 1);
   const secBase = new Int32Array(secs.length + 1);
