@@ -43,6 +43,8 @@ export class InputSection {
   mergeMap: ((off: number) => number) | null = null;
   /** For merged sections: the contents after merging (what gets copied to the output). */
   mergedData: Uint8Array | null = null;
+  /** For merged sections: the size after merging (a declared field keeps InputSection's shape fixed). */
+  mergedSize = 0;
 
   /** Section `index` of `file` (-1 for linker-made space such as commons), its contents at `fileOffset`. */
   constructor(file: ObjectFile, index: number, name: string, type: number, flags: number, addralign: number, size: number, entsize: number, fileOffset: number) {

@@ -30,46 +30,68 @@ export function allocateCommons(ctx: Context): void {
 }
 
 
+/** An output section being filled: its members in input order, with their sort keys. */
+interface Filling {
+  os: OutputSection;
+  keys: number[];
+  /** Keys so far never decrease: input order is already the final order. */
+  ordered: boolean;
+}
+
 /** Build the output sections from live input sections, in default-script order. */
 export function createOutputSections(ctx: Context): OutputSection[] {
-  const byName = new Map<string, OutputSection>();
-  const keyed = new Map<OutputSection, { sec: InputSection; key: number; seq: number }[]>();
-  let seq = 0;
-  const add = (sec: InputSection) => {
-    if (!sec.live) return;
-    const p = placeInput(sec);
-    const strip = ctx.options.strip;
-    if (strip !== 'none' && (sec.flags & SHF_ALLOC) === 0 && isDebugSection(sec.name)) p.output = null;
-    if (p.output === null) {
-      sec.live = false;
-      return;
-    }
-    const name = p.output === 'COMMON' ? '.bss' : p.output;
-    let os = byName.get(name);
-    const type = defaultType(name, sec.type);
-    if (!os) {
-      const rank = knownRank(name) ?? orphanRank(name, sec.type, sec.flags);
-      os = new OutputSection(name, type, sec.flags & ~(SHF_MERGE | SHF_STRINGS | 0x200 /* SHF_GROUP */), rank);
-      os.entsize = sec.entsize;
-      byName.set(name, os);
-      keyed.set(os, []);
-    } else {
-      os.flags |= sec.flags & (SHF_WRITE | SHF_EXECINSTR | SHF_ALLOC | SHF_TLS);
-      if (os.type === SHT_NOBITS && type !== SHT_NOBITS) os.type = type;
-      if (os.entsize !== sec.entsize) os.entsize = 0;
-    }
-    keyed.get(os)!.push({ sec, key: p.key, seq: seq++ });
-  };
-  for (const f of ctx.files) for (const sec of f.sections) if (sec) add(sec);
-  for (const sec of ctx.commons) add(sec);
-  for (const [os, list] of keyed) {
-    list.sort((a, b) => a.key - b.key || a.seq - b.seq);
-    for (const { sec } of list) {
-      os.members.push(sec);
-      sec.output = os;
-    }
+  const byName = new Map<string, Filling>();
+  const strip = ctx.options.strip !== 'none';
+  for (const f of ctx.files) {
+    for (const sec of f.sections) if (sec !== undefined) addInput(byName, sec, strip);
   }
-  return [...byName.values()];
+  for (const sec of ctx.commons) addInput(byName, sec, strip);
+  const out: OutputSection[] = [];
+  for (const { os, keys, ordered } of byName.values()) {
+    if (!ordered) sortMembers(os.members, keys);
+    out.push(os);
+  }
+  return out;
+}
+
+function addInput(byName: Map<string, Filling>, sec: InputSection, strip: boolean): void {
+  if (!sec.live) return;
+  const p = placeInput(sec);
+  if (p.output === null || (strip && (sec.flags & SHF_ALLOC) === 0 && isDebugSection(sec.name))) {
+    sec.live = false;
+    return;
+  }
+  const name = p.output === 'COMMON' ? '.bss' : p.output;
+  let filling = byName.get(name);
+  if (filling === undefined) {
+    const rank = knownRank(name) ?? orphanRank(name, sec.type, sec.flags);
+    const os = new OutputSection(name, defaultType(name, sec.type), sec.flags & ~(SHF_MERGE | SHF_STRINGS | 0x200 /* SHF_GROUP */), rank);
+    os.entsize = sec.entsize;
+    filling = { os, keys: [], ordered: true };
+    byName.set(name, filling);
+  } else {
+    const os = filling.os;
+    os.flags |= sec.flags & (SHF_WRITE | SHF_EXECINSTR | SHF_ALLOC | SHF_TLS);
+    if (os.type === SHT_NOBITS) {
+      const type = defaultType(name, sec.type);
+      if (type !== SHT_NOBITS) os.type = type;
+    }
+    if (os.entsize !== sec.entsize) os.entsize = 0;
+    const keys = filling.keys;
+    if (p.key < keys[keys.length - 1]!) filling.ordered = false;
+  }
+  if ((sec.flags & SHF_MERGE) !== 0) filling.os.hasMerge = true;
+  filling.keys.push(p.key);
+  filling.os.members.push(sec);
+  sec.output = filling.os;
+}
+
+/** Order members by key, keeping input order among equal keys (sorting indices, not objects). */
+function sortMembers(members: InputSection[], keys: number[]): void {
+  const order = members.map((_, i) => i);
+  order.sort((a, b) => keys[a]! - keys[b]! || a - b);
+  const sorted = order.map((i) => members[i]!);
+  for (let i = 0; i < sorted.length; i++) members[i] = sorted[i]!;
 }
 
 function isDebugSection(name: string): boolean {
@@ -88,17 +110,16 @@ export function sizeOutputSection(os: OutputSection): void {
   // would end the walk early, and its records only need 4-byte alignment.
   const ehFrame = os.name === '.eh_frame';
   for (const m of os.members) {
-    off = alignUp(off, ehFrame ? 4 : m.align);
+    const a = m.align;
+    // Math.trunc keeps offsets small integers: sizes read from 64-bit ELF fields are heap numbers, and
+    // one stored in offset would change the field's representation and make V8 migrate every InputSection.
+    off = Math.trunc(alignUp(off, ehFrame ? 4 : a));
     m.offset = off;
-    off += m.mergeMap ? mergedSize(m) : m.size;
-    if (m.align > align) align = m.align;
+    off += m.mergeMap !== null ? m.mergedSize : m.size;
+    if (a > align) align = a;
   }
   os.size = off;
   os.align = align;
-}
-
-function mergedSize(m: InputSection): number {
-  return (m as InputSection & { mergedSize?: number }).mergedSize ?? m.size;
 }
 
 export interface Segment {

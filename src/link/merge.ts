@@ -1,98 +1,229 @@
 // SHF_MERGE sections: identical strings (SHF_STRINGS) or fixed-size constants are stored once per
 // output section, and every reference into a merged input section is redirected to the kept copy.
+// Pieces are looked up by a hash of their bytes in an open-addressing table over typed arrays (bytes
+// compared on a hash match); nothing is allocated per piece, and per section only a view of the group's
+// merged contents and an offset map. The per-piece work is in small functions, which V8 optimizes
+// early in a single run (a large loop waits for on-stack replacement).
 import { SHF_MERGE, SHF_STRINGS } from '../elf/constants.ts';
 import type { InputSection } from './input-files.ts';
 import type { OutputSection } from './output-section.ts';
 
-interface Piece {
-  /** Offset in the input section. */
-  at: number;
-  len: number;
-}
-
-function splitStrings(sec: InputSection): Piece[] | null {
-  const d = sec.data;
-  const w = Math.max(1, sec.entsize);
-  const out: Piece[] = [];
-  let start = 0;
-  for (let i = 0; i + w <= d.length; i += w) {
-    let zero = true;
-    for (let k = 0; k < w; k++) if (d[i + k] !== 0) zero = false;
-    if (zero) {
-      out.push({ at: start, len: i + w - start });
-      start = i + w;
-    }
-  }
-  if (start !== d.length) return null; // not NUL-terminated: leave the section as it is
-  return out;
-}
-
-function splitFixed(sec: InputSection): Piece[] | null {
-  const w = sec.entsize;
-  if (w <= 0 || sec.size % w !== 0) return null;
-  const out: Piece[] = [];
-  for (let i = 0; i < sec.size; i += w) out.push({ at: i, len: w });
-  return out;
+/** Merge sections of one output section that share flags, entry size and alignment. */
+interface Group {
+  flags: number;
+  entsize: number;
+  align: number;
+  members: InputSection[];
 }
 
 /** Deduplicate the merge sections of each output section that share flags and entry size. */
 export function mergeSections(outputs: OutputSection[]): void {
   for (const os of outputs) {
-    const groups = new Map<string, InputSection[]>();
+    if (!os.hasMerge) continue;
+    const groups: Group[] = [];
     for (const m of os.members) {
       if ((m.flags & SHF_MERGE) === 0 || m.entsize === 0 || !m.live) continue;
-      const key = `${m.flags}:${m.entsize}:${m.align}`;
-      const g = groups.get(key);
-      if (g) g.push(m);
-      else groups.set(key, [m]);
-    }
-    for (const members of groups.values()) {
-      const seen = new Map<string, { owner: InputSection; at: number }>();
-      for (const m of members) {
-        const pieces = (m.flags & SHF_STRINGS) !== 0 ? splitStrings(m) : splitFixed(m);
-        if (!pieces) continue;
-        // One Buffer view per section: a piece's key is a slice of it, without a Buffer per piece.
-        const view = Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength);
-        const bytes: Uint8Array[] = [];
-        let size = 0;
-        const redirect: { from: number; len: number; to: InputSection; toAt: number }[] = [];
-        for (const p of pieces) {
-          const key = view.toString('latin1', p.at, p.at + p.len);
-          const prev = seen.get(key);
-          if (prev) {
-            // Seen before, in this section or an earlier one: point at that copy.
-            redirect.push({ from: p.at, len: p.len, to: prev.owner, toAt: prev.at });
-            continue;
-          }
-          seen.set(key, { owner: m, at: size });
-          redirect.push({ from: p.at, len: p.len, to: m, toAt: size });
-          bytes.push(m.data.subarray(p.at, p.at + p.len));
-          size += p.len;
-        }
-        const merged = new Uint8Array(size);
-        let o = 0;
-        for (const b of bytes) {
-          merged.set(b, o);
-          o += b.length;
-        }
-        m.mergedData = merged;
-        (m as InputSection & { mergedSize?: number }).mergedSize = size;
-        // An offset inside a piece maps to the same offset inside its kept copy (possibly in another section).
-        const table = redirect;
-        m.mergeMap = (off: number) => {
-          let lo = 0;
-          let hi = table.length - 1;
-          while (lo <= hi) {
-            const mid = (lo + hi) >> 1;
-            const r = table[mid]!;
-            if (off < r.from) hi = mid - 1;
-            else if (off >= r.from + r.len) lo = mid + 1;
-            else return r.to.offset - m.offset + r.toAt + (off - r.from);
-          }
-          // past the end (e.g. a symbol at the very end): keep relative to the end
-          return (table.length ? size : 0) + (off - m.size);
-        };
+      let g = groups.find((x) => x.flags === m.flags && x.entsize === m.entsize && x.align === m.align);
+      if (!g) {
+        g = { flags: m.flags, entsize: m.entsize, align: m.align, members: [] };
+        groups.push(g);
       }
+      g.members.push(m);
     }
+    for (const g of groups) mergeGroup(g.members, g.entsize, (g.flags & SHF_STRINGS) !== 0);
   }
+}
+
+/**
+ * Whether a section splits into whole pieces: strings must end with a NUL entry (a section that is
+ * not NUL-terminated is left as it is), constants must fill the section.
+ */
+function splittable(m: InputSection, w: number, strings: boolean): boolean {
+  const d = m.data;
+  if (d.length % w !== 0) return false;
+  if (!strings) return d.length === m.size; // no contents (NOBITS): nothing to compare
+  for (let k = d.length - w; k < d.length; k++) if (d[k] !== 0) return false;
+  return true;
+}
+
+/** FNV-1a over d[at, at + len), with a final mix so that the low bits (the table index) depend on every byte. */
+export function hashBytes(d: Uint8Array, at: number, len: number): number {
+  let h = 0x811c9dc5;
+  for (let i = at, e = at + len; i < e; i++) h = Math.imul(h ^ d[i]!, 0x01000193);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+/** End of the NUL-terminated string at `at` (past its NUL); the section is known to end with one. */
+function stringEnd(d: Uint8Array, at: number): number {
+  let i = at;
+  while (d[i] !== 0) i++;
+  return i + 1;
+}
+
+/** The same for strings of w-byte characters (ending with a zero character). */
+function wideStringEnd(d: Uint8Array, at: number, w: number): number {
+  for (let i = at; ; i += w) {
+    let unit = 0;
+    for (let k = 0; k < w; k++) unit |= d[i + k]!;
+    if (unit === 0) return i + w;
+  }
+}
+
+/** An Int32Array twice as long, with the old contents (tables grow instead of being sized for the worst case). */
+function doubled(a: Int32Array): Int32Array {
+  const b = new Int32Array(a.length * 2);
+  b.set(a);
+  return b;
+}
+
+/**
+ * The kept pieces of one group, in an open-addressing table over typed arrays: a piece is found by
+ * its hash and then its bytes; a new one is appended to buf, the group's merged contents.
+ */
+class PieceTable {
+  readonly buf: Uint8Array;
+  /** Where the next kept piece goes in buf. */
+  end = 0;
+  count = 0;
+  /** Per kept piece, 4 entries: position in buf, section (index into the group) it is kept for, length, hash. */
+  kept: Int32Array;
+  /** Kept piece + 1; 0 is an empty slot. */
+  private slots: Int32Array;
+
+  /** For `bytes` of input in about `pieces` pieces (the tables grow past that). */
+  constructor(bytes: number, pieces: number) {
+    this.buf = new Uint8Array(bytes);
+    this.kept = new Int32Array(4 * pieces);
+    let slots = 1024;
+    while (slots < 2 * pieces) slots *= 2;
+    this.slots = new Int32Array(slots);
+  }
+
+  /** The kept piece equal to d[at, at + len), kept for section sec if it is new. */
+  intern(d: Uint8Array, at: number, len: number, sec: number): number {
+    const h = hashBytes(d, at, len);
+    const slots = this.slots;
+    const mask = slots.length - 1;
+    let kept = this.kept;
+    let slot = h & mask;
+    for (let k = slots[slot]!; k !== 0; slot = (slot + 1) & mask, k = slots[slot]!) {
+      const e = 4 * (k - 1);
+      if (kept[e + 3] === h && kept[e + 2] === len && sameBytes(this.buf, kept[e]!, d, at, len)) return k - 1;
+    }
+    const id = this.count++;
+    slots[slot] = id + 1;
+    if (4 * id === kept.length) kept = this.kept = doubled(kept);
+    const e = 4 * id;
+    kept[e] = this.end;
+    kept[e + 1] = sec;
+    kept[e + 2] = len;
+    kept[e + 3] = h;
+    const buf = this.buf;
+    for (let k = 0, o = this.end; k < len; k++, o++) buf[o] = d[at + k]!;
+    this.end += len;
+    if (this.count * 2 > slots.length) this.rehash();
+    return id;
+  }
+
+  private rehash(): void {
+    const slots = new Int32Array(this.slots.length * 2);
+    const mask = slots.length - 1;
+    for (let id = 0; id < this.count; id++) {
+      let slot = this.kept[4 * id + 3]! & mask;
+      while (slots[slot] !== 0) slot = (slot + 1) & mask;
+      slots[slot] = id + 1;
+    }
+    this.slots = slots;
+  }
+}
+
+function sameBytes(a: Uint8Array, aAt: number, b: Uint8Array, bAt: number, len: number): boolean {
+  for (let k = 0; k < len; k++) if (a[aAt + k] !== b[bAt + k]) return false;
+  return true;
+}
+
+/** Per piece of a group, in input order, 3 entries: input offset, section holding the kept copy (index into the group), offset there. */
+class PieceList {
+  list: Int32Array;
+  count = 0;
+
+  constructor(pieces: number) {
+    this.list = new Int32Array(3 * pieces);
+  }
+
+  push(at: number, owner: number, to: number): void {
+    const n = 3 * this.count++;
+    if (n === this.list.length) this.list = doubled(this.list);
+    this.list[n] = at;
+    this.list[n + 1] = owner;
+    this.list[n + 2] = to;
+  }
+}
+
+/**
+ * Split section s of a group into pieces and intern them (a function of its own, called per section,
+ * so that V8 optimizes it early instead of waiting to replace a long-running loop).
+ */
+function addSection(table: PieceTable, pieces: PieceList, d: Uint8Array, s: number, secBase: Int32Array, w: number, strings: boolean): void {
+  for (let at = 0; at < d.length; ) {
+    const end = !strings ? at + w : w === 1 ? stringEnd(d, at) : wideStringEnd(d, at, w);
+    const e = 4 * table.intern(d, at, end - at, s);
+    const owner = table.kept[e + 1]!;
+    pieces.push(at, owner, table.kept[e]! - secBase[owner]!);
+    at = end;
+  }
+}
+
+/** Keep the first copy of every piece, in input order; later copies point at it. */
+function mergeGroup(members: InputSection[], w: number, strings: boolean): void {
+  const secs = members.filter((m) => splittable(m, w, strings));
+  let total = 0;
+  for (const m of secs) total += m.data.length;
+  // Strings are mostly short (about 13 bytes in libstdc++ and ICU): size the tables for 8-byte ones.
+  const estimate = Math.max(64, Math.ceil(total / (strings ? Math.max(8, w) : w)));
+  const table = new PieceTable(total, estimate);
+  const pieces = new PieceList(estimate);
+  // Where each section's pieces start (in pieces, counted in pieces) and its kept bytes (in table.buf).
+  const secFirst = new Int32Array(secs.length + 1);
+  const secBase = new Int32Array(secs.length + 1);
+  for (let s = 0; s < secs.length; s++) {
+    secFirst[s] = pieces.count;
+    secBase[s] = table.end;
+    addSection(table, pieces, secs[s]!.data, s, secBase, w, strings);
+  }
+  secFirst[secs.length] = pieces.count;
+  secBase[secs.length] = table.end;
+  for (let s = 0; s < secs.length; s++) {
+    const m = secs[s]!;
+    m.mergedData = table.buf.subarray(secBase[s]!, secBase[s + 1]!);
+    m.mergedSize = secBase[s + 1]! - secBase[s]!;
+    m.mergeMap = mergeMap(m, secFirst[s]!, secFirst[s + 1]!, pieces.list, secs);
+  }
+}
+
+/**
+ * Input offset -> offset from the section's output position, for pieces [first, last) of the group's
+ * table: an offset inside a piece maps to the same offset inside its kept copy (possibly in another
+ * section); offsets outside the section (e.g. a symbol at the very end) keep their distance from the end.
+ */
+function mergeMap(m: InputSection, first: number, last: number, pieces: Int32Array, secs: InputSection[]): (off: number) => number {
+  const end = m.size;
+  const size = m.mergedSize;
+  return (off: number) => {
+    if (!(off >= 0 && off < end)) return size + (off - end);
+    // the last piece starting at or before off
+    let lo = first;
+    let hi = last - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (pieces[3 * mid]! <= off) lo = mid;
+      else hi = mid - 1;
+    }
+    const p = 3 * lo;
+    return secs[pieces[p + 1]!]!.offset - m.offset + pieces[p + 2]! + (off - pieces[p]!);
+  };
 }

@@ -24,6 +24,8 @@ export class OutputSection {
   segment = -1;
   /** Set when the section is in PT_GNU_RELRO. */
   relro = false;
+  /** Has SHF_MERGE members (the only output sections mergeSections looks into). */
+  hasMerge = false;
 
   constructor(name: string, type: number, flags: number, rank: number) {
     this.name = name;
@@ -88,15 +90,63 @@ export function orphanRank(name: string, type: number, flags: number): number {
 
 export interface Placement {
   /** Output section name; null drops the input section. */
-  output: string | null;
+  readonly output: string | null;
   /** Sort key within the output section (sections sort stably by it): the default script's sub-order. */
-  key: number;
+  readonly key: number;
 }
 
+// Shared placements for the fixed outcomes, so that placing an input section allocates nothing.
+const DROP: Placement = { output: null, key: 0 };
+const TEXT: readonly Placement[] = [0, 1, 2, 3, 4, 5].map((key) => ({ output: '.text', key }));
+const TEXT_PLAIN = TEXT[5]!;
+const RODATA: Placement = { output: '.rodata', key: 0 };
+const GCC_EXCEPT_TABLE: Placement = { output: '.gcc_except_table', key: 0 };
+const TDATA: Placement = { output: '.tdata', key: 0 };
+const TBSS: Placement = { output: '.tbss', key: 0 };
+const PREINIT_ARRAY: Placement = { output: '.preinit_array', key: 0 };
+const RELRO_LOCAL: Placement = { output: '.data.rel.ro', key: 0 };
+const RELRO: Placement = { output: '.data.rel.ro', key: 1 };
+const GOT: Placement = { output: '.got', key: 0 };
+const GOT_PLT: Placement = { output: '.got.plt', key: 0 };
+const DATA: Placement = { output: '.data', key: 0 };
+const BSS: Placement = { output: '.bss', key: 0 };
+const DEBUG_INFO: Placement = { output: '.debug_info', key: 0 };
+const INIT: Placement = { output: '.init', key: 0 };
+const FINI: Placement = { output: '.fini', key: 0 };
+const RODATA1: Placement = { output: '.rodata1', key: 0 };
+const DATA1: Placement = { output: '.data1', key: 0 };
+const EH_FRAME: Placement = { output: '.eh_frame', key: 0 };
+
+/** N for a name `<prefix>N` (prefix ending in '.', N all digits), else undefined. */
 function priorityOf(name: string, prefix: string): number | undefined {
-  if (!name.startsWith(prefix + '.')) return undefined;
-  const tail = name.slice(prefix.length + 1);
-  return /^[0-9]+$/.test(tail) ? parseInt(tail, 10) : undefined;
+  if (!name.startsWith(prefix) || name.length === prefix.length) return undefined;
+  for (let i = prefix.length; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return undefined;
+  }
+  return parseInt(name.slice(prefix.length), 10);
+}
+
+/** .text sub-order: unlikely, exit, startup, hot, sorted, the rest. */
+function textPlacement(n: string): Placement {
+  if (n === '.text.unlikely' || n.startsWith('.text.unlikely.') || (n.startsWith('.text.') && n.endsWith('_unlikely'))) return TEXT[0]!;
+  if (n === '.text.exit' || n.startsWith('.text.exit.')) return TEXT[1]!;
+  if (n === '.text.startup' || n.startsWith('.text.startup.')) return TEXT[2]!;
+  if (n === '.text.hot' || n.startsWith('.text.hot.')) return TEXT[3]!;
+  if (n.startsWith('.text.sorted.')) return TEXT[4]!;
+  return TEXT_PLAIN;
+}
+
+/** Constructors: .init_array.N and .ctors.N by priority, then the unsuffixed ones (not crtbegin/crtend's). */
+function arrayPlacement(sec: InputSection, arr: string, old: string): Placement | undefined {
+  const n = sec.name;
+  const p = priorityOf(n, arr + '.');
+  if (p !== undefined) return { output: arr, key: p };
+  const q = priorityOf(n, old + '.');
+  if (q !== undefined) return { output: arr, key: 65535 - q };
+  if (n === arr) return { output: arr, key: 65536 };
+  if (n === old) return sec.file.isCrtBeginEnd ? { output: old, key: 0 } : { output: arr, key: 65536 };
+  return undefined;
 }
 
 /** Where an input section goes under the default script (ld --verbose of binutils 2.40). */
@@ -104,40 +154,69 @@ export function placeInput(sec: InputSection): Placement {
   const n = sec.name;
   const alloc = (sec.flags & SHF_ALLOC) !== 0;
   if (!alloc) {
-    if (n === '.note.GNU-stack' || n === '.gnu_debuglink' || n.startsWith('.gnu.lto_') || n.startsWith('.gnu.warning') || n === '.gnu.glibc-stub' || n.startsWith('.gnu.glibc-stub.')) return { output: null, key: 0 };
-    if (n.startsWith('.gnu.linkonce.wi.')) return { output: '.debug_info', key: 0 };
+    if (n === '.note.GNU-stack' || n === '.gnu_debuglink' || n.startsWith('.gnu.lto_') || n.startsWith('.gnu.warning') || n === '.gnu.glibc-stub' || n.startsWith('.gnu.glibc-stub.')) return DROP;
+    if (n.startsWith('.gnu.linkonce.wi.')) return DEBUG_INFO;
     return { output: n, key: 0 };
   }
-  if (n === '.text' || n.startsWith('.text.') || n === '.stub' || n.startsWith('.gnu.linkonce.t.') || n === '.gnu.warning') {
-    if (n === '.text.unlikely' || n.startsWith('.text.unlikely.') || (n.startsWith('.text.') && n.endsWith('_unlikely'))) return { output: '.text', key: 0 };
-    if (n === '.text.exit' || n.startsWith('.text.exit.')) return { output: '.text', key: 1 };
-    if (n === '.text.startup' || n.startsWith('.text.startup.')) return { output: '.text', key: 2 };
-    if (n === '.text.hot' || n.startsWith('.text.hot.')) return { output: '.text', key: 3 };
-    if (n.startsWith('.text.sorted.')) return { output: '.text', key: 4 };
-    return { output: '.text', key: 5 };
+  // Every pattern of the script starts with '.': the character after it picks the few that can match
+  // (in the script's order within each group).
+  switch (n.charCodeAt(1)) {
+    case 0x74: // t
+      if (n === '.text' || n.startsWith('.text.')) return textPlacement(n);
+      if (n === '.tdata' || n.startsWith('.tdata.')) return TDATA;
+      if (n === '.tbss' || n.startsWith('.tbss.') || n === '.tcommon') return TBSS;
+      break;
+    case 0x73: // s
+      if (n === '.stub') return TEXT_PLAIN;
+      break;
+    case 0x67: // g
+      if (n.startsWith('.gnu.linkonce.t.') || n === '.gnu.warning') return TEXT_PLAIN;
+      if (n.startsWith('.gnu.linkonce.r.')) return RODATA;
+      if (n === '.gcc_except_table' || n.startsWith('.gcc_except_table.')) return GCC_EXCEPT_TABLE;
+      if (n.startsWith('.gnu.linkonce.td.')) return TDATA;
+      if (n.startsWith('.gnu.linkonce.tb.')) return TBSS;
+      if (n.startsWith('.gnu.linkonce.d.rel.ro.local.')) return RELRO_LOCAL;
+      if (n.startsWith('.gnu.linkonce.d.rel.ro.')) return RELRO;
+      if (n === '.got') return GOT;
+      if (n === '.got.plt') return GOT_PLT;
+      if (n.startsWith('.gnu.linkonce.d.')) return DATA;
+      if (n.startsWith('.gnu.linkonce.b.')) return BSS;
+      break;
+    case 0x69: // i
+      if (n === '.init') return INIT;
+      if (n === '.igot') return GOT;
+      if (n === '.igot.plt') return GOT_PLT;
+      return arrayPlacement(sec, '.init_array', '.ctors') ?? { output: n, key: 0 };
+    case 0x63: // c
+      return arrayPlacement(sec, '.init_array', '.ctors') ?? { output: n, key: 0 };
+    case 0x66: // f
+      if (n === '.fini') return FINI;
+      return arrayPlacement(sec, '.fini_array', '.dtors') ?? { output: n, key: 0 };
+    case 0x64: // d
+      if (n === '.data1') return DATA1;
+      if (n === '.dtors' || n.startsWith('.dtors.')) return arrayPlacement(sec, '.fini_array', '.dtors') ?? { output: n, key: 0 };
+      if (n === '.data.rel.ro.local' || n.startsWith('.data.rel.ro.local.')) return RELRO_LOCAL;
+      if (n === '.data.rel.ro' || n.startsWith('.data.rel.ro.')) return RELRO;
+      if (n === '.data' || n.startsWith('.data.')) return DATA;
+      if (n === '.dynbss') return BSS;
+      break;
+    case 0x72: // r
+      if (n === '.rodata1') return RODATA1;
+      if (n === '.rodata' || n.startsWith('.rodata.')) return RODATA;
+      break;
+    case 0x65: // e
+      if (n === '.eh_frame') return EH_FRAME;
+      break;
+    case 0x70: // p
+      if (n === '.preinit_array') return PREINIT_ARRAY;
+      break;
+    case 0x62: // b
+      if (n === '.bss' || n.startsWith('.bss.')) return BSS;
+      break;
+    case 0x6e: // n
+      if (n === '.note.gnu.property') return DROP; // merged into a synthetic note
+      break;
   }
-  if (n === '.init' || n === '.fini' || n === '.rodata1' || n === '.data1' || n === '.eh_frame') return { output: n, key: 0 };
-  if (n === '.rodata' || n.startsWith('.rodata.') || n.startsWith('.gnu.linkonce.r.')) return { output: '.rodata', key: 0 };
-  if (n === '.gcc_except_table' || n.startsWith('.gcc_except_table.')) return { output: '.gcc_except_table', key: 0 };
-  if (n === '.tdata' || n.startsWith('.tdata.') || n.startsWith('.gnu.linkonce.td.')) return { output: '.tdata', key: 0 };
-  if (n === '.tbss' || n.startsWith('.tbss.') || n.startsWith('.gnu.linkonce.tb.') || n === '.tcommon') return { output: '.tbss', key: 0 };
-  if (n === '.preinit_array') return { output: '.preinit_array', key: 0 };
-  // Constructors: .init_array.N and .ctors.N by priority, then the unsuffixed ones (not crtbegin/crtend's).
-  for (const [arr, old] of [['.init_array', '.ctors'], ['.fini_array', '.dtors']] as const) {
-    const p = priorityOf(n, arr);
-    if (p !== undefined) return { output: arr, key: p };
-    const q = priorityOf(n, old);
-    if (q !== undefined) return { output: arr, key: 65535 - q };
-    if (n === arr) return { output: arr, key: 65536 };
-    if (n === old) return sec.file.isCrtBeginEnd ? { output: old, key: 0 } : { output: arr, key: 65536 };
-  }
-  if (n === '.data.rel.ro.local' || n.startsWith('.data.rel.ro.local.') || n.startsWith('.gnu.linkonce.d.rel.ro.local.')) return { output: '.data.rel.ro', key: 0 };
-  if (n === '.data.rel.ro' || n.startsWith('.data.rel.ro.') || n.startsWith('.gnu.linkonce.d.rel.ro.')) return { output: '.data.rel.ro', key: 1 };
-  if (n === '.got' || n === '.igot') return { output: '.got', key: 0 };
-  if (n === '.got.plt' || n === '.igot.plt') return { output: '.got.plt', key: 0 };
-  if (n === '.data' || n.startsWith('.data.') || n.startsWith('.gnu.linkonce.d.')) return { output: '.data', key: 0 };
-  if (n === '.bss' || n.startsWith('.bss.') || n.startsWith('.gnu.linkonce.b.') || n === '.dynbss') return { output: '.bss', key: 0 };
-  if (n === '.note.gnu.property') return { output: null, key: 0 }; // merged into a synthetic note
   return { output: n, key: 0 };
 }
 
