@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ElfFile } from '../src/elf/reader.ts';
-import { hashBytes } from '../src/link/merge.ts';
+import { hashBytes } from '../src/link/piece-table.ts';
 import { GNU_LD, commandExists, describeExec, exec, runUnderTestLd } from './helpers/link.ts';
 
 const haveTools = commandExists('as') && commandExists(GNU_LD);

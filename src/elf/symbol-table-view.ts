@@ -42,6 +42,11 @@ export class SymbolTableView {
     return this.dv.getUint32(this.base + i * SYM_SIZE, true);
   }
 
+  /** The linked string table's bytes: symbol i's name is the NUL-terminated string at nameOffset(i). */
+  get names(): Uint8Array {
+    return this.strtab.data;
+  }
+
   name(i: number): string {
     const off = this.nameOffset(i);
     return off === 0 ? '' : this.elf.cstring(this.strtab, off, 'name of symbol', i);

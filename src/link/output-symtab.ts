@@ -1,6 +1,7 @@
 // The output's .symtab and .strtab: each file's locals (after an STT_FILE symbol), then hidden globals
 // turned local as GNU ld does, then the globals; encoded as they are chosen, without an object per symbol.
 import { put64 } from '../elf/bytes.ts';
+import { PieceTable } from './piece-table.ts';
 import { SHN_ABS, SHN_UNDEF, STB_GLOBAL, STB_LOCAL, STB_WEAK, STT_FILE, STT_SECTION, STV_HIDDEN, STV_INTERNAL } from '../elf/constants.ts';
 import { stInfo, stType } from '../elf/types.ts';
 import { basename } from 'node:path';
@@ -8,27 +9,36 @@ import type { Context } from './context.ts';
 import type { Layout } from './layout.ts';
 import { SymKind, type Sym } from './symbol.ts';
 
-/** A string table for many names: deduplicated, no suffix merging, built in one pass. */
+/**
+ * The output string table: each name stored once. Names are interned as bytes (locals straight from
+ * their input's string table, globals encoded once), so no string is made for a local symbol's name.
+ */
 class LinkerStrtab {
-  private readonly offsets = new Map<string, number>();
-  private readonly parts: string[] = [''];
-  private size = 1;
+  private readonly table: PieceTable;
+  private scratch = Buffer.allocUnsafe(4096);
+
+  constructor(bytes: number, names: number) {
+    this.table = new PieceTable(bytes + 1, names + 1);
+    this.table.intern(new Uint8Array(1), 0, 1, 0); // offset 0: the empty name
+  }
+
+  /** The NUL-terminated name at d[at...] (the caller has checked it is terminated). */
+  addBytes(d: Uint8Array, at: number): number {
+    let end = at;
+    while (d[end] !== 0) end++;
+    return this.table.kept[4 * this.table.intern(d, at, end + 1 - at, 0)]!;
+  }
 
   add(name: string): number {
     if (name === '') return 0;
-    const have = this.offsets.get(name);
-    if (have !== undefined) return have;
-    const at = this.size;
-    this.offsets.set(name, at);
-    this.parts.push(name);
-    this.size += Buffer.byteLength(name, 'utf8') + 1;
-    return at;
+    if (this.scratch.length < 3 * name.length + 1) this.scratch = Buffer.allocUnsafe(3 * name.length + 1);
+    const n = this.scratch.write(name, 0, 'utf8');
+    this.scratch[n] = 0;
+    return this.table.kept[4 * this.table.intern(this.scratch, 0, n + 1, 0)]!;
   }
 
   finish(): Uint8Array {
-    this.parts.push('');
-    const b = Buffer.from(this.parts.join('\0'), 'utf8');
-    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+    return this.table.buf.subarray(0, this.table.end);
   }
 }
 
@@ -37,9 +47,18 @@ class SymbolEncoder {
   private bytes = new Uint8Array(24 * 4096);
   private view = new DataView(this.bytes.buffer);
   count = 0;
-  readonly strtab = new LinkerStrtab();
+  readonly strtab: LinkerStrtab;
+
+  constructor(strtab: LinkerStrtab) {
+    this.strtab = strtab;
+  }
 
   add(name: string, info: number, other: number, shndx: number, value: number, size: number): void {
+    this.addNamed(name === '' ? 0 : this.strtab.add(name), info, other, shndx, value, size);
+  }
+
+  /** An entry whose name is already in the string table at `nameOffset`. */
+  addNamed(nameOffset: number, info: number, other: number, shndx: number, value: number, size: number): void {
     const at = this.count * 24;
     if (at + 24 > this.bytes.length) {
       const bigger = new Uint8Array(this.bytes.length * 2);
@@ -48,7 +67,7 @@ class SymbolEncoder {
       this.view = new DataView(bigger.buffer);
     }
     const v = this.view;
-    v.setUint32(at, this.strtab.add(name), true);
+    v.setUint32(at, nameOffset, true);
     v.setUint8(at + 4, info);
     v.setUint8(at + 5, other);
     v.setUint16(at + 6, shndx, true);
@@ -71,7 +90,15 @@ export interface OutputSymtab {
 
 /** Build .symtab and .strtab for the laid-out output. */
 export function buildSymtab(ctx: Context, l: Layout): OutputSymtab {
-  const enc = new SymbolEncoder();
+  // The string table's size is at most the inputs' string tables plus the globals' names.
+  let bytes = 0;
+  let names = ctx.symtab.map.size;
+  for (const f of ctx.files) {
+    bytes += f.raw?.names.length ?? 0;
+    names += f.firstGlobal;
+  }
+  for (const s of ctx.symtab.map.values()) bytes += 3 * s.name.length + 1;
+  const enc = new SymbolEncoder(new LinkerStrtab(bytes, names));
   enc.add('', 0, 0, 0, 0, 0);
   if (ctx.options.discard !== 'all') addFileLocals(ctx, enc); // -x: no local symbols at all
   const hidden: Sym[] = [];
@@ -115,9 +142,13 @@ function addFileLocals(ctx: Context, enc: SymbolEncoder): void {
       picked.push(i);
     }
     let wroteFile = false;
+    const d = raw.names;
+    // A table that ends in NUL terminates every name in it; otherwise name() checks (and reports) each.
+    const terminated = d.length > 0 && d[d.length - 1] === 0;
     for (const i of picked) {
-      const name = raw.name(i);
-      if (name.startsWith('.L')) continue;
+      const at = raw.nameOffset(i);
+      if (!terminated) raw.name(i);
+      if (d[at] === 0 || (d[at] === 0x2e && d[at + 1] === 0x4c)) continue; // unnamed, or a .L local label
       if (!wroteFile) {
         enc.add(fileName ?? basename(f.member?.name ?? f.displayName), stInfo(STB_LOCAL, STT_FILE), 0, SHN_ABS, 0, 0);
         wroteFile = true;
@@ -125,7 +156,7 @@ function addFileLocals(ctx: Context, enc: SymbolEncoder): void {
       const shndx = raw.shndx(i);
       const sec = shndx === SHN_ABS || raw.rawShndx(i) === SHN_ABS ? undefined : f.sections[shndx];
       const value = sec ? ctx.sectionAddress(sec, raw.value(i)) : raw.value(i);
-      enc.add(name, stInfo(STB_LOCAL, stType(raw.info(i))), raw.other(i) & 3, sec ? sec.output!.shndx : SHN_ABS, value, raw.size(i));
+      enc.addNamed(enc.strtab.addBytes(d, at), stInfo(STB_LOCAL, stType(raw.info(i))), raw.other(i) & 3, sec ? sec.output!.shndx : SHN_ABS, value, raw.size(i));
     }
   }
 }
