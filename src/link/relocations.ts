@@ -4,7 +4,8 @@
 import { R_X86_64, SHF_ALLOC, STT_GNU_IFUNC, STT_SECTION, relocTypeName } from '../elf/constants.ts';
 import { put64 } from '../elf/bytes.ts';
 import type { Context } from './context.ts';
-import type { InputSection } from './input-files.ts';
+import type { InputSection, ObjectFile } from './input-files.ts';
+import type { RelaView } from '../elf/rela-view.ts';
 import { SymKind, type Sym } from './symbol.ts';
 
 const R = R_X86_64;
@@ -51,62 +52,13 @@ function gottpoffForm(d: Uint8Array, off: number): 'mov' | 'add' | null {
 /** First pass over relocations: GOT and IPLT needs, undefined references, unsupported types. */
 export function scanRelocations(ctx: Context): void {
   const undefinedRefs = new Map<Sym, string[]>();
-  for (const f of ctx.files) {
-    for (const sec of f.sections) {
-      if (!sec || !sec.live || !sec.rela) continue;
-      const alloc = (sec.flags & SHF_ALLOC) !== 0;
-      const rt = sec.rela;
-      const d = sec.data;
-      for (let i = 0; i < rt.count; i++) {
-        const type = rt.type(i);
-        if (type === R.NONE) continue;
-        const symIndex = rt.sym(i);
-        const s = f.sym(symIndex);
-        const off = rt.offset(i);
-        if (!s) {
-          if (symIndex !== 0) ctx.diags.error(`${place(sec, off)}: relocation ${relocTypeName(type)} refers to symbol index ${symIndex}, which is out of range`);
-          continue;
-        }
-        if (!s.isLocal && s.kind === SymKind.Undefined && s.strongRef && alloc && !s.synthetic) {
-          const l = undefinedRefs.get(s);
-          const where = place(sec, off);
-          if (!l) undefinedRefs.set(s, [where]);
-          else if (l.length < 64) l.push(where);
-        }
-        if (!alloc) continue;
-        if (off + relocSize(type) > sec.size) {
-          ctx.diags.error(`${place(sec, off)}: relocation ${relocTypeName(type)} is outside its section (size 0x${sec.size.toString(16)})`);
-          continue;
-        }
-        const addend = rt.addend(i);
-        if (s.type === STT_GNU_IFUNC && s.kind === SymKind.Defined && !s.needsIplt) {
-          s.needsIplt = true;
-          ctx.ifuncs.push(s);
-        }
-        switch (type) {
-          case R.GOT64: case R.GOTPLT64:
-            ctx.needGotPlt = true;
-            if (!s.needsGot) { s.needsGot = true; ctx.gotSymbols.push(s); }
-            break;
-          case R.GOTPCREL: case R.GOT32: case R.GOTPCREL64:
-            if (!s.needsGot) { s.needsGot = true; ctx.gotSymbols.push(s); }
-            break;
-          case R.GOTOFF64: case R.GOTPC32: case R.GOTPC64: case R.PLTOFF64:
-            ctx.needGotPlt = true;
-            break;
-          case R.GOTPCRELX: case R.REX_GOTPCRELX:
-            if (gotpcrelxForm(d, off, type, s, addend) === null && !s.needsGot) { s.needsGot = true; ctx.gotSymbols.push(s); }
-            break;
-          case R.GOTTPOFF:
-            if (gottpoffForm(d, off) === null && !s.needsTpGot) { s.needsTpGot = true; ctx.tpGotSymbols.push(s); }
-            break;
-          case R.TLSGD: case R.TLSLD:
-            i++; // the call to __tls_get_addr that follows is rewritten with it
-            break;
-          default:
-            if (!SUPPORTED.has(type)) ctx.diags.error(`${place(sec, off)}: unsupported relocation ${relocTypeName(type)} against symbol '${symbolName(s)}'`);
-        }
-      }
+  const files = ctx.files;
+  for (let fi = 0; fi < files.length; fi++) {
+    const f = files[fi]!;
+    const secs = f.sections;
+    for (let si = 0; si < secs.length; si++) {
+      const sec = secs[si];
+      if (sec && sec.live && sec.rela) scanSection(ctx, f, sec, sec.rela, undefinedRefs);
     }
   }
   for (const [s, refs] of undefinedRefs) {
@@ -119,11 +71,72 @@ export function scanRelocations(ctx: Context): void {
   }
 }
 
-const SUPPORTED = new Set<number>([
-  R.NONE, R['64'], R.PC32, R.PLT32, R['32'], R['32S'], R['16'], R.PC16, R['8'], R.PC8, R.PC64, R.GOTOFF64, R.GOTPC32, R.GOTPC64,
-  R.SIZE32, R.SIZE64, R.TPOFF32, R.TPOFF64, R.DTPOFF32, R.DTPOFF64, R.DTPMOD64, R.GOTPC32_TLSDESC, R.TLSDESC_CALL,
-  R.PLTOFF64,
-]);
+/** One section's relocations (a function per section, so that V8 optimizes the loop early in a run). */
+function scanSection(ctx: Context, f: ObjectFile, sec: InputSection, rt: RelaView, undefinedRefs: Map<Sym, string[]>): void {
+  const alloc = (sec.flags & SHF_ALLOC) !== 0;
+  for (let i = 0; i < rt.count; i++) {
+    const type = rt.type(i);
+    if (type === R.NONE) continue;
+    const symIndex = rt.sym(i);
+    const s = f.sym(symIndex);
+    const off = rt.offset(i);
+    if (!s) {
+      if (symIndex !== 0) ctx.diags.error(`${place(sec, off)}: relocation ${relocTypeName(type)} refers to symbol index ${symIndex}, which is out of range`);
+      continue;
+    }
+    if (!s.isLocal && s.kind === SymKind.Undefined && s.strongRef && alloc && !s.synthetic) {
+      const l = undefinedRefs.get(s);
+      const where = place(sec, off);
+      if (!l) undefinedRefs.set(s, [where]);
+      else if (l.length < 64) l.push(where);
+    }
+    if (!alloc) continue;
+    if (off + relocSize(type) > sec.size) {
+      ctx.diags.error(`${place(sec, off)}: relocation ${relocTypeName(type)} is outside its section (size 0x${sec.size.toString(16)})`);
+      continue;
+    }
+    if (s.type === STT_GNU_IFUNC && s.kind === SymKind.Defined && !s.needsIplt) {
+      s.needsIplt = true;
+      ctx.ifuncs.push(s);
+    }
+    switch (type) {
+      case R.PC32: case R.PLT32: case R['64']: case R['32S']: case R['32']:
+        break; // most relocations: nothing to decide
+      case R.GOT64: case R.GOTPLT64:
+        ctx.needGotPlt = true;
+        if (!s.needsGot) { s.needsGot = true; ctx.gotSymbols.push(s); }
+        break;
+      case R.GOTPCREL: case R.GOT32: case R.GOTPCREL64:
+        if (!s.needsGot) { s.needsGot = true; ctx.gotSymbols.push(s); }
+        break;
+      case R.GOTOFF64: case R.GOTPC32: case R.GOTPC64: case R.PLTOFF64:
+        ctx.needGotPlt = true;
+        break;
+      case R.GOTPCRELX: case R.REX_GOTPCRELX:
+        if (gotpcrelxForm(sec.data, off, type, s, rt.addend(i)) === null && !s.needsGot) { s.needsGot = true; ctx.gotSymbols.push(s); }
+        break;
+      case R.GOTTPOFF:
+        if (gottpoffForm(sec.data, off) === null && !s.needsTpGot) { s.needsTpGot = true; ctx.tpGotSymbols.push(s); }
+        break;
+      case R.TLSGD: case R.TLSLD:
+        i++; // the call to __tls_get_addr that follows is rewritten with it
+        break;
+      default:
+        if (!(type < SUPPORTED.length && SUPPORTED[type] === 1)) ctx.diags.error(`${place(sec, off)}: unsupported relocation ${relocTypeName(type)} against symbol '${symbolName(s)}'`);
+    }
+  }
+}
+
+/** Relocation types applied as they are (those with a decision to make are cases of the scan). */
+const SUPPORTED = (() => {
+  const t = new Uint8Array(64);
+  for (const r of [
+    R.NONE, R['64'], R.PC32, R.PLT32, R['32'], R['32S'], R['16'], R.PC16, R['8'], R.PC8, R.PC64, R.GOTOFF64, R.GOTPC32, R.GOTPC64,
+    R.SIZE32, R.SIZE64, R.TPOFF32, R.TPOFF64, R.DTPOFF32, R.DTPOFF64, R.DTPMOD64, R.GOTPC32_TLSDESC, R.TLSDESC_CALL,
+    R.PLTOFF64,
+  ]) t[r] = 1;
+  return t;
+})();
 
 /** Field size of each relocation type (by number: a table lookup on the hot path, not a switch). */
 const RELOC_SIZE = (() => {
@@ -145,15 +158,11 @@ function symbolName(s: Sym): string {
   return '';
 }
 
-/** Write `v` into `out` at `at` with the field's size, or report an overflow. */
-class Writer {
-  constructor(readonly ctx: Context, readonly out: Uint8Array, readonly view: DataView) {}
-
-  check(v: number, lo: number, hi: number, sec: InputSection, r: { offset: number; type: number }, s: Sym): boolean {
-    if (v >= lo && v <= hi && Number.isFinite(v)) return true;
-    this.ctx.diags.error(`${place(sec, r.offset)}: relocation ${relocTypeName(r.type)} out of range: ${v} is not in [${lo}, ${hi}]; references '${s.name || (s.section?.name ?? '')}'`);
-    return false;
-  }
+/** Whether `v` fits the field; if not, report the overflow (object, section+offset, type, value, symbol). */
+function fits(ctx: Context, v: number, lo: number, hi: number, sec: InputSection, offset: number, type: number, s: Sym): boolean {
+  if (v >= lo && v <= hi) return true;
+  ctx.diags.error(`${place(sec, offset)}: relocation ${relocTypeName(type)} out of range: ${v} is not in [${lo}, ${hi}]; references '${s.name || (s.section?.name ?? '')}'`);
+  return false;
 }
 
 const I32_MIN = -0x80000000;
@@ -166,230 +175,234 @@ export function applyAllocRelocations(ctx: Context, sec: InputSection, out: Uint
   if (!rt || rt.count === 0) return;
   const f = sec.file;
   const secAddr = sec.output!.addr + sec.offset;
-  const w = new Writer(ctx, out, view);
-  const tls = ctx.tls;
-  const tp = tls ? tls.tp : 0;
-  const r = { offset: 0, type: 0 };
+  const ehFrame = sec.name === '.eh_frame';
   for (let i = 0; i < rt.count; i++) {
     const type = rt.type(i);
     if (type === R.NONE) continue;
     const s = f.sym(rt.sym(i));
     if (!s) continue;
     const off = rt.offset(i);
-    r.offset = off;
-    r.type = type;
     const at = base + off;
-    const P = secAddr + off;
     const addend = rt.addend(i);
-    const merged = mergedPiece(s);
-    const S = merged ? pieceAddress(s, addend) : ctx.addressOf(s);
-    const A = merged ? 0 : addend;
-    let v: number;
-    switch (type) {
-      case R['64']:
-        put64(view, at, S + A);
-        continue;
-      case R.PC64:
-        put64(view, at, S + A - P);
-        continue;
-      case R.PC32: case R.PLT32:
-        // An FDE for a function whose section was discarded: a zero pc_begin is what unwinders skip.
-        if (deadTarget(s) && sec.name === '.eh_frame') {
-          view.setInt32(at, 0, true);
-          continue;
-        }
-        v = S + A - P;
-        if (w.check(v, I32_MIN, I32_MAX, sec, r, s)) view.setInt32(at, v, true);
-        continue;
-      case R['32']:
-        v = S + A;
-        if (w.check(v, 0, U32_MAX, sec, r, s)) view.setUint32(at, v, true);
-        continue;
-      case R['32S']:
-        v = S + A;
-        if (w.check(v, I32_MIN, I32_MAX, sec, r, s)) view.setInt32(at, v, true);
-        continue;
-      case R['16']:
-        v = S + A;
-        if (w.check(v, -0x8000, 0xffff, sec, r, s)) view.setUint16(at, v & 0xffff, true);
-        continue;
-      case R.PC16:
-        v = S + A - P;
-        if (w.check(v, -0x8000, 0x7fff, sec, r, s)) view.setInt16(at, v, true);
-        continue;
-      case R['8']:
-        v = S + A;
-        if (w.check(v, -0x80, 0xff, sec, r, s)) out[at] = v & 0xff;
-        continue;
-      case R.PC8:
-        v = S + A - P;
-        if (w.check(v, -0x80, 0x7f, sec, r, s)) view.setInt8(at, v);
-        continue;
-      case R.SIZE32:
-        v = s.size + A;
-        if (w.check(v, 0, U32_MAX, sec, r, s)) view.setUint32(at, v, true);
-        continue;
-      case R.SIZE64:
-        put64(view, at, s.size + A);
-        continue;
-      case R.GOTOFF64:
-        put64(view, at, S + A - ctx.gotPlt!.addr);
-        continue;
-      case R.GOTPC32:
-        v = ctx.gotPlt!.addr + A - P;
-        if (w.check(v, I32_MIN, I32_MAX, sec, r, s)) view.setInt32(at, v, true);
-        continue;
-      case R.GOTPC64:
-        put64(view, at, ctx.gotPlt!.addr + A - P);
-        continue;
-      case R.PLTOFF64:
-        // No PLT in a static link except for IFUNCs, whose address already is their IPLT entry.
-        put64(view, at, S + A - ctx.gotPlt!.addr);
-        continue;
-      case R.GOT64: case R.GOTPLT64:
-        put64(view, at, ctx.gotAddress(s) + A - ctx.gotPlt!.addr);
-        continue;
-      case R.GOT32:
-        v = ctx.gotAddress(s) + A - (ctx.gotPlt?.addr ?? 0);
-        if (w.check(v, I32_MIN, I32_MAX, sec, r, s)) view.setInt32(at, v, true);
-        continue;
-      case R.GOTPCREL64:
-        put64(view, at, ctx.gotAddress(s) + A - P);
-        continue;
-      case R.GOTPCREL: case R.GOTPCRELX: case R.REX_GOTPCRELX: {
-        const form = type === R.GOTPCREL ? null : gotpcrelxForm(sec.data, off, type, s, addend);
-        if (form === null || s.needsGot && form !== 'call' && form !== 'jmp' && form !== 'lea' && form !== 'mov-imm') {
-          v = ctx.gotAddress(s) + A - P;
-          if (w.check(v, I32_MIN, I32_MAX, sec, r, s)) view.setInt32(at, v, true);
-          continue;
-        }
-        if (form === 'call') {
-          out[at - 2] = 0x67; // addr32 call rel32: same length as call *disp32(%rip)
-          out[at - 1] = 0xe8;
-          v = S + A - P;
-          if (w.check(v, I32_MIN, I32_MAX, sec, r, s)) view.setInt32(at, v, true);
-        } else if (form === 'jmp') {
-          out[at - 2] = 0xe9; // jmp rel32; nop
-          v = S + A - (P - 1);
-          if (w.check(v, I32_MIN, I32_MAX, sec, r, s)) view.setInt32(at - 1, v, true);
-          out[at + 3] = 0x90;
-        } else if (form === 'lea') {
-          out[at - 2] = 0x8d;
-          v = S + A - P;
-          if (w.check(v, I32_MIN, I32_MAX, sec, r, s)) view.setInt32(at, v, true);
-        } else {
-          // mov foo@GOTPCREL(%rip),%reg with foo = 0: mov $0,%reg (REX.R moves to REX.B).
-          const rex = out[at - 3]!;
-          const reg = (out[at - 1]! >> 3) & 7;
-          out[at - 3] = 0x48 | ((rex & 4) >> 2);
-          out[at - 2] = 0xc7;
-          out[at - 1] = 0xc0 | reg;
-          view.setInt32(at, 0, true);
-        }
+    // The common types here, in a small loop V8 optimizes early; the others in applyOther.
+    if (type === R.PC32 || type === R.PLT32) {
+      // An FDE for a function whose section was discarded: a zero pc_begin is what unwinders skip.
+      if (ehFrame && deadTarget(s)) {
+        view.setInt32(at, 0, true);
         continue;
       }
-      case R.TPOFF32:
-        v = S + A - tp;
-        if (w.check(v, I32_MIN, I32_MAX, sec, r, s)) view.setInt32(at, v, true);
-        continue;
-      case R.TPOFF64:
-        put64(view, at, S + A - tp);
-        continue;
-      case R.DTPOFF32:
-        // Local-dynamic code was relaxed to load the thread pointer itself, so offsets are from TP.
-        v = S + A - tp;
-        if (w.check(v, I32_MIN, I32_MAX, sec, r, s)) view.setInt32(at, v, true);
-        continue;
-      case R.DTPOFF64:
-        put64(view, at, S + A - tp);
-        continue;
-      case R.DTPMOD64:
-        put64(view, at, 1);
-        continue;
-      case R.GOTTPOFF: {
-        const form = gottpoffForm(sec.data, off);
-        if (form === null) {
-          v = ctx.tpGotAddress(s) + A - P;
-          if (w.check(v, I32_MIN, I32_MAX, sec, r, s)) view.setInt32(at, v, true);
-          continue;
-        }
+      const v = target(ctx, s, addend) - (secAddr + off);
+      if (fits(ctx, v, I32_MIN, I32_MAX, sec, off, type, s)) view.setInt32(at, v, true);
+    } else if (type === R['64']) {
+      put64(view, at, target(ctx, s, addend));
+    } else if (type === R['32S']) {
+      const v = target(ctx, s, addend);
+      if (fits(ctx, v, I32_MIN, I32_MAX, sec, off, type, s)) view.setInt32(at, v, true);
+    } else {
+      i += applyOther(ctx, sec, type, s, off, addend, out, view, at, secAddr + off);
+    }
+  }
+}
+
+/** S + A: a section symbol of a merged section names its piece by the addend (as GNU ld), so A is folded in. */
+function target(ctx: Context, s: Sym, addend: number): number {
+  return mergedPiece(s) ? pieceAddress(s, addend) : ctx.addressOf(s) + addend;
+}
+
+/**
+ * The other relocation types, with the relaxations; returns how many following entries it consumed
+ * (the TLS sequences rewrite the __tls_get_addr call's relocation with them).
+ */
+function applyOther(ctx: Context, sec: InputSection, type: number, s: Sym, off: number, addend: number, out: Uint8Array, view: DataView, at: number, P: number): number {
+  const tls = ctx.tls;
+  const tp = tls ? tls.tp : 0;
+  const merged = mergedPiece(s);
+  const S = merged ? pieceAddress(s, addend) : ctx.addressOf(s);
+  const A = merged ? 0 : addend;
+  let v: number;
+  switch (type) {
+    case R.PC64:
+      put64(view, at, S + A - P);
+      return 0;
+    case R['32']:
+      v = S + A;
+      if (fits(ctx, v, 0, U32_MAX, sec, off, type, s)) view.setUint32(at, v, true);
+      return 0;
+    case R['16']:
+      v = S + A;
+      if (fits(ctx, v, -0x8000, 0xffff, sec, off, type, s)) view.setUint16(at, v & 0xffff, true);
+      return 0;
+    case R.PC16:
+      v = S + A - P;
+      if (fits(ctx, v, -0x8000, 0x7fff, sec, off, type, s)) view.setInt16(at, v, true);
+      return 0;
+    case R['8']:
+      v = S + A;
+      if (fits(ctx, v, -0x80, 0xff, sec, off, type, s)) out[at] = v & 0xff;
+      return 0;
+    case R.PC8:
+      v = S + A - P;
+      if (fits(ctx, v, -0x80, 0x7f, sec, off, type, s)) view.setInt8(at, v);
+      return 0;
+    case R.SIZE32:
+      v = s.size + A;
+      if (fits(ctx, v, 0, U32_MAX, sec, off, type, s)) view.setUint32(at, v, true);
+      return 0;
+    case R.SIZE64:
+      put64(view, at, s.size + A);
+      return 0;
+    case R.GOTOFF64:
+      put64(view, at, S + A - ctx.gotPlt!.addr);
+      return 0;
+    case R.GOTPC32:
+      v = ctx.gotPlt!.addr + A - P;
+      if (fits(ctx, v, I32_MIN, I32_MAX, sec, off, type, s)) view.setInt32(at, v, true);
+      return 0;
+    case R.GOTPC64:
+      put64(view, at, ctx.gotPlt!.addr + A - P);
+      return 0;
+    case R.PLTOFF64:
+      // No PLT in a static link except for IFUNCs, whose address already is their IPLT entry.
+      put64(view, at, S + A - ctx.gotPlt!.addr);
+      return 0;
+    case R.GOT64: case R.GOTPLT64:
+      put64(view, at, ctx.gotAddress(s) + A - ctx.gotPlt!.addr);
+      return 0;
+    case R.GOT32:
+      v = ctx.gotAddress(s) + A - (ctx.gotPlt?.addr ?? 0);
+      if (fits(ctx, v, I32_MIN, I32_MAX, sec, off, type, s)) view.setInt32(at, v, true);
+      return 0;
+    case R.GOTPCREL64:
+      put64(view, at, ctx.gotAddress(s) + A - P);
+      return 0;
+    case R.GOTPCREL: case R.GOTPCRELX: case R.REX_GOTPCRELX: {
+      const form = type === R.GOTPCREL ? null : gotpcrelxForm(sec.data, off, type, s, addend);
+      if (form === null || s.needsGot && form !== 'call' && form !== 'jmp' && form !== 'lea' && form !== 'mov-imm') {
+        v = ctx.gotAddress(s) + A - P;
+        if (fits(ctx, v, I32_MIN, I32_MAX, sec, off, type, s)) view.setInt32(at, v, true);
+        return 0;
+      }
+      if (form === 'call') {
+        out[at - 2] = 0x67; // addr32 call rel32: same length as call *disp32(%rip)
+        out[at - 1] = 0xe8;
+        v = S + A - P;
+        if (fits(ctx, v, I32_MIN, I32_MAX, sec, off, type, s)) view.setInt32(at, v, true);
+      } else if (form === 'jmp') {
+        out[at - 2] = 0xe9; // jmp rel32; nop
+        v = S + A - (P - 1);
+        if (fits(ctx, v, I32_MIN, I32_MAX, sec, off, type, s)) view.setInt32(at - 1, v, true);
+        out[at + 3] = 0x90;
+      } else if (form === 'lea') {
+        out[at - 2] = 0x8d;
+        v = S + A - P;
+        if (fits(ctx, v, I32_MIN, I32_MAX, sec, off, type, s)) view.setInt32(at, v, true);
+      } else {
+        // mov foo@GOTPCREL(%rip),%reg with foo = 0: mov $0,%reg (REX.R moves to REX.B).
         const rex = out[at - 3]!;
         const reg = (out[at - 1]! >> 3) & 7;
-        out[at - 3] = 0x48 | ((rex & 4) >> 2);
-        out[at - 2] = form === 'mov' ? 0xc7 : 0x81;
-        out[at - 1] = 0xc0 | reg;
-        v = S - tp;
-        if (w.check(v, I32_MIN, I32_MAX, sec, r, s)) view.setInt32(at, v, true);
-        continue;
-      }
-      case R.TLSGD: {
-        // data16 lea x@tlsgd(%rip),%rdi; data16 data16 rex.W call __tls_get_addr (or call *GOTPCREL)
-        // -> mov %fs:0,%rax; lea x@tpoff(%rax),%rax
-        if (matchLargeTls(sec.data, off)) {
-          // large model: lea x@tlsgd(%rip),%rdi; movabs $__tls_get_addr@pltoff,%rax; add %rbx,%rax; call *%rax
-          out.set([0x64, 0x48, 0x8b, 0x04, 0x25, 0, 0, 0, 0, 0x48, 0x8d, 0x80, 0, 0, 0, 0, 0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00], at - 3);
-          v = ctx.addressOf(s) - tp;
-          if (w.check(v, I32_MIN, I32_MAX, sec, r, s)) view.setInt32(at - 3 + 12, v, true);
-          i++;
-          continue;
-        }
-        const start = at - 4;
-        if (!matchTlsGd(sec.data, off)) {
-          ctx.diags.error(`${place(sec, off)}: R_X86_64_TLSGD must be used in the general-dynamic code sequence (data16 lea; call __tls_get_addr)`);
-          i++;
-          continue;
-        }
-        out.set([0x64, 0x48, 0x8b, 0x04, 0x25, 0, 0, 0, 0, 0x48, 0x8d, 0x80], start);
-        v = ctx.addressOf(s) - tp;
-        if (w.check(v, I32_MIN, I32_MAX, sec, r, s)) view.setInt32(start + 12, v, true);
-        i++;
-        continue;
-      }
-      case R.TLSLD: {
-        // lea x@tlsld(%rip),%rdi; call __tls_get_addr -> data16 data16 data16 mov %fs:0,%rax
-        if (matchLargeTls(sec.data, off)) {
-          // large model: the 22-byte sequence becomes mov %fs:0,%rax and NOPs
-          out.set([0x64, 0x48, 0x8b, 0x04, 0x25, 0, 0, 0, 0, 0x66, 0x0f, 0x1f, 0x84, 0, 0, 0, 0, 0, 0x0f, 0x1f, 0x40, 0x00], at - 3);
-          i++;
-          continue;
-        }
-        const start = at - 3;
-        const next = sec.data[off + 4];
-        if (sec.data[off - 3] !== 0x48 || sec.data[off - 2] !== 0x8d || sec.data[off - 1] !== 0x3d || (next !== 0xe8 && next !== 0xff)) {
-          ctx.diags.error(`${place(sec, off)}: R_X86_64_TLSLD must be used in the local-dynamic code sequence (lea; call __tls_get_addr)`);
-          i++;
-          continue;
-        }
-        out.set([0x66, 0x66, 0x66, 0x64, 0x48, 0x8b, 0x04, 0x25, 0, 0, 0, 0], start);
-        if (next === 0xff) out[start + 12] = 0x90; // call *__tls_get_addr@GOTPCREL(%rip) is one byte longer
-        i++;
-        continue;
-      }
-      case R.GOTPC32_TLSDESC: {
-        // lea x@tlsdesc(%rip),%reg -> mov $x@tpoff,%reg
-        const rex = out[at - 3]!;
-        const reg = (out[at - 1]! >> 3) & 7;
-        if ((rex & 0xfb) !== 0x48 || out[at - 2] !== 0x8d) {
-          ctx.diags.error(`${place(sec, off)}: R_X86_64_GOTPC32_TLSDESC must be on lea x@tlsdesc(%rip),%reg`);
-          continue;
-        }
         out[at - 3] = 0x48 | ((rex & 4) >> 2);
         out[at - 2] = 0xc7;
         out[at - 1] = 0xc0 | reg;
-        v = S - tp;
-        if (w.check(v, I32_MIN, I32_MAX, sec, r, s)) view.setInt32(at, v, true);
-        continue;
+        view.setInt32(at, 0, true);
       }
-      case R.TLSDESC_CALL:
-        // call *x@tlsdesc(%rax) -> xchg %ax,%ax
-        out[at] = 0x66;
-        out[at + 1] = 0x90;
-        continue;
-      default:
-        // Reported by the scan.
-        continue;
+      return 0;
     }
+    case R.TPOFF32:
+      v = S + A - tp;
+      if (fits(ctx, v, I32_MIN, I32_MAX, sec, off, type, s)) view.setInt32(at, v, true);
+      return 0;
+    case R.TPOFF64:
+      put64(view, at, S + A - tp);
+      return 0;
+    case R.DTPOFF32:
+      // Local-dynamic code was relaxed to load the thread pointer itself, so offsets are from TP.
+      v = S + A - tp;
+      if (fits(ctx, v, I32_MIN, I32_MAX, sec, off, type, s)) view.setInt32(at, v, true);
+      return 0;
+    case R.DTPOFF64:
+      put64(view, at, S + A - tp);
+      return 0;
+    case R.DTPMOD64:
+      put64(view, at, 1);
+      return 0;
+    case R.GOTTPOFF: {
+      const form = gottpoffForm(sec.data, off);
+      if (form === null) {
+        v = ctx.tpGotAddress(s) + A - P;
+        if (fits(ctx, v, I32_MIN, I32_MAX, sec, off, type, s)) view.setInt32(at, v, true);
+        return 0;
+      }
+      const rex = out[at - 3]!;
+      const reg = (out[at - 1]! >> 3) & 7;
+      out[at - 3] = 0x48 | ((rex & 4) >> 2);
+      out[at - 2] = form === 'mov' ? 0xc7 : 0x81;
+      out[at - 1] = 0xc0 | reg;
+      v = S - tp;
+      if (fits(ctx, v, I32_MIN, I32_MAX, sec, off, type, s)) view.setInt32(at, v, true);
+      return 0;
+    }
+    case R.TLSGD: {
+      // data16 lea x@tlsgd(%rip),%rdi; data16 data16 rex.W call __tls_get_addr (or call *GOTPCREL)
+      // -> mov %fs:0,%rax; lea x@tpoff(%rax),%rax
+      if (matchLargeTls(sec.data, off)) {
+        // large model: lea x@tlsgd(%rip),%rdi; movabs $__tls_get_addr@pltoff,%rax; add %rbx,%rax; call *%rax
+        out.set([0x64, 0x48, 0x8b, 0x04, 0x25, 0, 0, 0, 0, 0x48, 0x8d, 0x80, 0, 0, 0, 0, 0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00], at - 3);
+        v = ctx.addressOf(s) - tp;
+        if (fits(ctx, v, I32_MIN, I32_MAX, sec, off, type, s)) view.setInt32(at - 3 + 12, v, true);
+        return 1;
+      }
+      const start = at - 4;
+      if (!matchTlsGd(sec.data, off)) {
+        ctx.diags.error(`${place(sec, off)}: R_X86_64_TLSGD must be used in the general-dynamic code sequence (data16 lea; call __tls_get_addr)`);
+        return 1;
+      }
+      out.set([0x64, 0x48, 0x8b, 0x04, 0x25, 0, 0, 0, 0, 0x48, 0x8d, 0x80], start);
+      v = ctx.addressOf(s) - tp;
+      if (fits(ctx, v, I32_MIN, I32_MAX, sec, off, type, s)) view.setInt32(start + 12, v, true);
+      return 1;
+    }
+    case R.TLSLD: {
+      // lea x@tlsld(%rip),%rdi; call __tls_get_addr -> data16 data16 data16 mov %fs:0,%rax
+      if (matchLargeTls(sec.data, off)) {
+        // large model: the 22-byte sequence becomes mov %fs:0,%rax and NOPs
+        out.set([0x64, 0x48, 0x8b, 0x04, 0x25, 0, 0, 0, 0, 0x66, 0x0f, 0x1f, 0x84, 0, 0, 0, 0, 0, 0x0f, 0x1f, 0x40, 0x00], at - 3);
+        return 1;
+      }
+      const start = at - 3;
+      const next = sec.data[off + 4];
+      if (sec.data[off - 3] !== 0x48 || sec.data[off - 2] !== 0x8d || sec.data[off - 1] !== 0x3d || (next !== 0xe8 && next !== 0xff)) {
+        ctx.diags.error(`${place(sec, off)}: R_X86_64_TLSLD must be used in the local-dynamic code sequence (lea; call __tls_get_addr)`);
+        return 1;
+      }
+      out.set([0x66, 0x66, 0x66, 0x64, 0x48, 0x8b, 0x04, 0x25, 0, 0, 0, 0], start);
+      if (next === 0xff) out[start + 12] = 0x90; // call *__tls_get_addr@GOTPCREL(%rip) is one byte longer
+      return 1;
+    }
+    case R.GOTPC32_TLSDESC: {
+      // lea x@tlsdesc(%rip),%reg -> mov $x@tpoff,%reg
+      const rex = out[at - 3]!;
+      const reg = (out[at - 1]! >> 3) & 7;
+      if ((rex & 0xfb) !== 0x48 || out[at - 2] !== 0x8d) {
+        ctx.diags.error(`${place(sec, off)}: R_X86_64_GOTPC32_TLSDESC must be on lea x@tlsdesc(%rip),%reg`);
+        return 0;
+      }
+      out[at - 3] = 0x48 | ((rex & 4) >> 2);
+      out[at - 2] = 0xc7;
+      out[at - 1] = 0xc0 | reg;
+      v = S - tp;
+      if (fits(ctx, v, I32_MIN, I32_MAX, sec, off, type, s)) view.setInt32(at, v, true);
+      return 0;
+    }
+    case R.TLSDESC_CALL:
+      // call *x@tlsdesc(%rax) -> xchg %ax,%ax
+      out[at] = 0x66;
+      out[at + 1] = 0x90;
+      return 0;
+    default:
+      // Reported by the scan.
+      return 0;
   }
+  return 0;
 }
 
 /** A section symbol of a merged section names its piece by the addend (as GNU ld): S moves, A becomes 0. */
@@ -433,7 +446,6 @@ export function applyNonAllocRelocations(ctx: Context, sec: InputSection, out: U
   const f = sec.file;
   const tls = ctx.tls;
   const tombstone = sec.name === '.debug_loc' || sec.name === '.debug_ranges' ? -1 : 0;
-  const w = new Writer(ctx, out, view);
   const r = { offset: 0, type: 0 };
   for (let i = 0; i < rt.count; i++) {
     const s = f.sym(rt.sym(i));
@@ -452,12 +464,12 @@ export function applyNonAllocRelocations(ctx: Context, sec: InputSection, out: U
         break;
       case R['32']: {
         const v = dead ? tombstone >>> 0 : S + A;
-        if (w.check(v, 0, U32_MAX, sec, r, s)) view.setUint32(at, v, true);
+        if (fits(ctx, v, 0, U32_MAX, sec, r.offset, r.type, s)) view.setUint32(at, v, true);
         break;
       }
       case R['32S']: {
         const v = dead ? tombstone : S + A;
-        if (w.check(v, I32_MIN, I32_MAX, sec, r, s)) view.setInt32(at, v, true);
+        if (fits(ctx, v, I32_MIN, I32_MAX, sec, r.offset, r.type, s)) view.setInt32(at, v, true);
         break;
       }
       case R['16']:
@@ -485,7 +497,7 @@ export function applyNonAllocRelocations(ctx: Context, sec: InputSection, out: U
         break;
       case R.PC32: {
         const v = S + A - (sec.output!.addr + sec.offset + r.offset);
-        if (w.check(v, I32_MIN, I32_MAX, sec, r, s)) view.setInt32(at, v, true);
+        if (fits(ctx, v, I32_MIN, I32_MAX, sec, r.offset, r.type, s)) view.setInt32(at, v, true);
         break;
       }
       default:
