@@ -249,10 +249,13 @@ export class ElfFile {
       if (off === 0 && d.length === 0) return '';
       this.fail(`${name}: string offset 0x${off.toString(16)} is past the end of string table section ${strtab.index} (0x${d.length.toString(16)} bytes)`, strtab.offset);
     }
+    // One pass finds the end and whether any byte is non-ASCII.
+    const len = d.length;
     let end = off;
-    while (end < d.length && d[end] !== 0) end++;
-    if (end === d.length) this.fail(`${index === undefined ? what : `${what} ${index}`}: string at 0x${off.toString(16)} in section ${strtab.index} is not NUL-terminated`, strtab.offset + off);
-    return latin1OrUtf8(d, off, end);
+    let high = 0;
+    for (let c; end < len && (c = d[end]!) !== 0; end++) high |= c;
+    if (end === len) this.fail(`${index === undefined ? what : `${what} ${index}`}: string at 0x${off.toString(16)} in section ${strtab.index} is not NUL-terminated`, strtab.offset + off);
+    return high < 0x80 ? ascii(d, off, end) : decoder.decode(d.subarray(off, end));
   }
 
   section(index: number): Section {
@@ -410,20 +413,17 @@ export function alignUp(v: number, a: number): number {
 
 /** Decode a name: ASCII fast path, UTF-8 otherwise. */
 export function latin1OrUtf8(d: Uint8Array, start: number, end: number): string {
-  let ascii = true;
-  for (let i = start; i < end; i++) {
-    if (d[i]! >= 0x80) {
-      ascii = false;
-      break;
-    }
-  }
-  if (!ascii) return decoder.decode(d.subarray(start, end));
-  if (end - start < 16) {
-    let s = '';
-    for (let i = start; i < end; i++) s += String.fromCharCode(d[i]!);
-    return s;
-  }
-  // Long ASCII names (C++ symbols): Node's native latin1 decoding over a cached Buffer view.
+  for (let i = start; i < end; i++) if (d[i]! >= 0x80) return decoder.decode(d.subarray(start, end));
+  return ascii(d, start, end);
+}
+
+/**
+ * ASCII bytes as a string: Node's native latin1 decoding over a Buffer view of the same memory, cached
+ * for the last ArrayBuffer (names come in runs from one file). One allocation per name, where building
+ * it a character at a time made a string per character.
+ */
+function ascii(d: Uint8Array, start: number, end: number): string {
+  if (start === end) return '';
   if (d.buffer !== lastArrayBuffer) {
     lastArrayBuffer = d.buffer;
     lastBuffer = Buffer.from(d.buffer);
