@@ -31,3 +31,23 @@ export function put64(view: DataView, at: number, v: number): void {
   view.setUint32(at, v >>> 0, true);
   view.setUint32(at + 4, Math.floor(v / 4294967296) >>> 0, true);
 }
+
+/**
+ * An unsigned 64-bit field as a number (exact below 2^53). A value that fits in 32 bits is returned as
+ * read, so that V8 keeps it a small integer: the product would make it, and every field it is stored
+ * in, a boxed double.
+ */
+export function getU64(view: DataView, at: number): number {
+  const hi = view.getUint32(at + 4, true);
+  const lo = view.getUint32(at, true);
+  return hi === 0 ? lo : hi * 4294967296 + lo;
+}
+
+/** A signed 64-bit field as a number (exact for magnitudes below 2^53); small values as in getU64. */
+export function getI64(view: DataView, at: number): number {
+  const hi = view.getInt32(at + 4, true);
+  const lo = view.getUint32(at, true);
+  if (hi === 0) return lo;
+  if (hi === -1 && lo >= 0x80000000) return lo | 0;
+  return hi * 4294967296 + lo;
+}

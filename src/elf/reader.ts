@@ -5,6 +5,7 @@ import {
   SHN_UNDEF, SHN_XINDEX, SHT_GROUP, SHT_NOBITS, SHT_NOTE, SHT_NULL, SHT_RELA, SHT_REL, SHT_SYMTAB, SHT_DYNSYM,
   SHT_SYMTAB_SHNDX, SHT_STRTAB, PT_NOTE, STT_SECTION,
 } from './constants.ts';
+import { getU64 } from './bytes.ts';
 import { FormatError, type Origin } from './errors.ts';
 import { SymbolTableView } from './symbol-table-view.ts';
 import { RelaView } from './rela-view.ts';
@@ -65,7 +66,7 @@ export class ElfFile {
     // Two 32-bit halves: no BigInt per field (a big link reads millions of these).
     const hi = this.view.getUint32(off + 4, true);
     if (hi >= 0x200000) this.fail(`${index === undefined ? what : `${what} ${index}`} 0x${this.view.getBigUint64(off, true).toString(16)} is absurd`, off);
-    return hi * 4294967296 + this.view.getUint32(off, true);
+    return getU64(this.view, off);
   }
 
   private readHeader(): FileHeader {
