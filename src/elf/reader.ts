@@ -256,7 +256,7 @@ export class ElfFile {
     let high = 0;
     for (let c; end < len && (c = d[end]!) !== 0; end++) high |= c;
     if (end === len) this.fail(`${index === undefined ? what : `${what} ${index}`}: string at 0x${off.toString(16)} in section ${strtab.index} is not NUL-terminated`, strtab.offset + off);
-    return high < 0x80 ? ascii(d, off, end) : decoder.decode(d.subarray(off, end));
+    return high < 0x80 ? latin1(d, off, end) : decoder.decode(d.subarray(off, end));
   }
 
   section(index: number): Section {
@@ -415,15 +415,15 @@ export function alignUp(v: number, a: number): number {
 /** Decode a name: ASCII fast path, UTF-8 otherwise. */
 export function latin1OrUtf8(d: Uint8Array, start: number, end: number): string {
   for (let i = start; i < end; i++) if (d[i]! >= 0x80) return decoder.decode(d.subarray(start, end));
-  return ascii(d, start, end);
+  return latin1(d, start, end);
 }
 
 /**
- * ASCII bytes as a string: Node's native latin1 decoding over a Buffer view of the same memory, cached
- * for the last ArrayBuffer (names come in runs from one file). One allocation per name, where building
- * it a character at a time made a string per character.
+ * Bytes as a string, each byte one character (ASCII names, ar header fields): Node's native latin1
+ * decoding over a Buffer view of the same memory, cached for the last ArrayBuffer (names come in runs
+ * from one file). One allocation per name, where building it a character at a time made one per character.
  */
-function ascii(d: Uint8Array, start: number, end: number): string {
+export function latin1(d: Uint8Array, start: number, end: number): string {
   if (start === end) return '';
   if (d.buffer !== lastArrayBuffer) {
     lastArrayBuffer = d.buffer;
