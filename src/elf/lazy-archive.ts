@@ -3,7 +3,7 @@
 // it cannot serve (thin, no index) are for Archive, which reads them whole.
 import { closeSync, fstatSync, openSync } from 'node:fs';
 import { AR_HEADER_SIZE as HDR, ArchiveParser, archiveKind, type ArchiveMember, type RawHeader, type SymbolIndex } from './archive.ts';
-import { readAt } from './bytes.ts';
+import { readAtShared } from './bytes.ts';
 import { FormatError } from './errors.ts';
 
 export class LazyArchive {
@@ -114,7 +114,7 @@ export class LazyArchive {
     return lo < ends.length ? Math.min(ends[lo]! - off, MAX_AHEAD) : 0;
   }
 
-  /** A member's bytes: those memberAt read with its header, or read now into a buffer of their own. */
+  /** A member's bytes: those memberAt read with its header, or read now. */
   data(m: ArchiveMember): Uint8Array {
     const last = this.lastRead;
     this.lastRead = undefined;
@@ -156,7 +156,7 @@ function even(n: number): number {
 function readExactly(file: string, fd: number, at: number, length: number): Uint8Array {
   let d: Uint8Array;
   try {
-    d = readAt(fd, at, length);
+    d = readAtShared(fd, at, length);
   } catch (e) {
     throw new FormatError(file, `cannot read ${length} bytes: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, at);
   }
