@@ -4,7 +4,7 @@ import { statSync, type Stats } from 'node:fs';
 import { readBytes } from './bytes.ts';
 import { dirname, isAbsolute, join } from 'node:path';
 import { FormatError } from './errors.ts';
-import { latin1OrUtf8 } from './reader.ts';
+import { latin1, latin1OrUtf8 } from './reader.ts';
 
 export const AR_MAGIC = '!<arch>\n';
 export const THIN_MAGIC = '!<thin>\n';
@@ -143,12 +143,18 @@ export class ArchiveParser {
     return m;
   }
 
+  /** A numeric field: digits then blanks (all blank: 0). Read from the bytes; the text is made only for the error. */
   private num(h: Uint8Array, at: number, off: number, fieldAt: number, len: number, radix: number, what: string): number {
-    const s = field(h, at, fieldAt, len);
-    if (s === '') return 0;
-    const re = radix === 8 ? /^[0-7]+$/ : /^[0-9]+$/;
-    if (!re.test(s)) this.fail(`member header field ${what} "${s}" is not a number`, off + fieldAt);
-    return parseInt(s, radix);
+    const start = at + fieldAt;
+    let end = start + len;
+    while (end > start && isBlank(h[end - 1]!)) end--;
+    let v = 0;
+    for (let i = start; i < end; i++) {
+      const d = h[i]! - 0x30;
+      if (!(d >= 0 && d < radix)) this.fail(`member header field ${what} "${field(h, at, fieldAt, len)}" is not a number`, off + fieldAt);
+      v = v * radix + d;
+    }
+    return v;
   }
 
   /** The symbol index whose data (of the "/" or "/SYM64/" member) is `d`, at archive offset `at`. */
@@ -185,11 +191,17 @@ export class ArchiveParser {
   }
 }
 
-/** A header field as text, trailing blanks dropped. */
+/** A header field as text (each byte a character), trailing blanks dropped. */
 function field(h: Uint8Array, at: number, fieldAt: number, len: number): string {
-  let s = '';
-  for (let i = 0; i < len; i++) s += String.fromCharCode(h[at + fieldAt + i]!);
-  return s.trimEnd();
+  const start = at + fieldAt;
+  let end = start + len;
+  while (end > start && isBlank(h[end - 1]!)) end--;
+  return latin1(h, start, end);
+}
+
+/** What String.prototype.trimEnd drops, among single-byte characters. */
+function isBlank(c: number): boolean {
+  return c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0xa0;
 }
 
 function ascii(d: Uint8Array): boolean {

@@ -3,7 +3,7 @@
 // it cannot serve (thin, no index) are for Archive, which reads them whole.
 import { closeSync, fstatSync, openSync } from 'node:fs';
 import { AR_HEADER_SIZE as HDR, ArchiveParser, archiveKind, type ArchiveMember, type RawHeader, type SymbolIndex } from './archive.ts';
-import { readAt } from './bytes.ts';
+import { readAtShared } from './bytes.ts';
 import { FormatError } from './errors.ts';
 
 export class LazyArchive {
@@ -14,6 +14,10 @@ export class LazyArchive {
   private readonly firstMember: number;
   private fd: number | undefined;
   private readonly members = new Map<number, ArchiveMember>();
+  /** The header offsets the index names, sorted: where each indexed member's extent ends. */
+  private ends: Float64Array | undefined;
+  /** The bytes memberAt read with the last header (header, then as much of the data as read), for data(). */
+  private lastRead: { off: number; bytes: Uint8Array } | undefined;
 
   private constructor(file: string, fd: number, parser: ArchiveParser, symbolIndex: SymbolIndex, firstMember: number) {
     this.file = file;
@@ -76,7 +80,8 @@ export class LazyArchive {
     if (off >= size) notHeader(`past the end of the archive (${size} bytes)`);
     if (off < this.firstMember) notHeader(off < 8 ? 'inside the magic' : 'inside the symbol index or the long-name table');
     if (off % 2 !== 0) notHeader('members start at even offsets');
-    const h = this.read(off, Math.min(HDR, size - off));
+    // One read for the header and, up to the next indexed member, the data that follows it.
+    const h = this.read(off, Math.min(Math.max(HDR, this.extentAt(off)), size - off));
     let raw: RawHeader | undefined;
     try {
       raw = this.parser.header(h, 0, off);
@@ -86,13 +91,35 @@ export class LazyArchive {
     }
     if (raw!.special) notHeader(`a "${raw!.rawName}" table is there`);
     this.parser.checkData(raw!, off);
-    m = this.parser.member(h, 0, off, raw!, (n) => this.read(off + HDR, n));
+    m = this.parser.member(h, 0, off, raw!, (n) => (HDR + n <= h.length ? h.subarray(HDR, HDR + n) : this.read(off + HDR, n)));
     this.members.set(off, m);
+    this.lastRead = { off, bytes: h };
     return m;
   }
 
-  /** A member's bytes, read now into a buffer of their own. */
+  /** Bytes from `off` to the next member the index names (a bound on the member there; 0 past the last). */
+  private extentAt(off: number): number {
+    let ends = this.ends;
+    if (!ends) {
+      ends = Float64Array.from(new Set(this.symbolIndex.memberOffsets)).sort();
+      this.ends = ends;
+    }
+    let lo = 0;
+    let hi = ends.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (ends[mid]! <= off) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < ends.length ? Math.min(ends[lo]! - off, MAX_AHEAD) : 0;
+  }
+
+  /** A member's bytes: those memberAt read with its header, or read now. */
   data(m: ArchiveMember): Uint8Array {
+    const last = this.lastRead;
+    this.lastRead = undefined;
+    const at = m.dataOffset - m.headerOffset;
+    if (last && last.off === m.headerOffset && at + m.size <= last.bytes.length) return last.bytes.subarray(at, at + m.size);
     return this.read(m.dataOffset, m.size);
   }
 
@@ -118,6 +145,9 @@ export class LazyArchive {
   }
 }
 
+/** The most memberAt reads ahead (bigger members are read on their own, sized from their header). */
+const MAX_AHEAD = 1 << 20;
+
 function even(n: number): number {
   return n + (n & 1);
 }
@@ -126,7 +156,7 @@ function even(n: number): number {
 function readExactly(file: string, fd: number, at: number, length: number): Uint8Array {
   let d: Uint8Array;
   try {
-    d = readAt(fd, at, length);
+    d = readAtShared(fd, at, length);
   } catch (e) {
     throw new FormatError(file, `cannot read ${length} bytes: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, at);
   }

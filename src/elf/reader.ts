@@ -5,6 +5,7 @@ import {
   SHN_UNDEF, SHN_XINDEX, SHT_GROUP, SHT_NOBITS, SHT_NOTE, SHT_NULL, SHT_RELA, SHT_REL, SHT_SYMTAB, SHT_DYNSYM,
   SHT_SYMTAB_SHNDX, SHT_STRTAB, PT_NOTE, STT_SECTION,
 } from './constants.ts';
+import { getU64 } from './bytes.ts';
 import { FormatError, type Origin } from './errors.ts';
 import { SymbolTableView } from './symbol-table-view.ts';
 import { RelaView } from './rela-view.ts';
@@ -65,7 +66,7 @@ export class ElfFile {
     // Two 32-bit halves: no BigInt per field (a big link reads millions of these).
     const hi = this.view.getUint32(off + 4, true);
     if (hi >= 0x200000) this.fail(`${index === undefined ? what : `${what} ${index}`} 0x${this.view.getBigUint64(off, true).toString(16)} is absurd`, off);
-    return hi * 4294967296 + this.view.getUint32(off, true);
+    return getU64(this.view, off);
   }
 
   private readHeader(): FileHeader {
@@ -249,10 +250,13 @@ export class ElfFile {
       if (off === 0 && d.length === 0) return '';
       this.fail(`${name}: string offset 0x${off.toString(16)} is past the end of string table section ${strtab.index} (0x${d.length.toString(16)} bytes)`, strtab.offset);
     }
+    // One pass finds the end and whether any byte is non-ASCII.
+    const len = d.length;
     let end = off;
-    while (end < d.length && d[end] !== 0) end++;
-    if (end === d.length) this.fail(`${index === undefined ? what : `${what} ${index}`}: string at 0x${off.toString(16)} in section ${strtab.index} is not NUL-terminated`, strtab.offset + off);
-    return latin1OrUtf8(d, off, end);
+    let high = 0;
+    for (let c; end < len && (c = d[end]!) !== 0; end++) high |= c;
+    if (end === len) this.fail(`${index === undefined ? what : `${what} ${index}`}: string at 0x${off.toString(16)} in section ${strtab.index} is not NUL-terminated`, strtab.offset + off);
+    return high < 0x80 ? latin1(d, off, end) : decoder.decode(d.subarray(off, end));
   }
 
   section(index: number): Section {
@@ -410,20 +414,17 @@ export function alignUp(v: number, a: number): number {
 
 /** Decode a name: ASCII fast path, UTF-8 otherwise. */
 export function latin1OrUtf8(d: Uint8Array, start: number, end: number): string {
-  let ascii = true;
-  for (let i = start; i < end; i++) {
-    if (d[i]! >= 0x80) {
-      ascii = false;
-      break;
-    }
-  }
-  if (!ascii) return decoder.decode(d.subarray(start, end));
-  if (end - start < 16) {
-    let s = '';
-    for (let i = start; i < end; i++) s += String.fromCharCode(d[i]!);
-    return s;
-  }
-  // Long ASCII names (C++ symbols): Node's native latin1 decoding over a cached Buffer view.
+  for (let i = start; i < end; i++) if (d[i]! >= 0x80) return decoder.decode(d.subarray(start, end));
+  return latin1(d, start, end);
+}
+
+/**
+ * Bytes as a string, each byte one character (ASCII names, ar header fields): Node's native latin1
+ * decoding over a Buffer view of the same memory, cached for the last ArrayBuffer (names come in runs
+ * from one file). One allocation per name, where building it a character at a time made one per character.
+ */
+export function latin1(d: Uint8Array, start: number, end: number): string {
+  if (start === end) return '';
   if (d.buffer !== lastArrayBuffer) {
     lastArrayBuffer = d.buffer;
     lastBuffer = Buffer.from(d.buffer);

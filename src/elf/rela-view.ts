@@ -1,6 +1,7 @@
 // A SHT_RELA section read in place: entry i's fields, with the header and every symbol index checked
 // up front. ElfFile.relocations() builds its objects from it; the linker reads it directly (a big link
 // has hundreds of thousands of entries, and an object with two BigInts for each dominates its GC).
+import { getI64, getU64 } from './bytes.ts';
 import { RELA_SIZE, SHT_DYNSYM, SHT_REL, SHT_RELA, SHT_SYMTAB } from './constants.ts';
 import type { ElfFile } from './reader.ts';
 
@@ -49,8 +50,7 @@ export class RelaView {
 
   /** r_offset as a number (exact below 2^53). */
   offset(i: number): number {
-    const at = this.base + i * RELA_SIZE;
-    return this.dv.getUint32(at + 4, true) * 4294967296 + this.dv.getUint32(at, true);
+    return getU64(this.dv, this.base + i * RELA_SIZE);
   }
 
   type(i: number): number {
@@ -67,8 +67,7 @@ export class RelaView {
 
   /** r_addend as a number (exact for |addend| < 2^53, which covers every addend compilers emit). */
   addend(i: number): number {
-    const at = this.base + i * RELA_SIZE + 16;
-    return this.dv.getInt32(at + 4, true) * 4294967296 + this.dv.getUint32(at, true);
+    return getI64(this.dv, this.base + i * RELA_SIZE + 16);
   }
 
   /** Index of the first entry with offset >= off (compiler output is in offset order). */

@@ -1,6 +1,7 @@
 // The section header table read in place: header i's fields without an object per section (a big link
 // reads about a hundred thousand headers, half of them relocation sections nobody needs an object for).
 // ElfFile checks every header once when it opens the file; Section objects are made from this on demand.
+import { getU64 } from './bytes.ts';
 import { SHDR_SIZE } from './constants.ts';
 
 export class SectionHeaderView {
@@ -63,6 +64,6 @@ export class SectionHeaderView {
 
   /** A 64-bit field as a number (ElfFile has rejected values of 2^53 and more for offsets and sizes). */
   private u64(at: number): number {
-    return this.dv.getUint32(at + 4, true) * 4294967296 + this.dv.getUint32(at, true);
+    return getU64(this.dv, at);
   }
 }

@@ -1,6 +1,7 @@
 // A symbol table read in place: every field of entry i, checked when read. ElfFile.symbols() builds
 // its objects from it; the linker reads it directly, since a big link has no use for an object (and
 // two BigInts) per symbol.
+import { getI64, getU64 } from './bytes.ts';
 import { SHDR_SIZE, SHN_LORESERVE, SHN_XINDEX, SHT_DYNSYM, SHT_STRTAB, SHT_SYMTAB, SHT_SYMTAB_SHNDX, SYM_SIZE } from './constants.ts';
 import type { ElfFile } from './reader.ts';
 import type { Section } from './types.ts';
@@ -87,8 +88,7 @@ export class SymbolTableView {
 
   /** st_value as a signed 64-bit number (exact below 2^53 in magnitude). */
   value(i: number): number {
-    const at = this.base + i * SYM_SIZE + 8;
-    return this.dv.getInt32(at + 4, true) * 4294967296 + this.dv.getUint32(at, true);
+    return getI64(this.dv, this.base + i * SYM_SIZE + 8);
   }
 
   sizeBig(i: number): bigint {
@@ -96,7 +96,6 @@ export class SymbolTableView {
   }
 
   size(i: number): number {
-    const at = this.base + i * SYM_SIZE + 16;
-    return this.dv.getUint32(at + 4, true) * 4294967296 + this.dv.getUint32(at, true);
+    return getU64(this.dv, this.base + i * SYM_SIZE + 16);
   }
 }
