@@ -21,8 +21,7 @@ import { ObjectFile } from './input-files.ts';
  */
 function gnuWarnings(ctx: Context): void {
   for (const f of ctx.files) {
-    for (const sec of f.sections) {
-      if (!sec || !sec.name.startsWith('.gnu.warning.')) continue;
+    for (const sec of f.warningSections) {
       const s = ctx.symtab.find(sec.name.slice('.gnu.warning.'.length));
       if (!s || !s.referenced) continue;
       let text = Buffer.from(sec.data).toString('utf8');

@@ -99,6 +99,8 @@ export class ObjectFile {
   hasGnuStack = false;
   /** Has .gnu.lto_* sections (compiled with -flto). */
   hasLtoSections = false;
+  /** Its .gnu.warning.SYM sections (link-time warnings for references to SYM). */
+  readonly warningSections: InputSection[] = [];
   /** Set while a lazy file (archive member, --start-lib object) is not loaded. */
   lazy: boolean;
   loaded = false;
@@ -146,7 +148,9 @@ export class ObjectFile {
       if ((flags & SHF_EXCLUDE) !== 0 && (flags & SHF_ALLOC) === 0) continue;
       if (type === SHT_NOTE && (flags & SHF_ALLOC) === 0) continue;
       // From the header in place: no Section object, and the contents' view is made when first needed.
-      this.sections[i] = new InputSection(this, i, name, type, flags, sh.addralign(i), sh.size(i), sh.entsize(i), sh.offset(i));
+      const sec = new InputSection(this, i, name, type, flags, sh.addralign(i), sh.size(i), sh.entsize(i), sh.offset(i));
+      this.sections[i] = sec;
+      if (name.startsWith('.gnu.warning.')) this.warningSections.push(sec);
     }
     for (let i = 1; i < n; i++) {
       if (sh.type(i) !== SHT_RELA) continue;
