@@ -307,19 +307,12 @@ function applyOther(ctx: Context, sec: InputSection, type: number, s: Sym, off: 
       }
       return 0;
     }
-    case R.TPOFF32:
+    // DTPOFF: local-dynamic code was relaxed to load the thread pointer itself, so offsets are from TP.
+    case R.TPOFF32: case R.DTPOFF32:
       v = S + A - tp;
       if (fits(ctx, v, I32_MIN, I32_MAX, sec, off, type, s)) view.setInt32(at, v, true);
       return 0;
-    case R.TPOFF64:
-      put64(view, at, S + A - tp);
-      return 0;
-    case R.DTPOFF32:
-      // Local-dynamic code was relaxed to load the thread pointer itself, so offsets are from TP.
-      v = S + A - tp;
-      if (fits(ctx, v, I32_MIN, I32_MAX, sec, off, type, s)) view.setInt32(at, v, true);
-      return 0;
-    case R.DTPOFF64:
+    case R.TPOFF64: case R.DTPOFF64:
       put64(view, at, S + A - tp);
       return 0;
     case R.DTPMOD64:
