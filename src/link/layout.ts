@@ -3,13 +3,13 @@
 // static non-PIE executable (-z separate-code: R, RX, R, RW; the RW part starts with RELRO).
 import {
   PF_R, PF_W, PF_X, PT_GNU_EH_FRAME, PT_GNU_PROPERTY, PT_GNU_RELRO, PT_GNU_STACK, PT_LOAD, PT_NOTE, PT_TLS, SHF_ALLOC, SHF_EXECINSTR,
-  SHF_INFO_LINK, SHF_MERGE, SHF_STRINGS, SHF_TLS, SHF_WRITE, SHT_NOBITS, SHT_NOTE, SHT_PROGBITS, SHT_RELA,
+  SHF_MERGE, SHF_STRINGS, SHF_TLS, SHF_WRITE, SHT_NOBITS, SHT_NOTE,
 } from '../elf/constants.ts';
 import type { ProgramHeader } from '../elf/types.ts';
 import { alignUp } from '../elf/reader.ts';
 import type { Context } from './context.ts';
 import { InputSection } from './input-files.ts';
-import { OutputSection, defaultType, knownRank, orphanRank, placeInput, RANK_FIRST_DATA, RANK_FIRST_RODATA, RANK_FIRST_TEXT, RANK_NONALLOC, RANK_RELRO_END } from './output-section.ts';
+import { OutputSection, defaultType, knownRank, orphanRank, placeInput, RANK_FIRST_DATA, RANK_FIRST_RODATA, RANK_FIRST_TEXT, RANK_RELRO_END } from './output-section.ts';
 import { SymKind } from './symbol.ts';
 
 export const EHDR = 64;
