@@ -140,6 +140,9 @@ function measure(key, prep, lk) {
   const check = run(out, []);
   if (check.status !== prep.refStatus || check.stdout !== prep.refStdout)
     return { text: 'wrong output', note: `${l.name} on ${key}: exit ${check.status ?? check.signal}, stdout differs from GNU ld's output` };
+  // Flush the previous links' outputs first: the kernel writing back 40 MB files in the background
+  // would otherwise slow whichever linker happens to run next.
+  run('sync', []);
   const walls = [];
   const rss = [];
   const tf = join(prep.dir, 'time.txt');
