@@ -61,7 +61,23 @@ const SOURCES: Record<string, string> = {
   'r32s.s': `\t.data\n\t.reloc ., R_X86_64_32S, sym\n\t.long 0\n${NOTE}`,
   'rpc32.s': `\t.data\n\t.long 0\n\t.long sym - .\n${NOTE}`,
   'lto.c': 'int foo(void) { return 42; }\n',
+  'local.c': 'static int helper(void) { return 0; }\nint main(void) { return helper(); }\n',
 };
+
+/** A copy of an object with every local STT_FUNC symbol's name pointing past the end of .strtab. */
+function withLocalNamesPastStrtab(obj: Buffer): Buffer {
+  const b = Buffer.from(obj);
+  const shoff = Number(b.readBigUInt64LE(40));
+  for (let i = 0; i < b.readUInt16LE(60); i++) {
+    const sh = shoff + i * 64;
+    if (b.readUInt32LE(sh + 4) !== 2 /* SHT_SYMTAB */) continue;
+    const off = Number(b.readBigUInt64LE(sh + 24));
+    for (let e = off; e < off + Number(b.readBigUInt64LE(sh + 32)); e += 24) {
+      if (b[e + 4] === 2 /* STB_LOCAL, STT_FUNC */) b.writeUInt32LE(0x7fff, e);
+    }
+  }
+  return b;
+}
 
 beforeAll(async () => {
   for (const [name, text] of Object.entries(SOURCES)) writeFileSync(join(tmp, name), text);
@@ -71,6 +87,7 @@ beforeAll(async () => {
     return exec('gcc', args, { cwd: tmp });
   });
   for (const r of await Promise.all(jobs)) if (r.status !== 0) throw new Error(describeExec(r));
+  writeFileSync(join(tmp, 'badname.o'), withLocalNamesPastStrtab(readFileSync(join(tmp, 'local.o'))));
   for (const [lib, member] of [
     ['libuser.a', 'user.o'],
     ['libdup.a', 'c.o'],
@@ -254,6 +271,14 @@ describe(`ukl-ld error paths${SUBSTITUTE_LD ? ` (substitute: ${SUBSTITUTE_LD}, d
       expect(await data(join(dir, 'ukl')), '.data contents').toBe(await data(join(dir, 'gnu')));
     });
   }
+
+  it('a local symbol whose name is past the string table: one line naming the object and the symbol', async () => {
+    const { ukl, gnu } = await failingLink('bad-local-name', ['-static', 'start.o', 'badname.o']);
+    expect(gnu.stderr, 'GNU ld (harness self-check)').toMatch(/badname\.o: invalid string offset/);
+    expect(ukl.stderr).toContain('badname.o');
+    expectPhrase(ukl.stderr, /^ukl-ld: error: badname\.o: name of symbol \d+: string offset 0x7fff is past the end of string table section \d+/, 'the symbol and the offset');
+    if (UKL) expect(ukl.stderr.trim().split('\n'), 'one line').toHaveLength(1);
+  });
 
   it('unrecognized option', async () => {
     const { ukl, gnu } = await failingLink('unknown-option', ['-static', 'start.o', 'ok.o', '--no-such-option-xyz']);

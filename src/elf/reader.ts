@@ -6,6 +6,7 @@ import {
   SHT_SYMTAB_SHNDX, SHT_STRTAB, PT_NOTE, STT_SECTION,
 } from './constants.ts';
 import { getU64 } from './bytes.ts';
+import { surelyTerminated } from './strtab.ts';
 import { FormatError, type Origin } from './errors.ts';
 import { SymbolTableView } from './symbol-table-view.ts';
 import { RelaView } from './rela-view.ts';
@@ -55,11 +56,6 @@ export class ElfFile {
   /** Raise the toolchain's format error for this file. */
   fail(cause: string, offset?: number): never {
     throw new FormatError(this.origin.file, cause, offset, this.origin.member);
-  }
-
-  /** File offset of a field of section header `index` (for error messages). */
-  private shdrField(index: number, field: number): number {
-    return this.header.shoff + index * SHDR_SIZE + field;
   }
 
   private u64(off: number, what: string, index?: number): number {
@@ -156,20 +152,19 @@ export class ElfFile {
     if (h.shnum > 0 && h.shstrndx !== SHN_UNDEF) {
       const x = h.shstrndx;
       if (sh.type(x) !== SHT_STRTAB) this.fail(`section header string table (section ${x}) is not SHT_STRTAB`, h.shoff + x * SHDR_SIZE + 4);
-      this.shstr = { index: x, type: SHT_STRTAB, offset: sh.offset(x), data: this.contents(x) };
-      // Every name must be readable; a table that ends in NUL terminates every name in it.
+      this.shstr = { index: x, type: SHT_STRTAB, offset: sh.offset(x), data: this.sectionData(x) };
+      // Every name must be readable.
       const d = this.shstr.data;
-      const terminated = d.length > 0 && d[d.length - 1] === 0;
       for (let i = 0; i < h.shnum; i++) {
         const off = sh.nameOffset(i);
         if (i === 0 && off === 0) continue;
-        if (!terminated || off >= d.length) this.sectionName(i);
+        if (!surelyTerminated(d, off)) this.sectionName(i);
       }
     }
   }
 
-  /** The bytes of section `index` (a view; empty for SHT_NOBITS and SHT_NULL). */
-  private contents(index: number): Uint8Array {
+  /** The bytes of section `index` (a view; empty for SHT_NOBITS and SHT_NULL), without making its Section. */
+  sectionData(index: number): Uint8Array {
     const sh = this.shdrs;
     const type = sh.type(index);
     const size = sh.size(index);
@@ -210,7 +205,7 @@ export class ElfFile {
       info: sh.info(i),
       addralign: sh.addralign(i),
       entsize: sh.entsize(i),
-      data: this.contents(i),
+      data: this.sectionData(i),
     };
   }
 
@@ -246,7 +241,7 @@ export class ElfFile {
     const d = strtab.data;
     if (strtab.type === SHT_NOBITS || off >= d.length) {
       const name = index === undefined ? what : `${what} ${index}`;
-      if (strtab.type === SHT_NOBITS) this.fail(`${name}: string table (section ${strtab.index}) has no contents`, this.shdrField(strtab.index, 4));
+      if (strtab.type === SHT_NOBITS) this.fail(`${name}: string table (section ${strtab.index}) has no contents`, this.shdrs.fieldOffset(strtab.index, 4));
       if (off === 0 && d.length === 0) return '';
       this.fail(`${name}: string offset 0x${off.toString(16)} is past the end of string table section ${strtab.index} (0x${d.length.toString(16)} bytes)`, strtab.offset);
     }
@@ -348,7 +343,7 @@ export class ElfFile {
       if (s.size < 4 || s.size % 4 !== 0) this.fail(`group section ${s.index} has size 0x${s.size.toString(16)}, not a non-zero multiple of 4`, s.offset);
       const syms = this.symbols(s.link);
       const sig = syms[s.info];
-      if (sig === undefined) this.fail(`group section ${s.index}: signature symbol ${s.info} is out of range`, this.shdrField(s.index, 44));
+      if (sig === undefined) this.fail(`group section ${s.index}: signature symbol ${s.info} is out of range`, this.shdrs.fieldOffset(s.index, 44));
       const members: number[] = [];
       for (let o = 4; o < s.size; o += 4) {
         const m = this.view.getUint32(s.offset + o, true);

@@ -1,7 +1,7 @@
-// ELF string tables (.strtab, .shstrtab): a builder that deduplicates strings and, optionally, merges a
-// string into the tail of a longer one (".text" inside ".rela.text") exactly as GNU BFD does, so a
-// table built from the same strings in the same order is byte-identical to the one GNU as, ld or
-// objcopy would write.
+// ELF string tables (.strtab, .shstrtab): a check readers make before decoding a name, and a builder
+// that deduplicates strings and, optionally, merges a string into the tail of a longer one (".text"
+// inside ".rela.text") exactly as GNU BFD does, so a table built from the same strings in the same order
+// is byte-identical to the one GNU as, ld or objcopy would write.
 //
 // GNU's algorithm (bfd/elf-strtab.c, _bfd_elf_strtab_finalize): strings keep their first-insertion
 // order; they are sorted by their reversed bytes, each string that is a proper suffix of the next
@@ -120,4 +120,12 @@ export function buildStringTable(strings: Iterable<string | Uint8Array>, opts: S
   const b = new StringTableBuilder(opts);
   for (const s of strings) b.add(s);
   return { table: b.finalize(), builder: b };
+}
+
+/**
+ * Whether a NUL-terminated string surely starts at d[off]: off is inside a table that ends in NUL. When
+ * not, cstring decides (and reports what is wrong); checking this first spares scanning every name.
+ */
+export function surelyTerminated(d: Uint8Array, off: number): boolean {
+  return off < d.length && d[d.length - 1] === 0;
 }

@@ -4,6 +4,7 @@
 import { getI64, getU64 } from './bytes.ts';
 import { SHDR_SIZE, SHN_LORESERVE, SHN_XINDEX, SHT_DYNSYM, SHT_STRTAB, SHT_SYMTAB, SHT_SYMTAB_SHNDX, SYM_SIZE } from './constants.ts';
 import type { ElfFile } from './reader.ts';
+import { surelyTerminated } from './strtab.ts';
 import type { Section } from './types.ts';
 
 export class SymbolTableView {
@@ -46,6 +47,13 @@ export class SymbolTableView {
   /** The linked string table's bytes: symbol i's name is the NUL-terminated string at nameOffset(i). */
   get names(): Uint8Array {
     return this.strtab.data;
+  }
+
+  /** Where symbol i's name starts in `names` (0: no name), checked to be a NUL-terminated string there. */
+  nameStart(i: number): number {
+    const off = this.nameOffset(i);
+    if (off !== 0 && !surelyTerminated(this.strtab.data, off)) this.name(i); // reports what is wrong
+    return off;
   }
 
   name(i: number): string {

@@ -25,8 +25,6 @@ export class InputSection {
   readonly align: number;
   readonly size: number;
   readonly entsize: number;
-  /** File offset of the contents in the object. */
-  private readonly fileOffset: number;
   private contents: Uint8Array | null = null;
   /** The SHT_RELA section that applies to this one, if any. */
   relaIndex = 0;
@@ -46,8 +44,8 @@ export class InputSection {
   /** For merged sections: the size after merging (a declared field keeps InputSection's shape fixed). */
   mergedSize = 0;
 
-  /** Section `index` of `file` (-1 for linker-made space such as commons), its contents at `fileOffset`. */
-  constructor(file: ObjectFile, index: number, name: string, type: number, flags: number, addralign: number, size: number, entsize: number, fileOffset: number) {
+  /** Section `index` of `file`, or -1 for space the linker makes (commons). */
+  constructor(file: ObjectFile, index: number, name: string, type: number, flags: number, addralign: number, size: number, entsize: number) {
     this.file = file;
     this.index = index;
     this.name = name;
@@ -56,15 +54,11 @@ export class InputSection {
     this.align = Math.max(1, addralign);
     this.size = size;
     this.entsize = entsize;
-    this.fileOffset = fileOffset;
   }
 
   /** The section's bytes in the object (empty for SHT_NOBITS); a view, made when first needed. */
   get data(): Uint8Array {
-    if (this.contents === null) {
-      const empty = this.type === SHT_NOBITS || this.size === 0;
-      this.contents = empty ? new Uint8Array(0) : this.file.elf.bytes.subarray(this.fileOffset, this.fileOffset + this.size);
-    }
+    this.contents ??= this.index < 0 ? new Uint8Array(0) : this.file.elf.sectionData(this.index);
     return this.contents;
   }
 
@@ -148,7 +142,7 @@ export class ObjectFile {
       if ((flags & SHF_EXCLUDE) !== 0 && (flags & SHF_ALLOC) === 0) continue;
       if (type === SHT_NOTE && (flags & SHF_ALLOC) === 0) continue;
       // From the header in place: no Section object, and the contents' view is made when first needed.
-      const sec = new InputSection(this, i, name, type, flags, sh.addralign(i), sh.size(i), sh.entsize(i), sh.offset(i));
+      const sec = new InputSection(this, i, name, type, flags, sh.addralign(i), sh.size(i), sh.entsize(i));
       this.sections[i] = sec;
       if (name.startsWith('.gnu.warning.')) this.warningSections.push(sec);
     }

@@ -21,7 +21,7 @@ export function allocateCommons(ctx: Context): void {
     if (s.kind !== SymKind.Common || !s.file) continue;
     const tls = s.type === 6;
     const align = Math.max(1, s.value);
-    const sec = new InputSection(s.file, -1, tls ? '.tbss' : 'COMMON', SHT_NOBITS, SHF_ALLOC | SHF_WRITE | (tls ? SHF_TLS : 0), align, s.size, 0, 0);
+    const sec = new InputSection(s.file, -1, tls ? '.tbss' : 'COMMON', SHT_NOBITS, SHF_ALLOC | SHF_WRITE | (tls ? SHF_TLS : 0), align, s.size, 0);
     ctx.commons.push(sec);
     s.kind = SymKind.Defined;
     s.section = sec;

@@ -124,6 +124,7 @@ function addFileLocals(ctx: Context, enc: SymbolEncoder): void {
     const raw = f.raw;
     if (!raw) continue;
     let fileName: string | null = null;
+    const d = raw.names;
     picked.length = 0;
     for (let i = 1; i < f.firstGlobal; i++) {
       const type = stType(raw.info(i));
@@ -138,25 +139,17 @@ function addFileLocals(ctx: Context, enc: SymbolEncoder): void {
         const sec = f.sections[shndx];
         if (sec && (!sec.live || !sec.output || sec.output.shndx === 0)) continue;
       }
-      if (raw.nameOffset(i) === 0) continue;
+      const at = raw.nameStart(i);
+      if (at === 0 || d[at] === 0 || (d[at] === 0x2e && d[at + 1] === 0x4c)) continue; // unnamed, or a .L local label
       picked.push(i);
     }
-    let wroteFile = false;
-    const d = raw.names;
-    // A table that ends in NUL terminates every name in it; otherwise name() checks (and reports) each.
-    const terminated = d.length > 0 && d[d.length - 1] === 0;
+    if (picked.length === 0) continue;
+    enc.add(fileName ?? basename(f.member?.name ?? f.displayName), stInfo(STB_LOCAL, STT_FILE), 0, SHN_ABS, 0, 0);
     for (const i of picked) {
-      const at = raw.nameOffset(i);
-      if (!terminated) raw.name(i);
-      if (d[at] === 0 || (d[at] === 0x2e && d[at + 1] === 0x4c)) continue; // unnamed, or a .L local label
-      if (!wroteFile) {
-        enc.add(fileName ?? basename(f.member?.name ?? f.displayName), stInfo(STB_LOCAL, STT_FILE), 0, SHN_ABS, 0, 0);
-        wroteFile = true;
-      }
       const shndx = raw.shndx(i);
       const sec = shndx === SHN_ABS || raw.rawShndx(i) === SHN_ABS ? undefined : f.sections[shndx];
       const value = sec ? ctx.sectionAddress(sec, raw.value(i)) : raw.value(i);
-      enc.addNamed(enc.strtab.addBytes(d, at), stInfo(STB_LOCAL, stType(raw.info(i))), raw.other(i) & 3, sec ? sec.output!.shndx : SHN_ABS, value, raw.size(i));
+      enc.addNamed(enc.strtab.addBytes(d, raw.nameOffset(i)), stInfo(STB_LOCAL, stType(raw.info(i))), raw.other(i) & 3, sec ? sec.output!.shndx : SHN_ABS, value, raw.size(i));
     }
   }
 }
