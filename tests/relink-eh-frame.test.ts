@@ -13,11 +13,9 @@
 //  - malformed input raises RewriteRefused, never anything else.
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { readArchive } from '../src/elf/archive.ts';
 import { ElfFile } from '../src/elf/reader.ts';
 import { elfToModel, encodeRela, encodeSymbols, writeElf } from '../src/elf/writer.ts';
 import { SHF_EXECINSTR, SHT_NOBITS, SHT_RELA, STT_SECTION } from '../src/elf/constants.ts';
@@ -28,113 +26,19 @@ import {
   listFdes, lsdaRefsFromEhFrame, rewriteEhFrame, type CfaAdjustment, type CodeRewrite, type EhFrameInput, type OffsetMap, type Reloc,
 } from '../src/relink-syscalls/eh-frame.ts';
 import { rewriteLsda } from '../src/relink-syscalls/lsda.ts';
+import { have, runOk } from './helpers/elf-tools.ts';
+import {
+  LIBC_A, LIBSTDCXX_A, TEST_OBJECTS_DIR as DIR, archiveObjects, ehInput, ehSection, identity, insertionMap, relaFor, relocsOf, rng, testObjects, type Obj,
+} from './helpers/unwind-objects.ts';
 
-const DIR = fileURLToPath(new URL('../test-objects/', import.meta.url));
-const LIBC_A = '/usr/lib/x86_64-linux-gnu/libc.a';
-const LIBSTDCXX_A = (() => {
-  const base = '/usr/lib/gcc/x86_64-linux-gnu';
-  if (!existsSync(base)) return undefined;
-  const v = readdirSync(base).filter((d) => existsSync(join(base, d, 'libstdc++.a'))).sort((a, b) => parseFloat(b) - parseFloat(a))[0];
-  return v ? join(base, v, 'libstdc++.a') : undefined;
-})();
-
-function haveTool(cmd: string): boolean {
-  const r = spawnSync(cmd, ['--version'], { stdio: 'ignore' });
-  return r.error === undefined && r.status === 0;
-}
-const HAVE_READELF = haveTool('readelf');
-const HAVE_GCC = haveTool('gcc') && haveTool('g++');
-
-function run(cmd: string, args: string[], cwd?: string): { stdout: string; stderr: string; status: number } {
-  const r = spawnSync(cmd, args, { cwd, encoding: 'latin1', maxBuffer: 1 << 30, env: { ...process.env, LC_ALL: 'C' } });
-  if (r.error) throw r.error;
-  return { stdout: r.stdout, stderr: r.stderr, status: r.status ?? -1 };
-}
-
-function ok(cmd: string, args: string[], cwd?: string): string {
-  const r = run(cmd, args, cwd);
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}:\n${r.stderr}`);
-  return r.stdout;
-}
+const HAVE_READELF = have('readelf');
+const HAVE_GCC = have('gcc') && have('g++');
 
 // ---------------------------------------------------------------------------------------------------
 // Objects.
 
-interface Obj {
-  name: string;
-  elf: ElfFile;
-}
-
-function testObjects(): Obj[] {
-  return readdirSync(DIR).filter((f) => f.endsWith('.o')).sort().map((f) => {
-    const b = new Uint8Array(readFileSync(join(DIR, f)));
-    return { name: f, elf: new ElfFile(b, { file: f }) };
-  });
-}
-
-function archiveObjects(path: string | undefined): Obj[] {
-  if (!path || !existsSync(path)) return [];
-  const b = new Uint8Array(readFileSync(path));
-  const ar = readArchive(b, path);
-  return ar.members.filter((m) => m.name.endsWith('.o')).map((m) => ({ name: `${path.split('/').pop()}(${m.name})`, elf: new ElfFile(ar.data(m), { file: path, member: m.name }) }));
-}
-
-function relocsOf(elf: ElfFile, relaIndex: number): Reloc[] {
-  return elf.relocations(relaIndex).map((r) => ({ offset: Number(r.offset), type: r.type, sym: r.sym, addend: Number(r.addend) }));
-}
-
-function relaFor(elf: ElfFile, index: number): number | undefined {
-  return elf.sections.find((s) => s.type === SHT_RELA && s.info === index)?.index;
-}
-
-function ehSection(elf: ElfFile): number | undefined {
-  return elf.sections.find((s) => s.name === '.eh_frame' && s.type !== SHT_NOBITS)?.index;
-}
-
-function symbolsOf(elf: ElfFile): EhFrameInput['symbols'] {
-  return elf.symtab ? elf.symbols().map((s) => ({ name: s.name, type: stType(s.info), shndx: s.shndx, value: Number(s.value) })) : [];
-}
-
-function ehInput(elf: ElfFile): EhFrameInput | undefined {
-  const eh = ehSection(elf);
-  if (eh === undefined) return undefined;
-  const rela = relaFor(elf, eh);
-  return { data: elf.sections[eh]!.data, relocs: rela === undefined ? [] : relocsOf(elf, rela), symbols: symbolsOf(elf) };
-}
-
 function codeSections(elf: ElfFile): number[] {
   return elf.sections.filter((s) => (s.flags & SHF_EXECINSTR) !== 0 && s.type !== SHT_NOBITS).map((s) => s.index);
-}
-
-const identity: OffsetMap = (x) => x;
-
-/** map(x) = x + the sizes inserted at points p < x: bytes inserted "at p" belong to the instruction at p. */
-function insertionMap(points: Map<number, number>): OffsetMap {
-  const ps = [...points.keys()].sort((a, b) => a - b);
-  const prefix: number[] = [0];
-  for (const p of ps) prefix.push(prefix[prefix.length - 1]! + points.get(p)!);
-  return (x) => {
-    let lo = 0;
-    let hi = ps.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (ps[mid]! < x) lo = mid + 1;
-      else hi = mid;
-    }
-    return x + prefix[lo]!;
-  };
-}
-
-/** Deterministic pseudo-random numbers (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -462,7 +366,7 @@ function framesOf(paths: string[]): Map<string, FrameRecord[]> {
   const m = new Map<string, FrameRecord[]>();
   for (let k = 0; k < paths.length; k += 64) {
     const batch = paths.slice(k, k + 64);
-    const text = ok('readelf', ['--debug-dump=frames-interp', ...batch]);
+    const text = runOk('readelf', ['--debug-dump=frames-interp', ...batch]);
     if (batch.length === 1) {
       m.set(batch[0]!, parseFrames(text));
       continue;
@@ -923,7 +827,7 @@ function runPadded(dir: string, prog: Program, pad: Set<string>, planOf: (elf: E
     objs.push(padOne(`extra${k}.o`, o.elf, path));
   }
   const exe = join(dir, `${prog.name}.exe`);
-  ok(prog.driver, ['-static', ...prog.ldflags, ...objs, join(dir, 'probe.o'), join(dir, 'probe-check.o'), '-o', exe]);
+  runOk(prog.driver, ['-static', ...prog.ldflags, ...objs, join(dir, 'probe.o'), join(dir, 'probe-check.o'), '-o', exe]);
   const r = spawnSync(exe, [], { encoding: 'latin1', timeout: 60000 });
   const m = /ukl-probe: (\d+) checks/.exec(r.stderr ?? '');
   return { status: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '', probes, checks: m ? Number(m[1]) : undefined };
@@ -934,8 +838,8 @@ function withProbeDir<T>(f: (dir: string) => T): T {
   try {
     writeFileSync(join(dir, 'probe.S'), PROBE_S);
     writeFileSync(join(dir, 'probe-check.c'), PROBE_C);
-    ok('gcc', ['-c', '-O2', join(dir, 'probe.S'), '-o', join(dir, 'probe.o')]);
-    ok('gcc', ['-c', '-O2', join(dir, 'probe-check.c'), '-o', join(dir, 'probe-check.o')]);
+    runOk('gcc', ['-c', '-O2', join(dir, 'probe.S'), '-o', join(dir, 'probe.o')]);
+    runOk('gcc', ['-c', '-O2', join(dir, 'probe-check.c'), '-o', join(dir, 'probe-check.o')]);
     return f(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -1005,13 +909,13 @@ describe.skipIf(!HAVE_GCC || !HAVE_READELF)('run time: padded objects linked by 
 // ---------------------------------------------------------------------------------------------------
 // Every CFA opcode and the rarer record layouts, assembled by gas.
 
-const HAVE_AS = haveTool('as');
+const HAVE_AS = have('as');
 
 function assemble(src: string, name: string): Obj {
   const dir = mkdtempSync(join(tmpdir(), 'ukl-ehas-'));
   try {
     writeFileSync(join(dir, 'a.S'), src);
-    ok('as', [join(dir, 'a.S'), '-o', join(dir, 'a.o')]);
+    runOk('as', [join(dir, 'a.S'), '-o', join(dir, 'a.o')]);
     return { name, elf: new ElfFile(new Uint8Array(readFileSync(join(dir, 'a.o'))), { file: name }) };
   } finally {
     rmSync(dir, { recursive: true, force: true });

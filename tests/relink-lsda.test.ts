@@ -10,87 +10,12 @@
 // Run-time behaviour (exceptions caught through moved landing pads) is in relink-eh-frame.test.ts, and here
 // for libstdc++ members with large LSDAs linked into the cxx test program.
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { readArchive } from '../src/elf/archive.ts';
-import { ElfFile } from '../src/elf/reader.ts';
-import { SHF_EXECINSTR, SHT_NOBITS, SHT_RELA } from '../src/elf/constants.ts';
-import { stType } from '../src/elf/types.ts';
+import { existsSync } from 'node:fs';
+import { SHF_EXECINSTR } from '../src/elf/constants.ts';
 import { RewriteRefused } from '../src/relink-syscalls/errors.ts';
-import { lsdaRefsFromEhFrame, rewriteEhFrame, type EhFrameInput, type LsdaRef, type OffsetMap, type Reloc } from '../src/relink-syscalls/eh-frame.ts';
+import { lsdaRefsFromEhFrame, rewriteEhFrame, type LsdaRef, type OffsetMap, type Reloc } from '../src/relink-syscalls/eh-frame.ts';
 import { parseLsdaHeader, rewriteLsda, type LsdaFunction } from '../src/relink-syscalls/lsda.ts';
-
-const DIR = fileURLToPath(new URL('../test-objects/', import.meta.url));
-const LIBC_A = '/usr/lib/x86_64-linux-gnu/libc.a';
-const LIBSTDCXX_A = (() => {
-  const base = '/usr/lib/gcc/x86_64-linux-gnu';
-  if (!existsSync(base)) return undefined;
-  const v = readdirSync(base).filter((d) => existsSync(join(base, d, 'libstdc++.a'))).sort((a, b) => parseFloat(b) - parseFloat(a))[0];
-  return v ? join(base, v, 'libstdc++.a') : undefined;
-})();
-
-interface Obj {
-  name: string;
-  elf: ElfFile;
-}
-
-function testObjects(): Obj[] {
-  return readdirSync(DIR).filter((f) => f.endsWith('.o')).sort().map((f) => ({ name: f, elf: new ElfFile(new Uint8Array(readFileSync(join(DIR, f))), { file: f }) }));
-}
-
-function archiveObjects(path: string | undefined): Obj[] {
-  if (!path || !existsSync(path)) return [];
-  const ar = readArchive(new Uint8Array(readFileSync(path)), path);
-  return ar.members.filter((m) => m.name.endsWith('.o')).map((m) => ({ name: `${path.split('/').pop()}(${m.name})`, elf: new ElfFile(ar.data(m), { file: path, member: m.name }) }));
-}
-
-function relocsOf(elf: ElfFile, relaIndex: number): Reloc[] {
-  return elf.relocations(relaIndex).map((r) => ({ offset: Number(r.offset), type: r.type, sym: r.sym, addend: Number(r.addend) }));
-}
-
-function relaFor(elf: ElfFile, index: number): number | undefined {
-  return elf.sections.find((s) => s.type === SHT_RELA && s.info === index)?.index;
-}
-
-function ehInput(elf: ElfFile): EhFrameInput | undefined {
-  const eh = elf.sections.find((s) => s.name === '.eh_frame' && s.type !== SHT_NOBITS);
-  if (!eh) return undefined;
-  const rela = relaFor(elf, eh.index);
-  const symbols = elf.symtab ? elf.symbols().map((s) => ({ name: s.name, type: stType(s.info), shndx: s.shndx, value: Number(s.value) })) : [];
-  return { data: eh.data, relocs: rela === undefined ? [] : relocsOf(elf, rela), symbols };
-}
-
-const identity: OffsetMap = (x) => x;
-
-function insertionMap(points: Map<number, number>): OffsetMap {
-  const ps = [...points.keys()].sort((a, b) => a - b);
-  const prefix: number[] = [0];
-  for (const p of ps) prefix.push(prefix[prefix.length - 1]! + points.get(p)!);
-  return (x) => {
-    let lo = 0;
-    let hi = ps.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (ps[mid]! < x) lo = mid + 1;
-      else hi = mid;
-    }
-    return x + prefix[lo]!;
-  };
-}
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { LIBC_A, LIBSTDCXX_A, archiveObjects, ehInput, identity, insertionMap, relaFor, relocsOf, rng, testObjects, type Obj } from './helpers/unwind-objects.ts';
 
 // ---------------------------------------------------------------------------------------------------
 // An independent LSDA decoder (libstdc++'s parse_lsda_header + the call-site loop of the personality).
