@@ -358,9 +358,11 @@ export class ElfFile {
     return out;
   }
 
-  /** Notes in a SHT_NOTE section or PT_NOTE segment. */
-  notes(data: Uint8Array, fileOffset: number, align: number): Note[] {
-    const out: Note[] = [];
+  /**
+   * Walk the notes in a SHT_NOTE section's or PT_NOTE segment's bytes, each checked to lie inside them:
+   * visit gets the name (trailing NULs dropped) and the descriptor as ranges of `data`.
+   */
+  forEachNote(data: Uint8Array, fileOffset: number, align: number, visit: (nameStart: number, nameEnd: number, type: number, descStart: number, descsz: number, at: number) => void): void {
     const a = align === 8 ? 8 : 4;
     const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
     let o = 0;
@@ -378,9 +380,17 @@ export class ElfFile {
       }
       let nameEnd = nameStart + namesz;
       while (nameEnd > nameStart && data[nameEnd - 1] === 0) nameEnd--;
-      out.push({ name: latin1OrUtf8(data, nameStart, nameEnd), type, desc: data.subarray(descStart, descStart + descsz), offset: o });
+      visit(nameStart, nameEnd, type, descStart, descsz, o);
       o = Math.min(next, data.length);
     }
+  }
+
+  /** Notes in a SHT_NOTE section or PT_NOTE segment. */
+  notes(data: Uint8Array, fileOffset: number, align: number): Note[] {
+    const out: Note[] = [];
+    this.forEachNote(data, fileOffset, align, (nameStart, nameEnd, type, descStart, descsz, offset) => {
+      out.push({ name: latin1OrUtf8(data, nameStart, nameEnd), type, desc: data.subarray(descStart, descStart + descsz), offset });
+    });
     return out;
   }
 

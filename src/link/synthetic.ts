@@ -2,7 +2,6 @@
 // jumps through those slots, the IRELATIVE relocations in .rela.plt, the merged .note.gnu.property and
 // .note.gnu.build-id. Sizes are fixed before layout; contents are filled in after it.
 import { NT_GNU_BUILD_ID, NT_GNU_PROPERTY_TYPE_0, R_X86_64, SHF_ALLOC, SHF_EXECINSTR, SHF_INFO_LINK, SHF_WRITE, SHT_NOTE, SHT_PROGBITS, SHT_RELA } from '../elf/constants.ts';
-import { alignUp } from '../elf/reader.ts';
 import type { Context } from './context.ts';
 import { OutputSection, knownRank } from './output-section.ts';
 
@@ -76,30 +75,14 @@ export function fillGotPlt(ctx: Context): void {
 // .note.gnu.property: X86 property ranges (psABI): AND (kept only if every input has it), OR, OR-AND.
 const AND_LO = 0xc0000002, AND_HI = 0xc0007fff, OR_LO = 0xc0008000, OR_HI = 0xc000ffff, ORAND_LO = 0xc0010000, ORAND_HI = 0xc0017fff;
 
-/**
- * The properties of the GNU notes in a .note.gnu.property section at dv[at, at + size), padded to `align`
- * (8 on x86-64) as ElfFile.notes reads them; false if a note runs past the section (that reader then says where).
- */
-function readProperties(dv: DataView, at: number, size: number, align: number, props: Map<number, number>): boolean {
-  const a = align === 8 ? 8 : 4;
-  for (let o = 0; o + 12 <= size;) {
-    const namesz = dv.getUint32(at + o, true);
-    const descsz = dv.getUint32(at + o + 4, true);
-    const type = dv.getUint32(at + o + 8, true);
-    const desc = o + alignUp(12 + namesz, a);
-    if (o + 12 + namesz > size || desc + descsz > size) return false;
-    const gnu = namesz === 4 && dv.getUint32(at + o + 12, true) === 0x00554e47; // "GNU\0"
-    if (gnu && type === NT_GNU_PROPERTY_TYPE_0) {
-      for (let p = 0; p + 8 <= descsz;) {
-        const ptype = dv.getUint32(at + desc + p, true);
-        const psize = dv.getUint32(at + desc + p + 4, true);
-        if (psize === 4 && p + 12 <= descsz) props.set(ptype, dv.getUint32(at + desc + p + 8, true));
-        p += 8 + Math.ceil(psize / 8) * 8;
-      }
-    }
-    o = Math.min(desc + alignUp(descsz, a), size);
+/** The X86 properties (4-byte values) in a NT_GNU_PROPERTY_TYPE_0 descriptor at dv[at, at + size). */
+function readProperties(dv: DataView, at: number, size: number, props: Map<number, number>): void {
+  for (let p = 0; p + 8 <= size;) {
+    const type = dv.getUint32(at + p, true);
+    const psize = dv.getUint32(at + p + 4, true);
+    if (psize === 4 && p + 12 <= size) props.set(type, dv.getUint32(at + p + 8, true));
+    p += 8 + Math.ceil(psize / 8) * 8;
   }
-  return true;
 }
 
 /** Merge every input's .note.gnu.property into one note, or null when nothing survives. */
@@ -111,7 +94,12 @@ export function mergeProperties(ctx: Context): OutputSection | null {
     for (let i = 1; i < sh.count; i++) {
       // Allocated notes are input sections, named already.
       if (sh.type(i) !== SHT_NOTE || f.sections[i]?.name !== '.note.gnu.property') continue;
-      if (!readProperties(f.elf.view, sh.offset(i), sh.size(i), sh.addralign(i), props)) f.elf.sectionNotes(f.elf.section(i)); // reports the damage
+      const data = f.elf.sectionData(i);
+      const base = sh.offset(i);
+      f.elf.forEachNote(data, base, sh.addralign(i), (nameStart, nameEnd, type, descStart, descsz) => {
+        const gnu = nameEnd - nameStart === 3 && data[nameStart] === 0x47 && data[nameStart + 1] === 0x4e && data[nameStart + 2] === 0x55;
+        if (gnu && type === NT_GNU_PROPERTY_TYPE_0) readProperties(f.elf.view, base + descStart, descsz, props);
+      });
     }
     if (sh.count > 1) perFile.push(props);
   }
