@@ -37,13 +37,17 @@ function cannotOpen(e: unknown, shown: string): never {
   throw new LinkError(`cannot open ${shown}: ${code ?? String(e)}`);
 }
 
-/** Enough of a file's first bytes to tell what it is (all of it when it is small), and its size. */
-function readHead(path: string, shown: string): { head: Uint8Array; size: number } {
+/**
+ * An input file: archives are only recognised here (they are read later, as far as the link needs
+ * them); anything else is read whole, through the same open file.
+ */
+function readInput(path: string, shown: string): { archive: true } | { archive: false; bytes: Uint8Array } {
   let fd: number | undefined;
   try {
     fd = openSync(path, 'r');
     const size = fstatSync(fd).size;
-    return { head: readAt(fd, 0, Math.min(size, 4096)), size };
+    if (archiveKind(readAt(fd, 0, Math.min(size, 8)))) return { archive: true };
+    return { archive: false, bytes: readAt(fd, 0, size) };
   } catch (e) {
     return cannotOpen(e, shown);
   } finally {
@@ -102,13 +106,12 @@ function expand(ctx: Context, items: InputItem[], searchDirs: string[], depth = 
       path = sysrootPath(ctx, it.path);
       shown = it.path;
     }
-    // Archives are read later, only as far as the link needs them.
-    const { head, size } = readHead(path, shown);
-    if (archiveKind(head)) {
+    const input = readInput(path, shown);
+    if (input.archive) {
       out.push({ kind: 'archive', path, attrs: it.attrs });
       continue;
     }
-    const bytes = head.length === size ? head : readFile(path, shown);
+    const bytes = input.bytes;
     if (isElf(bytes)) out.push({ kind: 'object', path, bytes, attrs: it.attrs });
     else if (looksLikeScript(bytes)) {
       const cmds = parseScript(Buffer.from(bytes).toString('utf8'), path);
