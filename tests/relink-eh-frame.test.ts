@@ -27,6 +27,7 @@ import {
 } from '../src/relink-syscalls/eh-frame.ts';
 import { rewriteLsda } from '../src/relink-syscalls/lsda.ts';
 import { have, runOk } from './helpers/elf-tools.ts';
+import { program, type Program } from './helpers/test-objects.ts';
 import {
   LIBC_A, LIBSTDCXX_A, TEST_OBJECTS_DIR as DIR, archiveObjects, ehInput, ehSection, identity, insertionMap, relaFor, relocsOf, rng, testObjects, type Obj,
 } from './helpers/unwind-objects.ts';
@@ -699,17 +700,6 @@ __attribute__((destructor)) static void report(void) {
 }
 `;
 
-interface Program {
-  name: string;
-  objects: string[];
-  driver: 'gcc' | 'g++';
-  ldflags: string[];
-  exitStatus: number;
-  stdout: string;
-}
-
-const PROGRAMS: Program[] = JSON.parse(readFileSync(join(DIR, 'programs.json'), 'utf8')).programs;
-
 /** lea -0x80(%rsp),%rsp; push $expected; call ukl_probe; lea 0x88(%rsp),%rsp */
 function probeInsertion(expected: number): Insertion {
   const imm = [expected & 0xff, (expected >> 8) & 0xff, (expected >> 16) & 0xff, (expected >> 24) & 0xff];
@@ -845,8 +835,6 @@ function withProbeDir<T>(f: (dir: string) => T): T {
     rmSync(dir, { recursive: true, force: true });
   }
 }
-
-const program = (name: string): Program => PROGRAMS.find((p) => p.name === name)!;
 
 // Programs whose objects get probes everywhere. Not here: hello (no .eh_frame); ifunc and ctor-order (IRELATIVE
 // resolvers and .preinit_array functions run before libgcc's unwinder can find any FDE: _Unwind_Backtrace

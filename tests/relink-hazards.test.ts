@@ -12,6 +12,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, LIBC_A, have } from './helpers/tools.ts';
+import { program, type Program } from './helpers/test-objects.ts';
 import {
   align, exec, frames, hex, isCallSequence, isLocalBranch, isRel8, isSyscall, objdump, relocations, rowAt, sameInstruction, sections, symbols, tool,
   type Alignment, type Fde, type OdInsn, type RelRow, type ShdrRow, type SymRow,
@@ -86,16 +87,6 @@ function hosted(): string {
   return hostedPath;
 }
 
-interface Program {
-  name: string;
-  objects: string[];
-  driver: 'gcc' | 'g++';
-  ldflags: string[];
-  exitStatus: number;
-  stdout: string;
-}
-const PROGRAMS: Program[] = JSON.parse(readFileSync(join(TO, 'programs.json'), 'utf8')).programs;
-const program = (name: string): Program => PROGRAMS.find((p) => p.name === name)!;
 
 /** Links a programs.json program with GNU ld, each object replaced by its rewritten copy, plus the hosted entry; runs it. */
 function runRewritten(name: string): { expected: Program; status: number; stdout: string; stderr: string } {

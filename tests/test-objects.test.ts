@@ -8,22 +8,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PROGRAMS, TEST_OBJECTS_DIR } from './helpers/test-objects.ts';
 
-const DIR = fileURLToPath(new URL('../test-objects/', import.meta.url));
+const DIR = TEST_OBJECTS_DIR;
 const BUILD = join(DIR, 'build.sh');
 
-interface Program {
-  name: string;
-  objects: string[];
-  driver: 'gcc' | 'g++';
-  ldflags: string[];
-  exitStatus: number;
-  stdout: string;
-}
-
 const objects = readdirSync(DIR).filter((f) => f.endsWith('.o')).sort();
-const programs: Program[] = JSON.parse(readFileSync(join(DIR, 'programs.json'), 'utf8')).programs;
+const programs = PROGRAMS;
 
 function run(cmd: string, args: string[], env?: NodeJS.ProcessEnv): { stdout: string; stderr: string; status: number } {
   const r = spawnSync(cmd, args, { encoding: 'utf8', env: env ?? process.env, maxBuffer: 64 << 20 });

@@ -3,7 +3,6 @@
 // the offset maps the tests grow code with.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { readArchive } from '../../src/elf/archive.ts';
 import { SHT_NOBITS, SHT_RELA } from '../../src/elf/constants.ts';
 import { ElfFile } from '../../src/elf/reader.ts';
@@ -11,8 +10,10 @@ import { stType } from '../../src/elf/types.ts';
 import type { EhFrameInput, OffsetMap, Reloc } from '../../src/relink-syscalls/eh-frame.ts';
 import { LIBDIR, libstdcxxArchive } from './elf-tools.ts';
 import { Rng } from './mutate.ts';
+import { TEST_OBJECTS_DIR } from './test-objects.ts';
 
-export const TEST_OBJECTS_DIR = fileURLToPath(new URL('../../test-objects/', import.meta.url));
+export { TEST_OBJECTS_DIR };
+
 export const LIBC_A = join(LIBDIR, 'libc.a');
 export const LIBSTDCXX_A = libstdcxxArchive();
 
