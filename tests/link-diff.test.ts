@@ -53,6 +53,7 @@ import {
   type CorpusProgram,
   type ExecResult,
   type ReadelfFacts,
+  lazyCases,
 } from './helpers/link.ts';
 
 const corpus = loadCorpus();
@@ -74,12 +75,6 @@ interface CaseResult {
   /** The arguments the linker under test received (undefined if collect2 never ran it). */
   uklArgs?: string[];
 }
-type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
-const settle = <T,>(p: Promise<T>): Promise<Settled<T>> =>
-  p.then(
-    (value) => ({ ok: true, value }),
-    (error: unknown) => ({ ok: false, error }),
-  );
 
 interface Case {
   p: CorpusProgram;
@@ -127,22 +122,7 @@ async function runCase(c: Case): Promise<CaseResult> {
   return { dir, objs, ref, ukl, uklArgs: readTrace(ukl.trace!) };
 }
 
-const pending = new Map<string, Promise<Settled<CaseResult>>>();
-function caseResult(key: string): Promise<Settled<CaseResult>> {
-  let p = pending.get(key);
-  if (!p) {
-    const c = cases.find((x) => x.key === key);
-    if (!c) throw new Error(`no corpus case ${key}`);
-    p = settle(runCase(c));
-    pending.set(key, p);
-  }
-  return p;
-}
-async function mustCase(key: string): Promise<CaseResult> {
-  const s = await caseResult(key);
-  if (!s.ok) throw s.error;
-  return s.value;
-}
+const { result: caseResult, must: mustCase } = lazyCases(cases, runCase);
 
 function how(r: CaseResult): string {
   return r.uklArgs ? `reproduce: (cd ${r.dir} && ${reproduceCommand(r.uklArgs)})` : 'collect2 never ran the linker under test';

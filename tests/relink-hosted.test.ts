@@ -50,6 +50,7 @@ import {
   programCflags,
   type CorpusProgram,
   type ExecResult,
+  lazyCases,
 } from './helpers/link.ts';
 import {
   ENTRY,
@@ -398,25 +399,7 @@ async function runCase(c: Case): Promise<CaseResult> {
   return result;
 }
 
-type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
-const pending = new Map<string, Promise<Settled<CaseResult>>>();
-function caseResult(key: string): Promise<Settled<CaseResult>> {
-  let p = pending.get(key);
-  if (!p) {
-    const c = cases.find((x) => x.key === key)!;
-    p = runCase(c).then(
-      (value) => ({ ok: true as const, value }),
-      (error: unknown) => ({ ok: false as const, error }),
-    );
-    pending.set(key, p);
-  }
-  return p;
-}
-async function mustCase(key: string): Promise<CaseResult> {
-  const s = await caseResult(key);
-  if (!s.ok) throw s.error;
-  return s.value;
-}
+const { result: caseResult, must: mustCase } = lazyCases(cases, runCase);
 
 const runView = (r: ExecResult) => ({ status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr });
 

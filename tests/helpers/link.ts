@@ -91,6 +91,36 @@ export function exec(cmd: string, args: string[], opts: ExecOptions = {}): Promi
   });
 }
 
+/** A case's outcome, kept whether it failed or not. */
+export type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+/**
+ * Cases run at most once each, when first asked for by key (tests share them, and a suite may start them
+ * all early): `result` gives the outcome, `must` the value or the case's error.
+ */
+export function lazyCases<C extends { key: string }, R>(cases: readonly C[], run: (c: C) => Promise<R>): { result(key: string): Promise<Settled<R>>; must(key: string): Promise<R> } {
+  const pending = new Map<string, Promise<Settled<R>>>();
+  const result = (key: string): Promise<Settled<R>> => {
+    let p = pending.get(key);
+    if (!p) {
+      const c = cases.find((x) => x.key === key);
+      if (!c) throw new Error(`no case ${key}`);
+      p = run(c).then(
+        (value) => ({ ok: true as const, value }),
+        (error: unknown) => ({ ok: false as const, error }),
+      );
+      pending.set(key, p);
+    }
+    return p;
+  };
+  const must = async (key: string): Promise<R> => {
+    const s = await result(key);
+    if (!s.ok) throw s.error;
+    return s.value;
+  };
+  return { result, must };
+}
+
 /** A concurrency limiter: at most `limit` jobs at once, started in submission order. */
 export class Pool {
   private active = 0;
