@@ -6,7 +6,7 @@ import { FormatError } from '../elf/errors.ts';
 import { ElfFile, isElf } from '../elf/reader.ts';
 import { openInput } from '../elf/input.ts';
 import { writeArchive, type ArchiveMemberInput } from '../elf/writer.ts';
-import { writeAtomically } from '../link/output.ts';
+import { writeOutputFile } from '../link/output-file.ts';
 import { LinkError } from '../link/errors.ts';
 import { hostedEntryObject } from '../relink-syscalls/hosted-entry.ts';
 import { makeReport } from '../relink-syscalls/report.ts';
@@ -48,7 +48,7 @@ export function main(argv: string[]): number {
   const [inFile, outArg] = p.args as [string, string | undefined];
   try {
     if (o.hostedEntry) {
-      writeAtomically(inFile, hostedEntryObject(o.syscallEntry, !!o.syscallDirect));
+      writeOutputFile(inFile, hostedEntryObject(o.syscallEntry, !!o.syscallDirect));
       return 0;
     }
     const outFile = outArg ?? inFile;
@@ -75,7 +75,7 @@ export function main(argv: string[]): number {
       }
       out = writeArchive(members, { symbolIndex: ar.symbols !== undefined });
     }
-    writeAtomically(outFile, out);
+    writeOutputFile(outFile, out);
     if (o.rewriteReport) writeFileSync(o.rewriteReport, JSON.stringify(makeReport(sites, notes), null, 1) + '\n');
     for (const n of notes) process.stderr.write(`${PROG}: note: ${n}\n`);
     return 0;

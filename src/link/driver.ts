@@ -6,7 +6,8 @@ import { LinkError } from './errors.ts';
 import { allocateCommons, assignAddresses, createOutputSections, sizeOutputSection } from './layout.ts';
 import { assignLinkerSymbols, defineDefsyms, defineLinkerSymbols } from './linker-symbols.ts';
 import { loadInputs } from './load-inputs.ts';
-import { buildImage, writeAtomically } from './output.ts';
+import { buildImage } from './output.ts';
+import { writeOutputFile } from './output-file.ts';
 import { scanRelocations } from './relocations.ts';
 import { createBuildId, createGotPlt, fillGotPlt, mergeProperties } from './synthetic.ts';
 import { SymKind, type Sym } from './symbol.ts';
@@ -145,7 +146,7 @@ export async function link(ctx: Context): Promise<void> {
   const bytes = buildImage(ctx, layout);
   mark('copy, relocate, symtab');
   if (o.fatalWarnings && ctx.diags.warnings.length > 0) throw new LinkError(`--fatal-warnings: ${ctx.diags.warnings.length} warning(s)`);
-  writeAtomically(o.output, bytes);
+  writeOutputFile(o.output, bytes);
   mark('write');
   if (o.mapFile !== undefined) (await import('./map-file.ts')).writeMapFile(ctx, layout, o.mapFile);
 }

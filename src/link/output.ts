@@ -1,8 +1,6 @@
 // Writing the executable: the ELF header, program headers, section contents with relocations applied,
-// the symbol table, section headers; the build-id hash; then an atomic rename into place.
+// the symbol table, section headers; the build-id hash (output-file.ts puts the file in place).
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, openSync, renameSync, unlinkSync, writeSync, chmodSync } from 'node:fs';
-import { dirname, basename, join } from 'node:path';
 import {
   EHDR_SIZE, ELFCLASS64, ELFDATA2LSB, EM_X86_64, ET_EXEC, EV_CURRENT, PHDR_SIZE, SHDR_SIZE, SHT_NOBITS, SHT_STRTAB, SHT_SYMTAB, SHF_ALLOC, SHT_RELA,
 } from '../elf/constants.ts';
@@ -179,31 +177,4 @@ function inOrder(out: Uint8Array, direct: { at: number; bytes: Uint8Array }[]): 
   return chunks;
 }
 
-/** Write to a temporary file next to the output and rename it into place. */
-export function writeAtomically(path: string, contents: Uint8Array | Uint8Array[]): void {
-  const chunks = Array.isArray(contents) ? contents : [contents];
-  const tmp = join(dirname(path), `.${basename(path)}.ukl-ld-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
-  let fd: number | undefined;
-  try {
-    fd = openSync(tmp, 'w', 0o777);
-    for (const bytes of chunks) {
-      let off = 0;
-      while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-    }
-    closeSync(fd);
-    fd = undefined;
-    const mask = process.umask();
-    chmodSync(tmp, 0o777 & ~mask);
-    renameSync(tmp, path);
-  } catch (e) {
-    if (fd !== undefined) closeSync(fd);
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // the temporary file may not exist
-    }
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new LinkError(`cannot open output file ${path}: ${code === 'ENOENT' ? 'No such file or directory' : code === 'EACCES' ? 'Permission denied' : code === 'EISDIR' ? 'Is a directory' : String(code ?? e)}`);
-  }
-}
 
