@@ -255,16 +255,17 @@
 
 /* x87: operands are 80-bit values in memory at rsi+0 (a) and rsi+16 (b); the control word to use at
    rsi+64; results stored at rsi+32, the status word at rsi+48 (fnstsw), the control word at rsi+50. */
-#define X87_BIN(X, name, op) \
-  X(name, "fninit; fldcw 64(%rsi); fldt 16(%rsi); fldt (%rsi); " op "; fstpt 32(%rsi); fnstsw 48(%rsi); fstp %st(0)", G_X87, 80, ALL, 0)
+#define X87_BIN(X, name, op, tail) \
+  X(name, "fninit; fldcw 64(%rsi); fldt 16(%rsi); fldt (%rsi); " op "; fstpt 32(%rsi); fnstsw 48(%rsi)" tail, G_X87, 80, ALL, 0)
+#define POP2 "; fstp %st(0)"
 #define X87_FORMS(X) \
   X(fldt_fstpt, "fninit; fldcw 64(%rsi); fldt (%rsi); fstpt 32(%rsi); fnstsw 48(%rsi)", G_X87, 80, ALL, 0) \
-  X87_BIN(X, faddp, "faddp %st, %st(1); fldz") X87_BIN(X, fsubp, "fsubp %st, %st(1); fldz") \
-  X87_BIN(X, fsubrp, "fsubrp %st, %st(1); fldz") X87_BIN(X, fmulp, "fmulp %st, %st(1); fldz") \
-  X87_BIN(X, fdivp, "fdivp %st, %st(1); fldz") X87_BIN(X, fdivrp, "fdivrp %st, %st(1); fldz") \
-  X87_BIN(X, fadd_st1, "fadd %st(1), %st") X87_BIN(X, fmul_st1, "fmul %st(1), %st") \
-  X87_BIN(X, fsub_st1, "fsub %st(1), %st") X87_BIN(X, fdiv_st1, "fdiv %st(1), %st") \
-  X87_BIN(X, fxch, "fxch %st(1)") X87_BIN(X, fabs, "fabs") X87_BIN(X, fchs, "fchs") \
+  X87_BIN(X, faddp, "faddp %st, %st(1)", "") X87_BIN(X, fsubp, "fsubp %st, %st(1)", "") \
+  X87_BIN(X, fsubrp, "fsubrp %st, %st(1)", "") X87_BIN(X, fmulp, "fmulp %st, %st(1)", "") \
+  X87_BIN(X, fdivp, "fdivp %st, %st(1)", "") X87_BIN(X, fdivrp, "fdivrp %st, %st(1)", "") \
+  X87_BIN(X, fadd_st1, "fadd %st(1), %st", POP2) X87_BIN(X, fmul_st1, "fmul %st(1), %st", POP2) \
+  X87_BIN(X, fsub_st1, "fsub %st(1), %st", POP2) X87_BIN(X, fdiv_st1, "fdiv %st(1), %st", POP2) \
+  X87_BIN(X, fxch, "fxch %st(1)", POP2) X87_BIN(X, fabs, "fabs", POP2) X87_BIN(X, fchs, "fchs", POP2) \
   X(faddl_m, "fninit; fldcw 64(%rsi); fldt (%rsi); faddl 16(%rsi); fstpt 32(%rsi); fnstsw 48(%rsi)", G_X87, 64, ALL, 0) \
   X(fmull_m, "fninit; fldcw 64(%rsi); fldt (%rsi); fmull 16(%rsi); fstpt 32(%rsi); fnstsw 48(%rsi)", G_X87, 64, ALL, 0) \
   X(fucomi, "fninit; fldt 16(%rsi); fldt (%rsi); fucomi %st(1), %st; fnstsw 48(%rsi); fstp %st(0); fstp %st(0)", G_X87, 80, ALL, P_X87FLAGS) \

@@ -141,13 +141,13 @@ static void hexx(FILE *f, const uint8_t *x) {
     for (int i = 15; i >= 0; i--) fprintf(f, "%02x", x[i]);
 }
 
-static void mem_diff(FILE *f, const uint8_t *a, const uint8_t *b, const char *key) {
+static void mem_diff(FILE *f, const uint8_t *a, const uint8_t *b, const char *key, int comma) {
     int first = 1;
     for (int i = 0; i < DATA_SIZE;) {
         if (a[i] == b[i]) { i++; continue; }
         int j = i;
         while (j < DATA_SIZE && a[j] != b[j]) j++;
-        if (first) fprintf(f, ",\"%s\":[", key);
+        if (first) fprintf(f, "%s\"%s\":[", comma ? "," : "", key);
         fprintf(f, "%s[%d,\"", first ? "" : ",", i);
         hex(f, b + i, (size_t)(j - i));
         fprintf(f, "\"]");
@@ -157,7 +157,7 @@ static void mem_diff(FILE *f, const uint8_t *a, const uint8_t *b, const char *ke
     if (!first) fprintf(f, "]");
 }
 
-static void state_diff(FILE *f, const struct state *a, const struct state *b, int always_flags) {
+static int state_diff(FILE *f, const struct state *a, const struct state *b, int always_flags) {
     int first = 1;
 #define SEP() (first ? (first = 0, "") : ",")
     for (int i = 0; i < 16; i++)
@@ -167,6 +167,7 @@ static void state_diff(FILE *f, const struct state *a, const struct state *b, in
     for (int i = 0; i < 16; i++)
         if (memcmp(a->xmm[i], b->xmm[i], 16)) { fprintf(f, "%s\"x%d\":\"", SEP(), i); hexx(f, b->xmm[i]); fprintf(f, "\""); }
 #undef SEP
+    return !first;
 }
 
 static void on_fault(int sig, siginfo_t *si, void *ctx) {
@@ -205,11 +206,11 @@ static void vec(void) {
 
     FILE *f = out_for(cur->family);
     fprintf(f, "{\"f\":\"%s\",\"i\":{", cur->name);
-    state_diff(f, &defaults, &g_in, 0);
-    mem_diff(f, mem_default, mem_in, "m");
+    int any = state_diff(f, &defaults, &g_in, 0);
+    mem_diff(f, mem_default, mem_in, "m", any);
     fprintf(f, "},\"o\":{");
     state_diff(f, &g_in, &g_out, 1);
-    mem_diff(f, mem_in, data, "m");
+    mem_diff(f, mem_in, data, "m", 1);
     fprintf(f, "}");
     if (g_fault >= 0) fprintf(f, ",\"x\":%d", g_fault);
     if (cur_fm >= 0 && cur_fm != cur->mask) fprintf(f, ",\"fm\":\"%x\"", cur_fm);
@@ -681,10 +682,10 @@ static struct f80 from_double(uint64_t d) {
     struct f80 r;
     if (e == 0x7ff) { r.se = (uint16_t)(s << 15 | 0x7fff); r.m = 0x8000000000000000ULL | f << 11; }
     else if (e == 0 && f == 0) { r.se = (uint16_t)(s << 15); r.m = 0; }
-    else if (e == 0) { /* double denormal: normalise */
-        int sh = __builtin_clzll(f) - 11;
-        r.m = (f << 11) << (sh + 1);
-        r.se = (uint16_t)(s << 15 | (uint16_t)(1 - 1023 + 16383 - (sh + 1)));
+    else if (e == 0) { /* double denormal (f * 2^-1074): normalise so the integer bit is bit 63 */
+        int clz = __builtin_clzll(f);
+        r.m = f << clz;
+        r.se = (uint16_t)(s << 15 | (uint16_t)(16383 + 63 - 1074 - clz));
     } else { r.se = (uint16_t)(s << 15 | (e - 1023 + 16383)); r.m = 0x8000000000000000ULL | f << 11; }
     return r;
 }
