@@ -1,0 +1,107 @@
+// ukl-run: the x86-64 emulator. `ukl-run --linux PROG ARGS` runs a static Linux executable in user mode with
+// its system calls served by the host. The machine itself lives in src/emu; this file only parses options
+// and reports how the guest ended.
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { FormatError } from '../elf/errors.ts';
+import { LinuxProcess } from '../emu/linux/process.ts';
+import { EXIT_INSTRUCTION_LIMIT, EXIT_SIGNAL_BASE, EXIT_TIMEOUT, EXIT_UNIMPLEMENTED, EXIT_USAGE } from '../emu/exit-status.ts';
+import { VERSION } from './version.ts';
+
+const PROG = 'ukl-run';
+
+interface Opts {
+  linux?: boolean;
+  maxInstructions?: string;
+  timeout?: string;
+  stats?: boolean;
+  memory?: string;
+  argv0?: string;
+  realTsc?: boolean;
+}
+
+export function main(argv: string[]): number {
+  const p = new Command(PROG)
+    .usage('--linux [options] program [args...]')
+    .description('Run an x86-64 program on the built-in emulator.')
+    .option('--linux', 'run a static Linux executable in user mode, its system calls served by the host')
+    .option('--max-instructions <n>', 'stop after n guest instructions (exit status 125)')
+    .option('--timeout <seconds>', 'stop after this much wall time (exit status 124)')
+    .option('--stats', 'print instructions executed, wall time and MIPS on stderr at the end')
+    .option('--memory <MiB>', 'guest RAM in MiB (default 1024)')
+    .option('--argv0 <name>', 'argv[0] given to the program (default: the program path)')
+    .option('--real-tsc', 'rdtsc reads the host clock instead of counting instructions')
+    .version(VERSION, '-V, --version')
+    .helpOption('-h, --help')
+    .argument('<program>')
+    .argument('[args...]')
+    .passThroughOptions()
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (s, w) => w(`${PROG}: ${s.replace(/^error: /, '')}`) });
+  try {
+    p.parse(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : EXIT_USAGE;
+    throw e;
+  }
+  const o = p.opts<Opts>();
+  const [prog, ...args] = p.args;
+  if (!o.linux) {
+    process.stderr.write(`${PROG}: system images are not supported by this build; use --linux PROGRAM for a static Linux executable\n`);
+    return EXIT_USAGE;
+  }
+  const num = (v: string | undefined, what: string): number | undefined => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0) throw new FormatError(PROG, `${what}: not a positive number: ${v}`);
+    return n;
+  };
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(prog);
+  } catch (e) {
+    process.stderr.write(`${PROG}: ${prog}: ${(e as Error).message.replace(/^[A-Z]+: /, '')}\n`);
+    return EXIT_USAGE;
+  }
+  const maxInsns = num(o.maxInstructions, '--max-instructions') ?? Infinity;
+  const timeout = num(o.timeout, '--timeout');
+  const memory = num(o.memory, '--memory');
+  let proc: LinuxProcess;
+  try {
+    proc = new LinuxProcess(bytes, {
+      path: prog,
+      argv: [o.argv0 ?? prog, ...args],
+      envp: Object.entries(process.env).map(([k, v]) => `${k}=${v ?? ''}`),
+      execfn: prog,
+      uid: process.getuid?.() ?? 0,
+      gid: process.getgid?.() ?? 0,
+      memory: memory !== undefined ? memory * 1024 * 1024 : undefined,
+      realTimeTsc: o.realTsc,
+    });
+  } catch (e) {
+    if (e instanceof FormatError) {
+      process.stderr.write(`${PROG}: ${e.message}\n`);
+      return EXIT_USAGE;
+    }
+    throw e;
+  }
+  const t0 = performance.now();
+  const r = proc.run(maxInsns, timeout !== undefined ? t0 + timeout * 1000 : Infinity);
+  const ms = performance.now() - t0;
+  if (o.stats) {
+    const n = proc.cpu.icount;
+    process.stderr.write(`${PROG}: ${n} instructions in ${(ms / 1000).toFixed(3)} s: ${(n / ms / 1000).toFixed(2)} MIPS\n`);
+  }
+  switch (r.kind) {
+    case 'exit':
+      return r.status;
+    case 'signal':
+      process.stderr.write(`${PROG}: ${prog}: ${r.diagnosis}\n`);
+      return EXIT_SIGNAL_BASE + r.signal;
+    default:
+      process.stderr.write(`${PROG}: ${prog}: ${r.diagnosis}\n`);
+      if (r.reason.kind === 'limit') return EXIT_INSTRUCTION_LIMIT;
+      if (r.reason.kind === 'requested' && r.reason.reason === 'timeout') return EXIT_TIMEOUT;
+      return EXIT_UNIMPLEMENTED;
+  }
+}
