@@ -39,7 +39,7 @@ function readelfView(path: string): ReadelfView {
 
 const RAM = 64 << 20;
 
-describe.skipIf(!haveReadelf)('PVH images against readelf (readelf missing: skipped)', () => {
+describe.skipIf(!haveReadelf)('PVH images against readelf (skipped when readelf is missing)', () => {
   for (const path of images) {
     it(`${path.split('/').pop()}: entry from the Xen note, segments at p_paddr with their bytes, bss zeroed`, () => {
       const bytes = new Uint8Array(readFileSync(path));

@@ -7,6 +7,8 @@ import { FormatError } from '../elf/errors.ts';
 import { LinuxProcess } from '../emu/linux/process.ts';
 import { EXIT_INSTRUCTION_LIMIT, EXIT_SIGNAL_BASE, EXIT_TIMEOUT, EXIT_UNIMPLEMENTED, EXIT_USAGE } from '../emu/exit-status.ts';
 import { VERSION } from './version.ts';
+import { DEFAULT_MEMORY, runSystem } from '../emu/system-run.ts';
+import { PvhError } from '../emu/pvh-boot.ts';
 
 const PROG = 'ukl-run';
 
@@ -18,17 +20,21 @@ interface Opts {
   memory?: string;
   argv0?: string;
   realTsc?: boolean;
+  append?: string;
+  trace?: string;
 }
 
-export function main(argv: string[]): number {
+export function main(argv: string[]): number | Promise<number> {
   const p = new Command(PROG)
-    .usage('--linux [options] program [args...]')
-    .description('Run an x86-64 program on the built-in emulator.')
+    .usage('[options] IMAGE | --linux [options] program [args...]')
+    .description('Boot a PVH image (ELF64 vmlinux with a Xen PVH note) on the built-in x86-64 PC, or run a static Linux executable with --linux.')
+    .option('--append <args>', 'the image\'s kernel command line')
+    .option('--trace <file>', 'write every executed instruction (address, symbol, bytes, disassembly) to file (images)')
     .option('--linux', 'run a static Linux executable in user mode, its system calls served by the host')
     .option('--max-instructions <n>', 'stop after n guest instructions (exit status 125)')
     .option('--timeout <seconds>', 'stop after this much wall time (exit status 124)')
     .option('--stats', 'print instructions executed, wall time and MIPS on stderr at the end')
-    .option('--memory <MiB>', 'guest RAM in MiB (default 1024)')
+    .option('--memory <MiB>', 'guest RAM in MiB (default 1024 for --linux, 128 for images)')
     .option('--argv0 <name>', 'argv[0] given to the program (default: the program path)')
     .option('--real-tsc', 'rdtsc reads the host clock instead of counting instructions')
     .version(VERSION, '-V, --version')
@@ -46,10 +52,7 @@ export function main(argv: string[]): number {
   }
   const o = p.opts<Opts>();
   const [prog, ...args] = p.args;
-  if (!o.linux) {
-    process.stderr.write(`${PROG}: system images are not supported by this build; use --linux PROGRAM for a static Linux executable\n`);
-    return EXIT_USAGE;
-  }
+  if (!o.linux) return runImage(prog!, args, o);
   const num = (v: string | undefined, what: string): number | undefined => {
     if (v === undefined) return undefined;
     const n = Number(v);
@@ -103,5 +106,69 @@ export function main(argv: string[]): number {
       if (r.reason.kind === 'limit') return EXIT_INSTRUCTION_LIMIT;
       if (r.reason.kind === 'requested' && r.reason.reason === 'timeout') return EXIT_TIMEOUT;
       return EXIT_UNIMPLEMENTED;
+  }
+}
+
+// ---- system mode: `ukl-run IMAGE` (src/emu/system-run.ts boots and runs it)
+
+async function runImage(image: string, args: string[], o: Opts): Promise<number> {
+  if (args.length > 0) {
+    process.stderr.write(`${PROG}: ${image}: an image takes no arguments (give the command line with --append "${args.join(' ')}")\n`);
+    return EXIT_USAGE;
+  }
+  const num = (v: string | undefined, what: string): number | undefined => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0) throw new FormatError(PROG, `${what}: not a positive number: ${v}`);
+    return n;
+  };
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(image);
+  } catch (e) {
+    process.stderr.write(`${PROG}: ${image}: ${(e as Error).message.replace(/^[A-Z]+: /, '')}\n`);
+    return EXIT_USAGE;
+  }
+  const memory = num(o.memory, '--memory');
+  const stdin = process.stdin;
+  try {
+    const r = await runSystem({
+      file: image,
+      bytes,
+      append: o.append ?? '',
+      memoryBytes: memory !== undefined ? Math.round(memory * 1024 * 1024) : DEFAULT_MEMORY,
+      timeoutSeconds: num(o.timeout, '--timeout'),
+      maxInstructions: num(o.maxInstructions, '--max-instructions'),
+      traceFile: o.trace,
+      realTime: o.realTsc,
+      stats: o.stats,
+      serialOut: (b) => process.stdout.write(b),
+      serialIn: (feed) => {
+        const onData = (d: Buffer) => feed(d);
+        stdin.on('data', onData);
+        stdin.on('error', () => {});
+        return () => {
+          stdin.off('data', onData);
+          stdin.pause();
+          stdin.unref?.();
+        };
+      },
+    });
+    if (r.diagnosis !== undefined) process.stderr.write(`${PROG}: ${image}: ${r.diagnosis}\n`);
+    if (o.stats) {
+      const s = r.stats;
+      const p = s.parts;
+      process.stderr.write(
+        `${PROG}: ${s.instructions} instructions in ${s.wallSeconds.toFixed(3)} s: ${s.mips.toFixed(2)} MIPS ` +
+          `(boot ${p.boot.toFixed(1)} ms, cpu ${p.cpu.toFixed(1)} ms, devices ${p.devices.toFixed(1)} ms)\n`,
+      );
+    }
+    return r.status;
+  } catch (e) {
+    if (e instanceof PvhError) {
+      process.stderr.write(`${PROG}: ${e.message}\n`);
+      return EXIT_USAGE;
+    }
+    throw e;
   }
 }

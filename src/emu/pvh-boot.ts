@@ -7,7 +7,7 @@
 // The note is found the way QEMU's loader finds it: in each PT_NOTE segment, notes are walked with
 // the segment's p_align; the first note of type 18 wins, and for an ELF64 its descriptor is read as
 // 8 bytes (Linux emits the entry as a pointer-sized value; a 4-byte descriptor is read as 4).
-import { ElfFile, FormatError, PT_LOAD, PT_NOTE, SHT_SYMTAB, STT_FUNC } from '../elf/index.ts';
+import { ElfFile, FormatError, PT_LOAD, PT_NOTE } from '../elf/index.ts';
 
 export const XEN_ELFNOTE_PHYS32_ENTRY = 18;
 export const HVM_START_MAGIC = 0x336ec578;
@@ -40,20 +40,13 @@ export interface LoadSegment {
   memsz: number;
 }
 
-export interface SymbolInfo {
-  name: string;
-  value: bigint;
-  size: bigint;
-  func: boolean;
-}
-
 export interface PvhImage {
   file: string;
   /** 32-bit physical entry point from the Xen note. */
   entry: number;
   segments: LoadSegment[];
-  /** The image's .symtab (for diagnostics), sorted by address; empty if stripped. */
-  symbols: SymbolInfo[];
+  /** The parsed image (its .symtab names addresses in diagnoses). */
+  elf: ElfFile;
 }
 
 /** Parse an ELF64 x86-64 image for PVH boot; every problem is a one-line PvhError naming the file. */
@@ -79,7 +72,7 @@ export function parsePvhImage(bytes: Uint8Array, file: string): PvhImage {
     segments.push({ index, paddr: Number(p.paddr), data: bytes.subarray(p.offset, p.offset + p.filesz), memsz: p.memsz });
   });
   if (segments.length === 0) throw new PvhError(`${file}: no PT_LOAD segment to load`);
-  return { file, entry, segments, symbols: readSymbols(elf) };
+  return { file, entry, segments, elf };
 }
 
 function findPvhEntry(elf: ElfFile, file: string): number {
@@ -108,17 +101,6 @@ function findPvhEntry(elf: ElfFile, file: string): number {
     }
   }
   throw new PvhError(`${file}: no PVH entry note (a PT_NOTE with a "Xen" note of type 18, XEN_ELFNOTE_PHYS32_ENTRY); QEMU says "Error loading uncompressed kernel without PVH ELF Note"`);
-}
-
-function readSymbols(elf: ElfFile): SymbolInfo[] {
-  const idx = elf.findSection(SHT_SYMTAB);
-  if (idx < 0) return [];
-  const out: SymbolInfo[] = [];
-  for (const s of elf.symbols(idx)) {
-    if (s.name === '' || s.shndx === 0 || (s.info & 0xf) === 4 /* STT_FILE */ || (s.info & 0xf) === 3 /* STT_SECTION */) continue;
-    out.push({ name: s.name, value: s.value, size: s.size, func: (s.info & 0xf) === STT_FUNC });
-  }
-  return out.sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
 }
 
 function alignUp(v: number, a: number): number {

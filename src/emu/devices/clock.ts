@@ -1,16 +1,20 @@
 // The machine's notion of time, shared by the PIT, the local APIC timer, the CMOS clock and (through
 // the machine) the TSC.
 //
-// Deterministic by default: time is the guest's instruction count at a nominal 1 GHz, i.e. one
-// executed instruction = 1 ns = one TSC tick, so two runs of the same image see the same times and
-// produce the same output. While the CPU is halted no instruction runs, so the machine moves time on
-// by hand (`skip`) to the next timer deadline. 'real' mode uses the host's monotonic clock instead.
+// Deterministic by default: time is the guest's instruction count times a nominal instruction time
+// (the machine uses NS_PER_INSTRUCTION, a 100-MIPS virtual CPU; the TSC ticks at 1 GHz, one tick per
+// ns), so two runs of the same image see the same times and produce the same output. While the CPU
+// is halted no instruction runs; the CPU's halt loop advances its instruction count as time passes,
+// and the machine may also move time on by hand (`skipTo`). 'real' mode uses the host's monotonic
+// clock instead.
 
 /** Nominal frequencies (Hz). The APIC bus runs at 1 GHz as in QEMU, so the APIC timer counts ns. */
 export const TSC_HZ = 1_000_000_000;
 export const APIC_BUS_HZ = 1_000_000_000;
 /** The 8254's input clock on a PC: 14.31818 MHz / 12. */
 export const PIT_HZ = 1_193_182;
+/** Machine time per executed instruction in the deterministic mode: a nominal 100 MIPS CPU. */
+export const NS_PER_INSTRUCTION = 10;
 
 export type ClockMode = 'icount' | 'real';
 
@@ -21,17 +25,20 @@ export class MachineClock {
   private skipped = 0;
   private readonly realStart: bigint;
 
-  /** `icount` reads the CPU's executed-instruction counter. */
-  constructor(icount: () => number, mode: ClockMode = 'icount') {
+  private readonly nsPerInstruction: number;
+
+  /** `icount` reads the CPU's executed-instruction counter; each instruction is `nsPerInstruction` ns. */
+  constructor(icount: () => number, mode: ClockMode = 'icount', nsPerInstruction = 1) {
     this.mode = mode;
     this.icount = icount;
+    this.nsPerInstruction = nsPerInstruction;
     this.realStart = process.hrtime.bigint();
   }
 
   /** Nanoseconds since the machine started. */
   now(): number {
     if (this.mode === 'real') return Number(process.hrtime.bigint() - this.realStart);
-    return this.icount() + this.skipped;
+    return this.icount() * this.nsPerInstruction + this.skipped;
   }
 
   /** Move time on to `ns` (no-op if already there). In real mode time moves by itself. */
