@@ -96,7 +96,6 @@ function lea(c: Cpu, d: Insn): void {
     if (d.index >= 0) a += (d.asize === 4 ? c.lo[d.index] : c.lo[d.index] & 0xffff) * d.scale;
     a = d.asize === 4 ? a >>> 0 : a & 0xffff;
   }
-  if (a < 0) a += 18446744073709551616;
   const h = Math.floor(a / 4294967296);
   c.wreg(d.r0, d.s0, (a - h * 4294967296) >>> 0, h >>> 0);
 }

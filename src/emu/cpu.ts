@@ -196,7 +196,7 @@ export class Cpu {
   }
 
   setRegNum(r: number, v: number): void {
-    if (v < 0) v += TWO64;
+    // floor division keeps the split exact for negative values (two's complement high half).
     const h = Math.floor(v / TWO32);
     this.hi[r] = h;
     this.lo[r] = v - h * TWO32;
@@ -546,9 +546,8 @@ export class Cpu {
 
   /** Push a 64-bit value given as a signed double. */
   pushNum(v: number): void {
-    if (v < 0) v += TWO64;
     const h = Math.floor(v / TWO32);
-    this.push(8, v - h * TWO32, h);
+    this.push(8, v - h * TWO32, h >>> 0);
   }
 
   popNum(): number {
@@ -906,9 +905,8 @@ export class Cpu {
     try {
       for (const v of frame) {
         rsp -= 8;
-        const n = v < 0 ? v + TWO64 : v;
-        const h = Math.floor(n / TWO32);
-        this.write64(rsp, n - h * TWO32, h);
+        const h = Math.floor(v / TWO32);
+        this.write64(rsp, v - h * TWO32, h >>> 0);
       }
     } catch (e) {
       this.cpl = savedCpl;

@@ -185,7 +185,7 @@ export function registerSystem(def: Define): void {
     c.cr0 &= ~8;
   });
   def(['Wbinvd', 'Invd'], (c) => priv(c));
-  def(['Nop', 'Pause', 'Lfence', 'Mfence', 'Sfence', 'Endbr64', 'Endbr32', 'Prefetch', 'Prefetchw', 'Prefetchnta', 'Prefetcht0', 'Prefetcht1', 'Prefetcht2', 'Clflush', 'Clflushopt', 'Reservednop'], nop);
+  def(['Rdsspd', 'Rdsspq', 'Nop', 'Pause', 'Lfence', 'Mfence', 'Sfence', 'Endbr64', 'Endbr32', 'Prefetch', 'Prefetchw', 'Prefetchnta', 'Prefetcht0', 'Prefetcht1', 'Prefetcht2', 'Clflush', 'Clflushopt', 'Reservednop'], nop);
   def(['Ud2', 'Ud0', 'Ud1', 'Rdtscp', 'Rdrand', 'Rdseed', 'Xgetbv', 'Rdfsbase', 'Rdgsbase', 'Wrfsbase', 'Wrgsbase', 'Rdpid', 'Xsave', 'Xrstor', 'Xsaveopt', 'Xsavec', 'Xsave64', 'Xrstor64'], ud);
   void CS;
   void K_REG;

@@ -7,7 +7,7 @@ import { loadElf, type ExecArgs, type LoadedImage } from './loader.ts';
 import { Signals, SIG_NAMES, SIGSEGV, SIGILL, SIGFPE, SIGTRAP, makeSiginfo, defaultAction } from './signals.ts';
 import { FdTable } from './files.ts';
 import { doSyscall } from './syscalls.ts';
-import { Stop, type StopReason, PF, GP, UD, DE, BP, XM, MF, SS, AC, VECTOR_NAMES } from '../types.ts';
+import { Fault, Stop, type StopReason, PF, GP, UD, DE, BP, XM, MF, SS, AC, VECTOR_NAMES } from '../types.ts';
 import { describeLocation, type AddressNamer } from '../diagnose.ts';
 import { symbolizer } from '../symbols.ts';
 
@@ -82,13 +82,25 @@ export class LinuxProcess {
     for (let guard = 0; guard < 64; guard++) {
       const p = this.signals.take();
       if (!p) return;
-      if (!this.signals.deliver(this.cpu, p)) {
+      if (!this.deliverWithPaging(p)) {
         const act = defaultAction(p.sig);
         if (act === 'ignore' || act === 'stop') continue;
         this.result = { kind: 'signal', signal: p.sig, diagnosis: `killed by ${SIG_NAMES[p.sig] ?? `signal ${p.sig}`}` };
         throw new Stop({ kind: 'exit', status: 128 + p.sig });
       }
       return;
+    }
+  }
+
+  /** Deliver a signal frame, demand-paging the stack it is written to. */
+  private deliverWithPaging(p: { sig: number; info: Uint8Array }): boolean {
+    for (let tries = 0; ; tries++) {
+      try {
+        return this.signals.deliver(this.cpu, p);
+      } catch (e) {
+        if (e instanceof Fault && e.vector === PF && tries < 64 && this.as.fault(this.cpu.cr2, true, false)) continue;
+        throw e;
+      }
     }
   }
 
@@ -151,7 +163,7 @@ export class LinuxProcess {
       const info = makeSiginfo(sig, code, (dv) => dv.setBigUint64(16, BigInt.asUintN(64, BigInt(addr)), true));
       if (vector === BP) c.rip = c.rip + 1;
       try {
-        this.signals.deliver(c, { sig, info });
+        this.deliverWithPaging({ sig, info });
       } catch {
         this.result = { kind: 'signal', signal: sig, diagnosis: `${diagnosis}; the signal frame could not be written` };
         return { kind: 'exit', status: 128 + sig };

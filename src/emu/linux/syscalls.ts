@@ -38,34 +38,27 @@ export function doSyscall(p: LinuxProcess, nr: number): number | bigint | undefi
   const a0 = c.regNum(7), a1 = c.regNum(6), a2 = c.regNum(2), a3 = c.regNum(10), a4 = c.regNum(8), a5 = c.regNum(9);
   const i0 = c.lo[7] | 0, i1 = c.lo[6] | 0, i2 = c.lo[2] | 0, i3 = c.lo[10] | 0;
   void a5;
+  /** Guest memory access from a system call: demand-paged like the guest's own accesses; -EFAULT otherwise. */
+  const guarded = <T>(f: () => T, write: boolean): T => {
+    for (let tries = 0; ; tries++) {
+      try {
+        return f();
+      } catch (e) {
+        if (!(e instanceof Fault)) throw e;
+        if (e.vector === 14 && tries < 4096 && !(e.errorCode & 1) && p.as.fault(c.cr2, write, false)) continue;
+        throw new Efault();
+      }
+    }
+  };
   const mem = {
-    read: (la: number, n: number): Uint8Array => {
-      try {
-        return c.readBytes(la, n);
-      } catch (e) {
-        if (e instanceof Fault) throw new Efault();
-        throw e;
-      }
-    },
-    write: (la: number, data: Uint8Array): void => {
-      try {
-        c.writeBytes(la, data);
-      } catch (e) {
-        if (e instanceof Fault) throw new Efault();
-        throw e;
-      }
-    },
+    read: (la: number, n: number): Uint8Array => guarded(() => c.readBytes(la, n), false),
+    write: (la: number, data: Uint8Array): void => guarded(() => c.writeBytes(la, data), true),
     cstr: (la: number): string => {
       const out: number[] = [];
-      try {
-        for (let i = 0; i < 4096; i++) {
-          const b = c.read8(la + i);
-          if (b === 0) return Buffer.from(out).toString('utf8');
-          out.push(b);
-        }
-      } catch (e) {
-        if (e instanceof Fault) throw new Efault();
-        throw e;
+      for (let i = 0; i < 4096; i++) {
+        const b = guarded(() => c.read8(la + i), false);
+        if (b === 0) break;
+        out.push(b);
       }
       return Buffer.from(out).toString('utf8');
     },
@@ -695,6 +688,7 @@ function sysMremap(p: LinuxProcess, old: number, oldLen: number, newLen: number,
   }
   if (!(flags & 1)) return -ENOMEM;
   const at = flags & 2 ? newAddr : p.as.findFree(newSize, MMAP_TOP);
+  for (let a = old; a < old + oldSize; a += PAGE) if (p.as.lookup(a) < 0) p.as.fault(a, false, false);
   const data = p.cpu.readBytes(old, oldSize);
   if (flags & 2) p.as.removeRange(at, at + newSize);
   p.as.addVma(at, at + newSize, v.prot, v.name);

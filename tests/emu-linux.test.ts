@@ -1,0 +1,91 @@
+// ukl-run --linux against native execution: every program of the link corpus (tests/link-corpus), compiled with
+// the system gcc/g++ and linked statically by ukl-ld (gcc -static -B gcc-ld/), runs natively and under
+// `ukl-run --linux` with the same argv, environment and stdin; stdout, stderr and the exit status must match.
+//
+// PASSING lists the cases that must match exactly; KNOWN_DIFFERENT lists the ones that do not yet (each is
+// asserted to still differ, so a fix shows up as a failure asking to move the case to PASSING). Together they
+// cover every corpus program in the O0 and O2 variants.
+//
+// UKL_EMU_CASES=name/variant,... runs only those cases (for debugging). Needs gcc, g++, libc6-dev,
+// libstdc++-12-dev, zlib1g-dev.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  GCC_LD_DIR, IN_CI, PARALLEL, Pool, ROOT, TOOL_ENV, commandExists, compile, describeExec, driverFor, exec, lazyCases, linkDriverArgs, loadCorpus,
+  programCflags, type ExecResult,
+} from './helpers/link.ts';
+
+const corpus = loadCorpus();
+const tmp = mkdtempSync(join(tmpdir(), 'ukl-emu-linux-'));
+const pool = new Pool(PARALLEL);
+const UKL_RUN = join(ROOT, 'bin', 'ukl-run.js');
+const HAVE_GCC = commandExists('gcc') && commandExists('g++');
+
+/** Cases (program/variant) whose output, errors and status match native execution exactly. */
+const PASSING = new Set<string>([]);
+
+/** Cases that still differ, with the reason. */
+const KNOWN_DIFFERENT: Record<string, string> = {};
+
+interface Case {
+  key: string;
+  name: string;
+  variant: string;
+}
+
+const cases: Case[] = [];
+for (const p of corpus.programs) {
+  for (const v of (p.variants ?? corpus.defaults.variants).filter((x) => x === 'O0' || x === 'O2')) cases.push({ key: `${p.name}/${v}`, name: p.name, variant: v });
+}
+const only = process.env.UKL_EMU_CASES?.split(',');
+const selected = only ? cases.filter((c) => only.includes(c.key)) : cases;
+
+interface Outcome {
+  native: ExecResult;
+  emu: ExecResult;
+}
+
+const runner = lazyCases(selected, async (c): Promise<Outcome> => {
+  const p = corpus.programs.find((x) => x.name === c.name)!;
+  const dir = join(tmp, c.name, c.variant);
+  const objs = await compile(p.sources, programCflags(p, c.variant), dir, pool);
+  const out = join(dir, c.name);
+  const link = await pool.run(() => exec(driverFor(p.sources), ['-B', `${GCC_LD_DIR}/`, ...linkDriverArgs(p, c.variant, objs, out)], { cwd: dir, env: { ...TOOL_ENV, UKL_NODE: process.execPath } }));
+  if (link.status !== 0) throw new Error(`linking ${c.key} with ukl-ld failed:\n${describeExec(link)}`);
+  const args = p.args ?? corpus.defaults.args;
+  const env = { ...(p.env ?? corpus.defaults.env) };
+  const stdin = p.stdin ?? corpus.defaults.stdin;
+  const native = await pool.run(() => exec(out, args, { cwd: dir, env, input: stdin, argv0: c.name }));
+  const emu = await pool.run(() => exec(process.execPath, [UKL_RUN, '--linux', '--argv0', c.name, '--timeout', '120', out, ...args], { cwd: dir, env, input: stdin, timeoutMs: 300_000 }));
+  return { native, emu };
+});
+
+function same(o: Outcome): boolean {
+  return o.native.stdout === o.emu.stdout && o.native.stderr === o.emu.stderr && o.native.status === o.emu.status && o.native.signal === null;
+}
+
+afterAll(() => {
+  if (!process.env.UKL_KEEP_TMP) rmSync(tmp, { recursive: true, force: true });
+  else console.log(`kept ${tmp}`);
+});
+
+describe('ukl-run --linux runs the link corpus like the native CPU', () => {
+  it.skipIf(!HAVE_GCC && !IN_CI)('every corpus case is classified (gcc/g++ missing: skipped)', () => {
+    for (const c of cases) expect(PASSING.has(c.key) || c.key in KNOWN_DIFFERENT, `${c.key} is neither PASSING nor KNOWN_DIFFERENT`).toBe(true);
+    for (const k of PASSING) expect(cases.some((c) => c.key === k), `PASSING names an unknown case ${k}`).toBe(true);
+  });
+  for (const c of selected) {
+    const expectSame = PASSING.has(c.key) || (only !== undefined && !(c.key in KNOWN_DIFFERENT));
+    it.skipIf(!HAVE_GCC && !IN_CI)(`${c.key} ${expectSame ? 'matches native' : `still differs (${KNOWN_DIFFERENT[c.key]})`}`, async () => {
+      const o = await runner.must(c.key);
+      const report = `native: status ${o.native.status}\n${o.native.stdout.slice(0, 1500)}\n--- stderr\n${o.native.stderr.slice(0, 500)}\n=== ukl-run: status ${o.emu.status}\n${o.emu.stdout.slice(0, 1500)}\n--- stderr\n${o.emu.stderr.slice(0, 1500)}`;
+      if (expectSame) {
+        expect(o.emu.stdout, report).toBe(o.native.stdout);
+        expect(o.emu.stderr, report).toBe(o.native.stderr);
+        expect(o.emu.status, report).toBe(o.native.status);
+      } else expect(same(o), `now matches: move ${c.key} to PASSING\n${report}`).toBe(false);
+    }, 600_000);
+  }
+});
