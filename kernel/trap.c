@@ -1,0 +1,49 @@
+/* CPU exceptions: one line on the console, then the machine stops with status 128 + the signal Linux
+ * would send for the fault (SIGFPE for #DE, SIGSEGV for #PF/#GP/#SS, SIGILL for #UD, ...). */
+#include "ukl.h"
+
+static const char *const names[32] = {
+	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow", "#BR bound range",
+	"#UD invalid opcode", "#NM device not available", "#DF double fault", "coprocessor overrun",
+	"#TS invalid TSS", "#NP segment not present", "#SS stack fault", "#GP general protection",
+	"#PF page fault", "reserved", "#MF x87 error", "#AC alignment check", "#MC machine check",
+	"#XM SIMD error", "#VE virtualization", "#CP control protection",
+};
+/* SIGFPE 8, SIGTRAP 5, SIGSEGV 11, SIGILL 4, SIGBUS 7; #DF and the rest are fatal to any kernel. */
+static const u8 sigs[32] = { 8, 5, 0, 5, 11, 11, 4, 4, 0, 11, 11, 7, 7, 11, 11, 0, 8, 7, 0, 8, 0, 11 };
+
+/* A symbol table of the image's functions (sorted by address) that ukl-ld writes into the image;
+ * empty when linked by something else. Each entry: address, offset of the name in the string block. */
+struct ukl_ksym { u64 addr; u64 name; };
+extern const struct ukl_ksym __ukl_ksyms_start[] __attribute__((weak));
+extern const struct ukl_ksym __ukl_ksyms_end[] __attribute__((weak));
+extern const char __ukl_kstr_start[] __attribute__((weak));
+
+const char *ukl_symbolize(u64 addr, u64 *off) {
+	if (!__ukl_ksyms_start || !__ukl_ksyms_end || !__ukl_kstr_start) return NULL;
+	long lo = 0, hi = __ukl_ksyms_end - __ukl_ksyms_start - 1, best = -1;
+	while (lo <= hi) {
+		long mid = (lo + hi) / 2;
+		if (__ukl_ksyms_start[mid].addr <= addr) { best = mid; lo = mid + 1; }
+		else hi = mid - 1;
+	}
+	if (best < 0) return NULL;
+	*off = addr - __ukl_ksyms_start[best].addr;
+	return __ukl_kstr_start + __ukl_ksyms_start[best].name;
+}
+
+NORETURN void ukl_exception(struct ukl_exc_frame *f) {
+	unsigned v = (unsigned)f->vector;
+	u64 off = 0;
+	const char *sym = ukl_symbolize(f->rip, &off);
+	ukl_printf("ukl: %s (vector %u) error 0x%lx at rip 0x%lx", v < 32 && names[v] ? names[v] : "exception", v, f->error, f->rip);
+	if (sym) ukl_printf(" <%s+0x%lx>", sym, off);
+	if (v == 14) {
+		u64 cr2;
+		__asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
+		ukl_printf(" cr2 0x%lx", cr2);
+	}
+	ukl_printf(" rsp 0x%lx\n", f->rsp);
+	int sig = v < 32 ? sigs[v] : 0;
+	ukl_shutdown(sig ? 128 + sig : 128 + 64 + (int)(v & 63));
+}
