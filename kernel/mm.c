@@ -10,7 +10,7 @@
 #define PTE_NX (1UL << 63)
 #define PTE_ADDR 0x000ffffffffff000UL
 
-extern char __ehdr_start[], _end[];
+extern char __ehdr_start[], _end[], etext[];
 
 struct extent { u64 start, end; };
 #define MAX_EXTENTS 512
@@ -68,7 +68,9 @@ static void map_page(u64 va, u64 flags) { *pte_of(va, 1) = va | PTE_P | flags; }
 
 static inline void invlpg(u64 va) { __asm__ volatile("invlpg (%0)" : : "r"(va) : "memory"); }
 
-/* Program header flags of the image's PT_LOAD segments give page permissions. */
+/* Page permissions: up to etext (headers and code) read-only and executable; after it, the PT_LOAD
+ * segment's flags, never executable (ukl-ld puts text and rodata in one segment, so the split is
+ * etext, not the segments). */
 struct phdr { u32 type, flags; u64 offset, vaddr, paddr, filesz, memsz, align; };
 
 static u64 image_flags(u64 va, u64 *found) {
@@ -78,14 +80,14 @@ static u64 image_flags(u64 va, u64 *found) {
 	const struct phdr *ph = (const struct phdr *)(eh + phoff);
 	u64 flags = 0;
 	*found = 0;
+	if (va >= (u64)__ehdr_start && va < ALIGN_UP((u64)etext, PAGE)) { *found = 1; return 0; }
 	for (int i = 0; i < phnum; i++) {
 		if (ph[i].type != 1) continue;
 		u64 s = ALIGN_DOWN(ph[i].vaddr, PAGE), e = ALIGN_UP(ph[i].vaddr + ph[i].memsz, PAGE);
 		if (va < s || va >= e) continue;
 		*found = 1;
 		if (ph[i].flags & 2) flags |= PTE_W;
-		if (!(ph[i].flags & 1)) flags |= nx_bit;
-		else flags &= ~nx_bit;
+		flags |= nx_bit;
 	}
 	return flags;
 }
