@@ -106,17 +106,26 @@ const cflags = [
   '-fcf-protection=none', '-fno-common', '-ffunction-sections', '-fno-jump-tables',
   '-Wall', '-Wextra', '-Werror', '-Wno-unused-parameter', '-I', here, '-I', gen,
 ];
+/** Run a build tool; on failure its own messages (already on stderr) say why: exit without a trace. */
+function run(cmd, argv) {
+  try {
+    execFileSync(cmd, argv, { stdio: 'inherit' });
+  } catch {
+    process.stderr.write(`kernel: ${cmd} failed: ${cmd} ${argv.join(' ')}\n`);
+    process.exit(1);
+  }
+}
 const objs = [];
 for (const f of [...sources, join(gen, 'systab.c')]) {
   const src = f.startsWith('/') ? f : join(here, f);
   const obj = join(objDir, src.replace(/^.*\//, '').replace(/\.(c|S)$/, '.o'));
-  execFileSync('gcc', [...cflags, '-c', src, '-o', obj], { stdio: 'inherit' });
+  run('gcc', [...cflags, '-c', src, '-o', obj]);
   objs.push(obj);
 }
 const tmp = join(out, 'ukl.o.tmp');
-execFileSync('ld', ['-r', '-o', tmp, ...objs], { stdio: 'inherit' });
+run('ld', ['-r', '-o', tmp, ...objs]);
 const redefine = ['memcpy', 'memset', 'memmove', 'memcmp'].flatMap((f) => ['--redefine-sym', `${f}=ukl_${f}`]);
-execFileSync('objcopy', [...redefine, '--remove-section=.comment', tmp], { stdio: 'inherit' });
+run('objcopy', [...redefine, '--remove-section=.comment', tmp]);
 const nm = execFileSync('nm', ['-g', '--defined-only', tmp], { encoding: 'utf8' });
 const bad = nm.split('\n').filter(Boolean).map((l) => l.split(' ').pop()).filter((n) => !/^(__)?ukl_/.test(n));
 if (bad.length) throw new Error(`kernel: global symbols without the ukl_ prefix: ${bad.join(', ')}`);

@@ -99,6 +99,14 @@ ukl_return_to_app:
 	mov (%rsp), %rsp
 	jmp *ukl_kstack_top-24(%rip)
 
+/* ukl_resume(regs): regs is the frame at the top of the kernel stack; return to the application. */
+	.globl ukl_resume
+	.type ukl_resume, @function
+ukl_resume:
+	mov %rdi, %rsp
+	jmp ukl_return_to_app
+	.size ukl_resume, . - ukl_resume
+
 /* ukl_enter_app(rsp, entry): start the application with the Linux initial stack. %rdx = 0 tells
  * glibc's _start there is no rtld_fini. */
 	.globl ukl_enter_app

@@ -200,7 +200,7 @@ static u64 build_stack(void) {
 		{ AT_PAGESZ, PAGE },
 		{ AT_BASE, 0 },
 		{ AT_FLAGS, 0 },
-		{ AT_ENTRY, (u64)_start },
+		{ AT_ENTRY, *(const u64 *)(eh + 24) }, /* e_entry, as Linux gives */
 		{ AT_UID, 0 }, { AT_EUID, 0 }, { AT_GID, 0 }, { AT_EGID, 0 },
 		{ AT_PLATFORM, platform },
 		{ AT_HWCAP, hwcap },
@@ -245,5 +245,6 @@ NORETURN void ukl_main(u32 start_info_paddr) {
 	ukl_time_init();
 	parse_cmdline();
 	u64 sp = build_stack();
+	ukl_app_started = 1;
 	ukl_enter_app(sp, (u64)_start);
 }

@@ -21,6 +21,7 @@
 struct ksigaction { u64 handler, flags, restorer, mask; };
 static struct ksigaction actions[NSIG + 1];
 static u64 blocked, pending;
+static struct ksiginfo_raw { u8 b[128]; } pending_info[NSIG + 1];
 static struct { u64 sp; i32 flags, pad; u64 size; } altstack = { 0, 2 /* SS_DISABLE */, 0, 0 };
 
 struct sigcontext {
@@ -63,8 +64,11 @@ void ukl_signal_deliver(struct ukl_regs *r) {
 		}
 		sp = ALIGN_DOWN(sp - 512, 64);
 		u64 fpstate = sp;
+		if (!ukl_addr_mapped(fpstate) || !ukl_addr_mapped(fpstate + 511)) ukl_die_by_signal(11);
 		__asm__ volatile("fxsave64 (%0)" : : "r"(fpstate) : "memory");
 		sp = ALIGN_DOWN(sp - sizeof(struct rt_sigframe), 16) - 8;
+		/* No room for the frame (a stack overflow into the guard page): Linux kills with SIGSEGV. */
+		if (!ukl_addr_mapped(sp) || !ukl_addr_mapped(fpstate) || !ukl_addr_mapped(fpstate + 511)) ukl_die_by_signal(11);
 		struct rt_sigframe *f = (struct rt_sigframe *)sp;
 		ukl_memset(f, 0, sizeof *f);
 		f->pretcode = a->restorer;
@@ -80,9 +84,8 @@ void ukl_signal_deliver(struct ukl_regs *r) {
 		m->oldmask = blocked;
 		m->fpstate = fpstate;
 		f->uc.sigmask = blocked;
+		ukl_memcpy(&f->info, &pending_info[sig], sizeof f->info);
 		f->info.signo = sig;
-		f->info.code = 0; /* SI_USER */
-		f->info.pid = 1;
 		blocked |= a->mask | ((a->flags & SA_NODEFER) ? 0 : BIT(sig));
 		blocked &= ~UNBLOCKABLE;
 		if (a->flags & SA_RESETHAND) a->handler = SIG_DFL;
@@ -155,16 +158,40 @@ SYSCALL(sigaltstack) {
 	return 0;
 }
 
-static long send_self(int sig) {
+#define SI_USER 0
+#define SI_TKILL (-6)
+static long send_self_info(int sig, const void *info) {
 	if (sig < 0 || sig > NSIG) return -EINVAL;
 	if (sig == 0) return 0;
+	/* A standard signal already pending is not queued again (real-time ones would be; one slot each here). */
+	if (!(pending & BIT(sig))) ukl_memcpy(&pending_info[sig], info, sizeof pending_info[sig]);
 	pending |= BIT(sig);
 	return 0;
 }
+static long send_self(int sig, int code) {
+	struct ksiginfo i;
+	ukl_memset(&i, 0, sizeof i);
+	i.signo = sig;
+	i.code = code;
+	i.pid = 1;
+	return send_self_info(sig, &i);
+}
 static int is_self(long pid) { return pid == 1 || pid == 0 || pid == -1; }
-SYSCALL_FRAME(kill) { return is_self((long)r->rdi) ? send_self((int)r->rsi) : -ESRCH; }
-SYSCALL_FRAME(tgkill) { return (is_self((long)r->rdi) && (long)r->rsi == (long)ukl_tid) ? send_self((int)r->rdx) : -ESRCH; }
-SYSCALL_FRAME(tkill) { return (long)r->rdi == (long)ukl_tid ? send_self((int)r->rsi) : -ESRCH; }
+SYSCALL_FRAME(kill) { return is_self((long)r->rdi) ? send_self((int)r->rsi, SI_USER) : -ESRCH; }
+SYSCALL_FRAME(tgkill) { return (is_self((long)r->rdi) && (long)r->rsi == (long)ukl_tid) ? send_self((int)r->rdx, SI_TKILL) : -ESRCH; }
+SYSCALL_FRAME(tkill) { return (long)r->rdi == (long)ukl_tid ? send_self((int)r->rsi, SI_TKILL) : -ESRCH; }
+SYSCALL_FRAME(rt_sigqueueinfo) {
+	if (!is_self((long)r->rdi)) return -ESRCH;
+	struct ksiginfo i;
+	ukl_memcpy(&i, (const void *)r->rdx, sizeof i);
+	return send_self_info((int)r->rsi, &i);
+}
+SYSCALL_FRAME(rt_tgsigqueueinfo) {
+	if (!is_self((long)r->rdi) || (long)r->rsi != (long)ukl_tid) return -ESRCH;
+	struct ksiginfo i;
+	ukl_memcpy(&i, (const void *)r->r10, sizeof i);
+	return send_self_info((int)r->rdx, &i);
+}
 SYSCALL_FRAME(rt_sigsuspend) {
 	u64 saved = blocked;
 	blocked = *(const u64 *)r->rdi & ~UNBLOCKABLE;
@@ -178,3 +205,26 @@ SYSCALL_FRAME(rt_sigsuspend) {
 	return -EINTR;
 }
 SYSCALL_FRAME(pause) { (void)r; ukl_panic("pause() with no signal that could arrive (deadlock)"); }
+
+/* A CPU exception in the application (trap.c): if the application handles the signal, deliver it as
+ * Linux would (si_code, si_addr) and resume in the handler; returns only if the signal is fatal. */
+extern char ukl_kstack_top[];
+extern NORETURN void ukl_resume(struct ukl_regs *r);
+void ukl_signal_fault(const struct ukl_exc_frame *x, int sig, int code, u64 addr) {
+	struct ksigaction *a = &actions[sig];
+	if (a->handler == SIG_DFL || a->handler == SIG_IGN || (blocked & BIT(sig))) return;
+	struct ukl_regs *r = (struct ukl_regs *)((u64)ukl_kstack_top - sizeof(struct ukl_regs));
+	r->r15 = x->r15; r->r14 = x->r14; r->r13 = x->r13; r->r12 = x->r12; r->rbp = x->rbp; r->rbx = x->rbx;
+	r->r11 = x->r11; r->r10 = x->r10; r->r9 = x->r9; r->r8 = x->r8; r->rax = x->rax; r->rcx = x->rcx;
+	r->rdx = x->rdx; r->rsi = x->rsi; r->rdi = x->rdi; r->orig_rax = ~0UL;
+	r->rip = x->rip; r->rflags = x->rflags; r->rsp = x->rsp;
+	struct ksiginfo i;
+	ukl_memset(&i, 0, sizeof i);
+	i.signo = sig;
+	i.code = code;
+	ukl_memcpy((u8 *)&i + 16, &addr, 8); /* si_addr */
+	ukl_memcpy(&pending_info[sig], &i, sizeof i);
+	pending |= BIT(sig);
+	ukl_signal_deliver(r);
+	ukl_resume(r);
+}

@@ -32,8 +32,23 @@ const char *ukl_symbolize(u64 addr, u64 *off) {
 	return __ukl_kstr_start + __ukl_ksyms_start[best].name;
 }
 
+int ukl_app_started;
+
 NORETURN void ukl_exception(struct ukl_exc_frame *f) {
+	extern char ukl_kstack_bottom[], ukl_kstack_top[];
 	unsigned v = (unsigned)f->vector;
+	int sig0 = v < 32 ? sigs[v] : 0;
+	/* A fault in the application (not on the kernel stack, after start-up) goes to its handler if it
+	 * has one: SEGV_MAPERR 1 / SEGV_ACCERR 2, FPE_INTDIV 1, ILL_ILLOPN 2, BUS_ADRALN 1. */
+	int in_kernel = !ukl_app_started || (f->rsp >= (u64)ukl_kstack_bottom && f->rsp <= (u64)ukl_kstack_top);
+	if (sig0 && !in_kernel && v != 8) {
+		u64 addr = f->rip;
+		int code = 1;
+		if (v == 14) { __asm__ volatile("mov %%cr2, %0" : "=r"(addr)); code = (f->error & 1) ? 2 : 1; }
+		if (v == 13) addr = 0;
+		if (v == 6) code = 2;
+		ukl_signal_fault(f, sig0, code, addr);
+	}
 	u64 off = 0;
 	const char *sym = ukl_symbolize(f->rip, &off);
 	ukl_printf("ukl: %s (vector %u) error 0x%lx at rip 0x%lx", v < 32 && names[v] ? names[v] : "exception", v, f->error, f->rip);
