@@ -131,7 +131,7 @@ const bad = nm.split('\n').filter(Boolean).map((l) => l.split(' ').pop()).filter
 if (bad.length) throw new Error(`kernel: global symbols without the ukl_ prefix: ${bad.join(', ')}`);
 const undef = execFileSync('nm', ['-u', tmp], { encoding: 'utf8' }).split('\n').filter(Boolean).map((l) => l.trim().split(' ').pop());
 const allowed = new Set(['_start', '__ehdr_start', '_end', '__bss_start', 'etext']);
-const unknown = undef.filter((n) => !allowed.has(n) && !/^__ukl_k(syms|str)_/.test(n));
+const unknown = undef.filter((n) => !allowed.has(n));
 if (unknown.length) throw new Error(`kernel: unexpected undefined symbols: ${unknown.join(', ')}`);
 renameSync(tmp, join(out, 'ukl.o'));
 process.stdout.write(`kernel: ${join('dist', 'kernel', 'ukl.o')}\n`);

@@ -180,6 +180,7 @@ static void parse_cmdline(void) {
 static u64 build_stack(void) {
 	u64 base = ukl_map_region(STACK_SIZE, PAGE, 0);
 	if (!base) ukl_panic("no memory for the stack");
+	ukl_stack_guard = base - PAGE;
 	u64 sp = base + STACK_SIZE;
 	char *strp = (char *)sp;
 	u64 argp[MAX_ARGS], envp[MAX_ARGS];

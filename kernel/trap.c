@@ -12,27 +12,32 @@ static const char *const names[32] = {
 /* SIGFPE 8, SIGTRAP 5, SIGSEGV 11, SIGILL 4, SIGBUS 7; #DF and the rest are fatal to any kernel. */
 static const u8 sigs[32] = { 8, 5, 0, 5, 11, 11, 4, 4, 0, 11, 11, 7, 7, 11, 11, 0, 8, 7, 0, 8, 0, 11 };
 
-/* A symbol table of the image's functions (sorted by address) that ukl-ld writes into the image;
- * empty when linked by something else. Each entry: address, offset of the name in the string block. */
-struct ukl_ksym { u64 addr; u64 name; };
-extern const struct ukl_ksym __ukl_ksyms_start[] __attribute__((weak));
-extern const struct ukl_ksym __ukl_ksyms_end[] __attribute__((weak));
-extern const char __ukl_kstr_start[] __attribute__((weak));
+/* The image's function symbols, sorted by address (.ukl.ksyms, written by ukl-ld, which stores its
+ * address here): u64 count, u64 names offset, then { u64 address; u32 name; u32 size } entries. */
+u64 ukl_ksyms __attribute__((section(".data.ukl_image_name")));
 
 const char *ukl_symbolize(u64 addr, u64 *off) {
-	if (!__ukl_ksyms_start || !__ukl_ksyms_end || !__ukl_kstr_start) return NULL;
-	long lo = 0, hi = __ukl_ksyms_end - __ukl_ksyms_start - 1, best = -1;
+	if (!ukl_ksyms) return NULL;
+	const u64 *hdr = (const u64 *)ukl_ksyms;
+	u64 n = hdr[0];
+	const char *names = (const char *)ukl_ksyms + hdr[1];
+	struct ent { u64 addr; u32 name, size; };
+	const struct ent *e = (const struct ent *)(hdr + 2);
+	long lo = 0, hi = (long)n - 1, best = -1;
 	while (lo <= hi) {
 		long mid = (lo + hi) / 2;
-		if (__ukl_ksyms_start[mid].addr <= addr) { best = mid; lo = mid + 1; }
+		if (e[mid].addr <= addr) { best = mid; lo = mid + 1; }
 		else hi = mid - 1;
 	}
 	if (best < 0) return NULL;
-	*off = addr - __ukl_ksyms_start[best].addr;
-	return __ukl_kstr_start + __ukl_ksyms_start[best].name;
+	/* Past the function's end (a symbol with a size): no name rather than a wrong one. */
+	if (e[best].size && addr >= e[best].addr + e[best].size) return NULL;
+	*off = addr - e[best].addr;
+	return names + e[best].name;
 }
 
 int ukl_app_started;
+u64 ukl_stack_guard;
 
 NORETURN void ukl_exception(struct ukl_exc_frame *f) {
 	extern char ukl_kstack_bottom[], ukl_kstack_top[];
@@ -57,6 +62,7 @@ NORETURN void ukl_exception(struct ukl_exc_frame *f) {
 		u64 cr2;
 		__asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
 		ukl_printf(" cr2 0x%lx", cr2);
+		if (cr2 >= ukl_stack_guard && cr2 < ukl_stack_guard + PAGE) ukl_printf(" (stack overflow into the guard page)");
 	}
 	ukl_printf(" rsp 0x%lx\n", f->rsp);
 	int sig = v < 32 ? sigs[v] : 0;

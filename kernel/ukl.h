@@ -77,6 +77,7 @@ void ukl_signal_deliver(struct ukl_regs *r);
 NORETURN void ukl_die_by_signal(int sig);
 void ukl_signal_fault(const struct ukl_exc_frame *x, int sig, int code, u64 addr);
 extern int ukl_app_started;
+extern u64 ukl_stack_guard;
 /* trap.c */
 const char *ukl_symbolize(u64 addr, u64 *off);
 /* syscall.c */

@@ -12,9 +12,12 @@ import type { Context } from '../link/context.ts';
 import { LinkError } from '../link/errors.ts';
 import type { Layout } from '../link/layout.ts';
 import { SymKind } from '../link/symbol.ts';
+import { KSYMS_SECTION } from './ksyms.ts';
+export { createKsyms } from './ksyms.ts';
 
 const XEN_NOTE_SECTION = '.note.Xen';
 const IMAGE_NAME_SYMBOL = 'ukl_image_name';
+const KSYMS_SYMBOL = 'ukl_ksyms';
 const IMAGE_NAME_SIZE = 256;
 const IMAGE_ALIGN = 0x200000;
 
@@ -41,17 +44,31 @@ export function shapeImageHeaders(layout: Layout): void {
   if (kept !== 1) throw new LinkError(`UKL image: ${kept} PT_NOTE segments hold the Xen note, expected 1`);
 }
 
-/** Write the output's file name into the kernel's ukl_image_name (argv[0] and AT_EXECFN). */
+/**
+ * Fill in the kernel's variables the link knows: ukl_image_name (the output's file name: argv[0] and
+ * AT_EXECFN) and ukl_ksyms (the address of .ukl.ksyms, for fault reports).
+ */
 export function finishImage(ctx: Context, layout: Layout, chunks: Uint8Array[]): void {
-  const s = ctx.symtab.find(IMAGE_NAME_SYMBOL);
-  if (!s || s.kind !== SymKind.Defined) return;
-  const addr = ctx.addressOf(s);
-  const os = layout.sections.find((x) => !x.isNobits && x.addr <= addr && addr + IMAGE_NAME_SIZE <= x.addr + x.size);
-  if (!os) return;
   const name = Buffer.from(basename(ctx.options.output), 'utf8').subarray(0, IMAGE_NAME_SIZE - 1);
   const field = new Uint8Array(IMAGE_NAME_SIZE);
   field.set(name);
-  writeAt(chunks, os.offset + (addr - os.addr), field);
+  setVariable(ctx, layout, chunks, IMAGE_NAME_SYMBOL, field);
+  const ksyms = layout.sections.find((s) => s.name === KSYMS_SECTION);
+  if (ksyms) {
+    const v = new Uint8Array(8);
+    new DataView(v.buffer).setBigUint64(0, BigInt(ksyms.addr), true);
+    setVariable(ctx, layout, chunks, KSYMS_SYMBOL, v);
+  }
+}
+
+/** Overwrite a kernel variable's initial value (a symbol in a section with file contents). */
+function setVariable(ctx: Context, layout: Layout, chunks: Uint8Array[], symbol: string, value: Uint8Array): void {
+  const s = ctx.symtab.find(symbol);
+  if (!s || s.kind !== SymKind.Defined) return;
+  const addr = ctx.addressOf(s);
+  const os = layout.sections.find((x) => !x.isNobits && x.addr <= addr && addr + value.length <= x.addr + x.size);
+  if (!os) return;
+  writeAt(chunks, os.offset + (addr - os.addr), value);
 }
 
 /** Write `data` at file offset `at` of an output held as consecutive chunks. */

@@ -126,6 +126,8 @@ export async function link(ctx: Context): Promise<void> {
   if (ehHdr) synthetic.push(ehHdr.section);
   const records = o.rewriteSyscalls ? (await import('./syscall-records.ts')).createSyscallRecords(ctx) : null;
   if (records) synthetic.push(records.section);
+  const ksyms = image?.createKsyms(ctx);
+  if (ksyms) synthetic.push(ksyms.section);
   const all = [...sections, ...synthetic];
   for (const os of all) sizeOutputSection(os);
 
@@ -146,6 +148,7 @@ export async function link(ctx: Context): Promise<void> {
   fillGotPlt(ctx);
   ehHdr?.fill();
   records?.fill();
+  ksyms?.fill();
   const bytes = buildImage(ctx, layout);
   image?.finishImage(ctx, layout, bytes);
   mark('copy, relocate, symtab');
