@@ -94,9 +94,28 @@ function expectSame(native: RawResult, vm: RawResult, exit: number): void {
   expect(vm.status).toBe(qemuStatusFor(native.status!));
 }
 
+// Also linked with --syscall-direct (each known syscall number calls its own kernel entry).
+const DIRECT = ['signals', 'zlib_roundtrip', 'malloc_heavy', 'iostream_exc', 'time_sleep'];
+const direct = lazyCases(
+  DIRECT.map((name) => ({ key: name, p: programs.find((p) => p.name === name)! })),
+  async ({ p }) => {
+    const b = await built.must(p.name);
+    const vm = await linkAndBoot(['--ukl', '--syscall-direct', ...b.objs, ...(p.libs ?? [])], join(b.dir, `${p.name}.direct.vmlinux`));
+    return { b, vm };
+  },
+);
+
 describe.skipIf(missing)(`UKL images boot and match the native program${missing ? ` (skipped: ${missing})` : ''}`, () => {
   // Start every case; the pool keeps the machine's cores busy, each test waits for its own.
   for (const p of programs) void images.result(p.name);
+  for (const name of DIRECT) void direct.result(name);
+
+  for (const name of DIRECT) {
+    it(`${name} with --syscall-direct: the same console and status`, async () => {
+      const { b, vm } = await direct.must(name);
+      expectSame(b.native, vm, programs.find((p) => p.name === name)!.exit);
+    });
+  }
 
   for (const p of programs) {
     it(`${p.name}: console and status equal the native static build's`, async () => {
