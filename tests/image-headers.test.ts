@@ -1,7 +1,7 @@
 // The shape of a UKL image, checked with GNU readelf/objdump as the oracles: what QEMU's PVH loader and
 // rust-vmm's linux-loader (Firecracker, Cloud Hypervisor) need (docs/kernel.md, "Boot"), what
 // ukl-objdump shows of it, and the one-line errors of bad image links.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -121,5 +121,46 @@ describe('bad image links fail with one line', () => {
     const r = await uklLd(['--ukl', `--sysroot=${tmp}`, app, '-o', join(tmp, 'nosys')]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^ukl-ld: error: UKL image: cannot find crt1\.o \(searched .*\); give -L DIR or --sysroot, or -nostdlib and name the startup files yourself\n$/);
+  });
+});
+
+describe('ukl-ld --stats', () => {
+  /** Sum of the SHF_ALLOC sections' sizes of an object, from readelf, and how much of it is SHF_MERGE
+   * (merging may drop duplicate strings, so the image holds between total - merge and total bytes). */
+  async function allocBytes(obj: string): Promise<{ total: number; merge: number }> {
+    const r = await exec('readelf', ['-SW', obj]);
+    let total = 0;
+    let merge = 0;
+    for (const line of r.stdout.split('\n')) {
+      const m = /^\s*\[\s*\d+\]\s+(\S+)\s+\S+\s+[0-9a-f]+\s+[0-9a-f]+\s+([0-9a-f]+)\s+[0-9a-f]+\s+(\S*)\s/.exec(line);
+      if (!m || !m[3]!.includes('A')) continue;
+      total += parseInt(m[2]!, 16);
+      if (m[3]!.includes('M')) merge += parseInt(m[2]!, 16);
+    }
+    return { total, merge };
+  }
+  const within = (n: number, b: { total: number; merge: number }) => {
+    expect(n).toBeLessThanOrEqual(b.total);
+    expect(n).toBeGreaterThanOrEqual(b.total - b.merge);
+  };
+
+  it('splits the image into kernel, glibc, libraries and application, and counts the syscall sites', async () => {
+    const out = join(tmp, 'stats.vmlinux');
+    const r = await uklLd(['--ukl', '--stats', app, '-o', out]);
+    expect(r.status).toBe(0);
+    const row = (part: string) => {
+      const m = new RegExp(`^${part}\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)$`, 'm').exec(r.stderr);
+      expect(m, r.stderr).not.toBeNull();
+      return Number(m![5]);
+    };
+    within(row('kernel'), await allocBytes(join(ROOT, 'dist', 'kernel', 'ukl.o')));
+    within(row('application'), await allocBytes(app));
+    expect(row('glibc')).toBeGreaterThan(row('application'));
+    const sites = /^syscall sites: (\d+) rewritten, (\d+) left$/m.exec(r.stderr)!;
+    const listed = (await exec(process.execPath, [join(ROOT, 'bin', 'ukl-objdump.js'), '--syscalls', out])).stdout.trim().split('\n').slice(1);
+    expect(Number(sites[1])).toBe(listed.filter((l) => / rewritten /.test(l)).length);
+    expect(Number(sites[2])).toBe(listed.filter((l) => / left /.test(l)).length);
+    const size = /^stats\.vmlinux: (\d+) bytes in the file/m.exec(r.stderr)!;
+    expect(Number(size[1])).toBe(statSync(out).size);
   });
 });

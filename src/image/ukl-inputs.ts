@@ -21,7 +21,7 @@ import { LinkError } from '../link/errors.ts';
 import type { InputAttrs, InputItem, LinkOptions } from '../link/options.ts';
 
 export const PVH_ENTRY = '__ukl_pvh_start';
-const LIBC_START = '__libc_start_main';
+export const LIBC_START = '__libc_start_main';
 
 /** The kernel object built by `npm run build` (kernel/build.mjs). */
 export function builtinKernelPath(): string {

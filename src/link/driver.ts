@@ -155,5 +155,6 @@ export async function link(ctx: Context): Promise<void> {
   if (o.fatalWarnings && ctx.diags.warnings.length > 0) throw new LinkError(`--fatal-warnings: ${ctx.diags.warnings.length} warning(s)`);
   writeOutputFile(o.output, bytes);
   mark('write');
+  if (o.stats) process.stderr.write((await import('../image/stats.ts')).imageStats(ctx, layout, bytes.reduce((n, c) => n + c.length, 0)));
   if (o.mapFile !== undefined) (await import('./map-file.ts')).writeMapFile(ctx, layout, o.mapFile);
 }
