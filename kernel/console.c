@@ -11,7 +11,8 @@ void ukl_uart_init(void) {
 	ukl_outb(COM1 + 0, 0x01);	/* 115200 baud */
 	ukl_outb(COM1 + 1, 0x00);
 	ukl_outb(COM1 + 3, 0x03);	/* 8N1 */
-	ukl_outb(COM1 + 2, 0xc7);	/* FIFO on, cleared */
+	/* FCR is left alone: toggling the FIFO enable clears the receive FIFO, and input may already be
+	 * waiting there (QEMU holds further input back until the UART can take it). */
 	ukl_outb(COM1 + 4, 0x03);	/* DTR, RTS */
 }
 

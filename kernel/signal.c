@@ -22,6 +22,9 @@ struct ksigaction { u64 handler, flags, restorer, mask; };
 static struct ksigaction actions[NSIG + 1];
 static u64 blocked, pending;
 static struct ksiginfo_raw { u8 b[128]; } pending_info[NSIG + 1];
+/* rt_sigsuspend: the mask the next signal frame saves, instead of the current one. */
+static u64 frame_mask;
+static int frame_mask_set;
 static struct { u64 sp; i32 flags, pad; u64 size; } altstack = { 0, 2 /* SS_DISABLE */, 0, 0 };
 
 struct sigcontext {
@@ -81,9 +84,11 @@ void ukl_signal_deliver(struct ukl_regs *r) {
 		m->rdi = r->rdi; m->rsi = r->rsi; m->rbp = r->rbp; m->rbx = r->rbx;
 		m->rdx = r->rdx; m->rax = r->rax; m->rcx = r->rcx; m->rsp = r->rsp;
 		m->rip = r->rip; m->eflags = r->rflags; m->cs = 0x08; m->ss = 0x10;
-		m->oldmask = blocked;
+		u64 saved_mask = frame_mask_set ? frame_mask : blocked;
+		frame_mask_set = 0;
+		m->oldmask = saved_mask;
 		m->fpstate = fpstate;
-		f->uc.sigmask = blocked;
+		f->uc.sigmask = saved_mask;
 		ukl_memcpy(&f->info, &pending_info[sig], sizeof f->info);
 		f->info.signo = sig;
 		blocked |= a->mask | ((a->flags & SA_NODEFER) ? 0 : BIT(sig));
@@ -193,15 +198,16 @@ SYSCALL_FRAME(rt_tgsigqueueinfo) {
 	return send_self_info((int)r->rdx, &i);
 }
 SYSCALL_FRAME(rt_sigsuspend) {
+	if (r->rsi != 8) return -EINVAL;
 	u64 saved = blocked;
 	blocked = *(const u64 *)r->rdi & ~UNBLOCKABLE;
 	if (!(pending & ~blocked)) ukl_panic("rt_sigsuspend with no signal that could arrive (deadlock)");
-	/* Deliver with the temporary mask, and restore the old one when the handler returns. */
+	/* The handler's frame records the mask from before the call, so rt_sigreturn restores it. */
 	r->rax = (u64)-EINTR;
-	u64 tmp = blocked;
-	(void)tmp;
+	frame_mask = saved;
+	frame_mask_set = 1;
 	ukl_signal_deliver(r);
-	blocked = saved | (blocked & ~tmp);
+	frame_mask_set = 0;
 	return -EINTR;
 }
 SYSCALL_FRAME(pause) { (void)r; ukl_panic("pause() with no signal that could arrive (deadlock)"); }

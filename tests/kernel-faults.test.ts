@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PARALLEL, Pool, compile, exec, lazyCases } from './helpers/link.ts';
-import { boot, ensureKernel, qemuMissing, qemuStatusFor, run, uklLd, type RawResult } from './helpers/qemu.ts';
+import { boot, ensureKernel, qemuArgs, qemuMissing, qemuStatusFor, run, runWithInput, uklLd, type RawResult } from './helpers/qemu.ts';
 
 const missing = qemuMissing();
 const tmp = mkdtempSync(join(tmpdir(), 'ukl-kernel-faults-'));
@@ -42,7 +42,7 @@ function lastLine(s: string): string {
   return s.trimEnd().split('\n').pop() ?? '';
 }
 
-describe.skipIf(missing)(`kernel faults are diagnosed and stop the machine${missing ? ` (skipped: ${missing})` : ''}`, () => {
+describe.skipIf(missing)(`kernel faults are diagnosed and stop the machine; the console is a tty${missing ? ` (skipped: ${missing})` : ''}`, () => {
   for (const c of cases) void results.result(c.key);
 
   const stops = (r: { vm: RawResult; refStatus: number }) => {
@@ -93,5 +93,25 @@ describe.skipIf(missing)(`kernel faults are diagnosed and stop the machine${miss
     expect(r.out).toBe('about to abort\n');
     expect(r.refStatus).toBe(134);
     stops(r);
+  });
+
+  it('the console is a tty to the program, and stdin comes from the serial port', async () => {
+    ensureKernel();
+    const dir = join(tmp, 'console_tty');
+    const [obj] = await compile(['../kernel-programs/console_tty.c'], ['-O2'], dir, pool);
+    const image = join(dir, 'console_tty.vmlinux');
+    expect((await uklLd(['--ukl', obj!, '-o', image])).status).toBe(0);
+    const input = 'a line typed on the serial console\n';
+    const vm = await runWithInput('qemu-system-x86_64', qemuArgs(image, ''), input, 60_000);
+    expect(vm.timedOut).toBe(false);
+    expect(vm.stdout.toString()).toBe([
+      'isatty 0 1 2: 1 1 1',
+      'fstat(1) character device: 1',
+      'TIOCGWINSZ: 0 rows 0 cols 0',
+      'tcgetattr: 0 ICANON 1',
+      'dup2(1, 9) = 9, write through it: ok',
+      `read: ${input.toUpperCase()}`,
+    ].join('\n'));
+    expect(vm.status).toBe(qemuStatusFor(0));
   });
 });

@@ -60,6 +60,33 @@ export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv
   });
 }
 
+/** Run a command with `input` on its stdin (kept open until it exits, as a terminal would be). */
+export function runWithInput(cmd: string, args: string[], input: string, timeoutMs: number): Promise<RawResult> {
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let timedOut = false;
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.stdin.on('error', () => {});
+    child.stdin.write(input);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('close', (status, signal) => {
+      clearTimeout(timer);
+      resolve({ stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8'), status, signal, timedOut, ms: performance.now() - t0 });
+    });
+  });
+}
+
 /** `ukl-ld ARGS` with this node. */
 export function uklLd(args: string[], cwd?: string): Promise<RawResult> {
   return run(process.execPath, [UKL_LD_JS, ...args], { cwd });
