@@ -56,7 +56,6 @@ function checkOptions(ctx: Context): void {
   if (o.shared) throw new LinkError('-shared is not supported: ukl-ld links static executables');
   if (o.pie) throw new LinkError('-pie is not supported: ukl-ld links static non-PIE executables (link with -static -no-pie)');
   if (o.emulation !== undefined && o.emulation !== 'elf_x86_64') throw new LinkError(`unrecognised emulation mode: ${o.emulation}\nSupported emulations: elf_x86_64`);
-  if (o.ukl) throw new LinkError('--ukl: the UKL image (kernel objects and the PVH entry) is not implemented yet; --rewrite-syscalls links a hosted build');
   const starts = Object.keys(o.sectionStart);
   if (starts.length > 0) throw new LinkError(`--section-start/-Ttext/-Tdata/-Tbss (${starts.join(', ')}) are not supported yet; -Ttext-segment/--image-base move the whole image`);
   if (o.emitRelocs) throw new LinkError('-q/--emit-relocs is not supported yet');
@@ -86,6 +85,9 @@ function mark(pass: string): void {
 export async function link(ctx: Context): Promise<void> {
   const o = ctx.options;
   mark('start-up');
+  // A UKL image link (--ukl, or a kernel object among the inputs): src/image completes the options.
+  const image = (await import('../image/ukl-inputs.ts')).planUklLink(o).image ? await import('../image/vmlinux.ts') : null;
+  if (image && !ctx.syscallRewriter) (await import('./syscall-rewrite.ts')).prepareSyscallRewrite(ctx);
   checkOptions(ctx);
   const st = ctx.symtab;
   for (const w of o.wrap) st.wrap.add(w);
@@ -124,10 +126,13 @@ export async function link(ctx: Context): Promise<void> {
   if (ehHdr) synthetic.push(ehHdr.section);
   const records = o.rewriteSyscalls ? (await import('./syscall-records.ts')).createSyscallRecords(ctx) : null;
   if (records) synthetic.push(records.section);
+  const ksyms = image?.createKsyms(ctx);
+  if (ksyms) synthetic.push(ksyms.section);
   const all = [...sections, ...synthetic];
   for (const os of all) sizeOutputSection(os);
 
   const layout = assignAddresses(ctx, all);
+  image?.shapeImageHeaders(layout);
   ctx.outputSections = layout.sections;
   assignLinkerSymbols(ctx, layout);
   mark('layout');
@@ -143,10 +148,13 @@ export async function link(ctx: Context): Promise<void> {
   fillGotPlt(ctx);
   ehHdr?.fill();
   records?.fill();
+  ksyms?.fill();
   const bytes = buildImage(ctx, layout);
+  image?.finishImage(ctx, layout, bytes);
   mark('copy, relocate, symtab');
   if (o.fatalWarnings && ctx.diags.warnings.length > 0) throw new LinkError(`--fatal-warnings: ${ctx.diags.warnings.length} warning(s)`);
   writeOutputFile(o.output, bytes);
   mark('write');
+  if (o.stats) process.stderr.write((await import('../image/stats.ts')).imageStats(ctx, layout, bytes.reduce((n, c) => n + c.length, 0)));
   if (o.mapFile !== undefined) (await import('./map-file.ts')).writeMapFile(ctx, layout, o.mapFile);
 }

@@ -148,6 +148,8 @@ export interface LinkOptions {
   syscallDirect: boolean;
   /** ukl: --ukl (the short UKL mode; the driver fills in the rest). */
   ukl: boolean;
+  /** --stats: print the output's size by part and its syscall sites (src/image/stats.ts). */
+  stats: boolean;
   /** -w / --no-warnings. */
   noWarnings: boolean;
   /** --orphan-handling=place|warn|error|discard (lower-cased). */
@@ -586,7 +588,8 @@ const SPECS: Spec[] = [
   { long: ['warn-textrel', 'warn-shared-textrel'], arg: 'none', run: ignore },
   { long: ['warn-execstack', 'no-warn-execstack', 'warn-rwx-segments', 'no-warn-rwx-segments'], arg: 'none', run: ignore },
   { long: ['warn-once', 'warn-constructors', 'warn-section-align', 'warn-alternate-em'], arg: 'none', run: ignore },
-  { long: ['no-keep-memory', 'reduce-memory-overheads', 'stats', 'traditional-format'], arg: 'none', run: ignore },
+  { long: ['no-keep-memory', 'reduce-memory-overheads', 'traditional-format'], arg: 'none', run: ignore },
+  { long: ['stats'], arg: 'none', run: (s) => void (s.o.stats = true), help: ['diagnostics', '', 'Print the output\'s size by part (kernel, glibc, libraries, application) and its syscall sites'] },
   { long: ['hash-size'], arg: 'required', run: ignore },
   { long: ['check-sections', 'no-check-sections'], arg: 'none', run: ignore },
   { long: ['demangle'], arg: 'optional', run: ignore },
@@ -838,6 +841,7 @@ function freshOptions(): LinkOptions {
     syscallEntry: '__ukl_syscall',
     syscallDirect: false,
     ukl: false,
+    stats: false,
     noWarnings: false,
     noRelax: false,
     sortCommon: false,

@@ -1,5 +1,5 @@
 // objdump -a, -f, -h and -p: archive member headers, the file header, section headers, program headers.
-import { ET_DYN, ET_EXEC, ET_REL, PF_R, PF_W, PF_X, PT_DYNAMIC, PT_GNU_EH_FRAME, PT_GNU_RELRO, PT_GNU_STACK, PT_INTERP, PT_LOAD, PT_NOTE, PT_PHDR, PT_TLS, SHT_RELA, SHF_ALLOC } from '../elf/constants.ts';
+import { ET_DYN, ET_EXEC, ET_REL, PF_R, PF_W, PF_X, PT_NULL, PT_DYNAMIC, PT_GNU_EH_FRAME, PT_GNU_RELRO, PT_GNU_STACK, PT_INTERP, PT_LOAD, PT_NOTE, PT_PHDR, PT_TLS, SHT_RELA, SHF_ALLOC } from '../elf/constants.ts';
 import type { ArchiveMember } from '../elf/archive.ts';
 import type { ElfFile } from '../elf/reader.ts';
 import type { Section } from '../elf/types.ts';
@@ -73,7 +73,7 @@ export function printSectionHeaders(out: Sink, elf: ElfFile, only?: Set<string>)
 }
 
 const PT_LABELS: Record<number, string> = {
-  [PT_LOAD]: 'LOAD', [PT_DYNAMIC]: 'DYNAMIC', [PT_INTERP]: 'INTERP', [PT_NOTE]: 'NOTE', [PT_PHDR]: 'PHDR',
+  [PT_NULL]: 'NULL', [PT_LOAD]: 'LOAD', [PT_DYNAMIC]: 'DYNAMIC', [PT_INTERP]: 'INTERP', [PT_NOTE]: 'NOTE', [PT_PHDR]: 'PHDR',
   [PT_TLS]: 'TLS', [PT_GNU_EH_FRAME]: 'EH_FRAME', [PT_GNU_STACK]: 'STACK', [PT_GNU_RELRO]: 'RELRO',
 };
 
