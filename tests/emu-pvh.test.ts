@@ -81,10 +81,15 @@ describe('hvm_start_info and the entry state', () => {
     const mm = u64(si + 40);
     const n = dv.getUint32(si + 48, true);
     const entries = Array.from({ length: n }, (_, i) => [u64(mm + 24 * i), u64(mm + 24 * i + 8), dv.getUint32(mm + 24 * i + 16, true)]);
+    // QEMU's map (tests/emu-system.test.ts compares hello32.elf's printout of it with QEMU's).
     expect(entries).toEqual([
       [0, 0x9fc00, 1],
-      [0x9fc00, 0x100000 - 0x9fc00, 2],
-      [0x100000, RAM - 0x100000, 1],
+      [0x9fc00, 0x400, 2],
+      [0xf0000, 0x10000, 2],
+      [0x100000, RAM - 0x100000 - 0x20000, 1],
+      [RAM - 0x20000, 0x20000, 2],
+      [0xfffc0000, 0x40000, 2],
+      [0xfd00000000, 0x300000000, 2],
     ]);
   });
 

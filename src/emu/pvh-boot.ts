@@ -1,6 +1,6 @@
 // PVH direct boot, as QEMU's `-kernel vmlinux` does it for an ELF with a Xen PHYS32_ENTRY note:
 // the PT_LOAD segments go to their physical addresses (p_paddr), an hvm_start_info (version 1, with
-// the command line and a memory map) is built in guest RAM where the image is not, and the CPU starts
+// the command line and QEMU's memory map) is built in guest RAM where the image is not, and the CPU starts
 // in 32-bit protected mode with flat segments, paging off, CR0 = PE|ET, CR4 = 0, EFLAGS = 2 and EBX
 // pointing at the start_info (xen docs/misc/pvh.pandoc; QEMU's pvh.bin gives the same state).
 //
@@ -107,12 +107,26 @@ function alignUp(v: number, a: number): number {
   return Math.ceil(v / a) * a;
 }
 
-/** The hvm_start_info memory map for `ramBytes` of RAM. */
+/** The top of RAM that QEMU's firmware (SeaBIOS) keeps for itself and marks reserved. */
+export const FIRMWARE_RESERVED_TOP = 0x20000;
+/** Most RAM the flat physical memory can have below the local APIC and the BIOS ROM. */
+export const MAX_RAM = 0xc0000000;
+
+/**
+ * The hvm_start_info memory map for `ramBytes` of RAM: the one QEMU 7.2's PVH boot gives a guest
+ * (measured with test-objects/pvh-images/hello32.elf), so that a kernel sees the same memory in both:
+ * low RAM to 0x9fc00, the EBDA and BIOS areas reserved, RAM from 1 MiB to 128 KiB below the end (the
+ * firmware keeps the top), the BIOS ROM below 4 GiB and the HyperTransport hole at 1012 GiB reserved.
+ */
 export function pvhMemoryMap(ramBytes: number): { addr: number; size: number; type: number }[] {
   return [
     { addr: 0, size: LOW_RAM_END, type: E820_RAM },
-    { addr: LOW_RAM_END, size: HIGH_RAM_START - LOW_RAM_END, type: E820_RESERVED },
-    { addr: HIGH_RAM_START, size: ramBytes - HIGH_RAM_START, type: E820_RAM },
+    { addr: LOW_RAM_END, size: 0xa0000 - LOW_RAM_END, type: E820_RESERVED },
+    { addr: 0xf0000, size: 0x10000, type: E820_RESERVED },
+    { addr: HIGH_RAM_START, size: ramBytes - HIGH_RAM_START - FIRMWARE_RESERVED_TOP, type: E820_RAM },
+    { addr: ramBytes - FIRMWARE_RESERVED_TOP, size: FIRMWARE_RESERVED_TOP, type: E820_RESERVED },
+    { addr: 0xfffc0000, size: 0x40000, type: E820_RESERVED },
+    { addr: 0xfd00000000, size: 0x300000000, type: E820_RESERVED },
   ];
 }
 
@@ -162,20 +176,22 @@ const FLAT_DATA: SegmentState = { selector: 0x10, base: 0, limit: 0xffffffff, ac
 export function loadPvh(image: PvhImage, ram: Uint8Array, cmdline: string): { cpu: PvhCpuState; layout: PvhLayout } {
   const ramBytes = ram.length;
   if (ramBytes < 2 * HIGH_RAM_START) throw new PvhError(`guest RAM of ${ramBytes} bytes is too small (at least 2 MiB)`);
+  if (ramBytes > MAX_RAM) throw new PvhError(`guest RAM of ${ramBytes} bytes is too large (at most 3 GiB)`);
+  const usable = ramBytes - FIRMWARE_RESERVED_TOP;
   const cmd = Buffer.from(cmdline, 'utf8');
   if (cmd.length + 1 > MAX_CMDLINE) throw new PvhError(`${image.file}: command line of ${cmd.length} bytes is longer than ${MAX_CMDLINE - 1}`);
   const used: [number, number][] = [];
   for (const s of image.segments) {
     const end = s.paddr + s.memsz;
-    if (end > ramBytes) {
-      throw new PvhError(`${image.file}: segment ${s.index} [0x${s.paddr.toString(16)}, 0x${end.toString(16)}) lies outside guest RAM [0, 0x${ramBytes.toString(16)}) (give more memory with --memory)`);
+    if (end > usable) {
+      throw new PvhError(`${image.file}: segment ${s.index} [0x${s.paddr.toString(16)}, 0x${end.toString(16)}) lies outside guest RAM [0, 0x${usable.toString(16)}) (give more memory with --memory)`);
     }
     if (s.paddr < HIGH_RAM_START && end > LOW_RAM_END) {
       throw new PvhError(`${image.file}: segment ${s.index} [0x${s.paddr.toString(16)}, 0x${end.toString(16)}) overlaps the reserved legacy area [0x${LOW_RAM_END.toString(16)}, 0x${HIGH_RAM_START.toString(16)})`);
     }
     used.push([s.paddr, end]);
   }
-  if (image.entry >= ramBytes) throw new PvhError(`${image.file}: PVH entry 0x${image.entry.toString(16)} is outside guest RAM`);
+  if (image.entry >= usable) throw new PvhError(`${image.file}: PVH entry 0x${image.entry.toString(16)} is outside guest RAM`);
   const map = pvhMemoryMap(ramBytes);
   const gdtEnd = BOOT_GDT_ADDR + BOOT_GDT.length * 8;
   used.push([BOOT_GDT_ADDR, gdtEnd]);
@@ -192,7 +208,7 @@ export function loadPvh(image: PvhImage, ram: Uint8Array, cmdline: string): { cp
         // Above everything the image loads, in high RAM.
         const top = Math.max(HIGH_RAM_START, ...used.map(([, e]) => e));
         const a = Math.ceil(top / 0x1000) * 0x1000;
-        if (a + size <= ramBytes) at = a;
+        if (a + size <= usable) at = a;
       }
     }
     if (at < 0) throw new PvhError(`${image.file}: no free guest memory for the ${what}`);

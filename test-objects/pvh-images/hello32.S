@@ -53,17 +53,37 @@ pvh_start:
 1:  mov $m_close, %eax
     call puts
 
-    /* memory map: the first entry (low RAM) and a RAM entry covering [1 MiB, 2 MiB) */
+    /* the memory map, one line per entry: address, size, type */
     mov 48(%esi), %ecx
     mov 40(%esi), %edi
     test %ecx, %ecx
     jz 3f
-    mov $m_low, %eax
+    push %ecx
+    push %edi
+1:  mov $m_entry, %eax
     call puts
+    mov 4(%edi), %eax
+    call puthex
+    mov 0(%edi), %eax
+    call puthex
+    mov $32, %eax
+    call putc
+    mov 12(%edi), %eax
+    call puthex
     mov 8(%edi), %eax
     call puthex
+    mov $32, %eax
+    call putc
+    mov 16(%edi), %eax
+    call putdec
     mov $10, %eax
     call putc
+    add $24, %edi
+    dec %ecx
+    jnz 1b
+    pop %edi
+    pop %ecx
+    /* a RAM entry must cover [1 MiB, 2 MiB) */
 2:  cmpl $1, 16(%edi)
     jne 4f
     cmpl $0, 4(%edi)
@@ -165,7 +185,7 @@ m_nomagic: .asciz "pvh32: no hvm_start_info magic\n"
 m_version: .asciz "pvh32: start_info version "
 m_cmdline: .asciz "pvh32: cmdline ["
 m_close:   .asciz "]\n"
-m_low:     .asciz "pvh32: low RAM size 0x"
+m_entry:   .asciz "pvh32: memmap "
 m_high:    .asciz "pvh32: RAM at 1 MiB\n"
 m_nohigh:  .asciz "pvh32: no RAM at 1 MiB\n"
 m_bye:     .asciz "pvh32: bye\n"
