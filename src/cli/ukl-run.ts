@@ -89,11 +89,14 @@ export function main(argv: string[]): number | Promise<number> {
     throw e;
   }
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const r = proc.run(maxInsns, timeout !== undefined ? t0 + timeout * 1000 : Infinity);
   const ms = performance.now() - t0;
   if (o.stats) {
     const n = proc.cpu.icount;
-    process.stderr.write(`${PROG}: ${n} instructions in ${(ms / 1000).toFixed(3)} s: ${(n / ms / 1000).toFixed(2)} MIPS\n`);
+    const cu = process.cpuUsage(cpu0);
+    const cpuMs = (cu.user + cu.system) / 1000;
+    process.stderr.write(`${PROG}: ${n} instructions in ${(ms / 1000).toFixed(3)} s wall (${(n / ms / 1000).toFixed(2)} MIPS), ${(cpuMs / 1000).toFixed(3)} s CPU (${(n / cpuMs / 1000).toFixed(2)} MIPS)\n`);
   }
   switch (r.kind) {
     case 'exit':

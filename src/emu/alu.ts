@@ -10,25 +10,36 @@ import { systemMov } from './system.ts';
 
 const ADD = 0, OR = 1, ADC = 2, SBB = 3, AND = 4, SUB = 5, XOR = 6, CMP = 7, TEST = 8;
 
-function binop(op: number) {
-  return (c: Cpu, d: Insn): void => {
-    const a = d.k0 === K_MEM || d.k1 === K_MEM ? c.ea(d) : 0;
+/**
+ * One handler per ALU operation. Each is compiled from its own source text so that V8 keeps separate type
+ * feedback and optimized code per operation (closures of one function literal would share them).
+ */
+function binop(op: number): (c: Cpu, d: Insn) => void {
+  const names = ['add', 'or', 'adc', 'sbb', 'and', 'sub', 'xor', 'cmp', 'test'];
+  const compute = [
+    'add(c, s, alo, ahi, blo, bhi, 0);',
+    'logic(c, s, (alo | blo) >>> 0, (ahi | bhi) >>> 0);',
+    'add(c, s, alo, ahi, blo, bhi, c.cf);',
+    'sub(c, s, alo, ahi, blo, bhi, c.cf);',
+    'logic(c, s, (alo & blo) >>> 0, (ahi & bhi) >>> 0);',
+    'sub(c, s, alo, ahi, blo, bhi, 0);',
+    'logic(c, s, (alo ^ blo) >>> 0, (ahi ^ bhi) >>> 0);',
+    'sub(c, s, alo, ahi, blo, bhi, 0);',
+    'logic(c, s, (alo & blo) >>> 0, (ahi & bhi) >>> 0);',
+  ][op];
+  const write = op < CMP ? 'if (d.k0 === 1) c.wreg(d.r0, s, c.rl, c.rh); else c.wmem(a, s, c.rl, c.rh);' : '';
+  const src = `return function alu_${names[op]}(c, d) {
     const s = d.s0;
-    const alo = c.rd0(d, a);
+    const a = d.k0 === 2 || d.k1 === 2 ? c.ea(d) : 0;
+    const alo = d.k0 === 1 ? c.rreg(d.r0, s) : c.rmem(a, s);
     const ahi = c.th;
-    const blo = c.rd1(d, a);
-    const bhi = c.th;
-    switch (op) {
-      case ADD: add(c, s, alo, ahi, blo, bhi, 0); break;
-      case ADC: add(c, s, alo, ahi, blo, bhi, c.cf); break;
-      case SUB: case CMP: sub(c, s, alo, ahi, blo, bhi, 0); break;
-      case SBB: sub(c, s, alo, ahi, blo, bhi, c.cf); break;
-      case AND: case TEST: logic(c, s, (alo & blo) >>> 0, (ahi & bhi) >>> 0); break;
-      case OR: logic(c, s, (alo | blo) >>> 0, (ahi | bhi) >>> 0); break;
-      default: logic(c, s, (alo ^ blo) >>> 0, (ahi ^ bhi) >>> 0); break;
-    }
-    if (op < CMP) c.wr0(d, a, c.rl, c.rh);
-  };
+    let blo, bhi;
+    if (d.k1 === 3) { blo = d.immLo; bhi = d.immHi; }
+    else { blo = d.k1 === 1 ? c.rreg(d.r1, s) : c.rmem(a, s); bhi = c.th; }
+    ${compute}
+    ${write}
+  };`;
+  return new Function('add', 'sub', 'logic', src)(add, sub, logic) as (c: Cpu, d: Insn) => void;
 }
 
 function mov(c: Cpu, d: Insn): void {
@@ -58,6 +69,7 @@ function movSeg(c: Cpu, d: Insn): void {
     if (d.r0 === 1) throw new Fault(UD);
     c.loadSeg(d.r0, v);
     if (d.r0 === 2) c.intShadow = true;
+    c.brk = true;
     return;
   }
   const v = c.segSel[d.r1];
@@ -78,26 +90,24 @@ function movsx(c: Cpu, d: Insn): void {
 }
 
 function lea(c: Cpu, d: Insn): void {
-  // Address computed without a segment base.
-  let a = d.disp;
+  // Computed on 32-bit halves (exact for every 64-bit value); no segment base.
+  let lo = d.dispLo, hi = d.dispHi;
   if (d.asize === 8) {
-    if (d.base >= 0) a += c.regNum(d.base);
-    if (d.index >= 0) a += c.regNum(d.index) * d.scale;
-    if (Math.abs(a) >= 9007199254740992 || (d.base >= 0 && Math.abs(c.regNum(d.base)) >= 4503599627370496) || (d.index >= 0 && Math.abs(c.regNum(d.index)) >= 1125899906842624)) {
-      let v = BigInt(d.disp);
-      if (d.base >= 0) v += c.getReg(d.base);
-      if (d.index >= 0) v += c.getReg(d.index) * BigInt(d.scale);
-      v = BigInt.asUintN(64, v);
-      c.wreg(d.r0, d.s0, Number(v & 0xffffffffn), Number(v >> 32n));
-      return;
+    if (d.base >= 0) {
+      lo += c.lo[d.base];
+      hi += c.hi[d.base];
     }
-  } else {
-    if (d.base >= 0) a += d.asize === 4 ? c.lo[d.base] : c.lo[d.base] & 0xffff;
-    if (d.index >= 0) a += (d.asize === 4 ? c.lo[d.index] : c.lo[d.index] & 0xffff) * d.scale;
-    a = d.asize === 4 ? a >>> 0 : a & 0xffff;
+    if (d.index >= 0) {
+      lo += c.lo[d.index] * d.scale;
+      hi += c.hi[d.index] * d.scale;
+    }
+    const carry = Math.floor(lo / 4294967296);
+    c.wreg(d.r0, d.s0, lo >>> 0, (hi + carry) >>> 0);
+    return;
   }
-  const h = Math.floor(a / 4294967296);
-  c.wreg(d.r0, d.s0, (a - h * 4294967296) >>> 0, h >>> 0);
+  if (d.base >= 0) lo += d.asize === 4 ? c.lo[d.base] : c.lo[d.base] & 0xffff;
+  if (d.index >= 0) lo += (d.asize === 4 ? c.lo[d.index] : c.lo[d.index] & 0xffff) * d.scale;
+  c.wreg(d.r0, d.s0, d.asize === 4 ? lo >>> 0 : lo & 0xffff, 0);
 }
 
 function xchg(c: Cpu, d: Insn): void {

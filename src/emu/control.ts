@@ -168,6 +168,7 @@ function pop(c: Cpu, d: Insn): void {
   if (d.k0 === K_SEG) {
     c.loadSeg(d.r0, lo);
     if (d.r0 === SSEG) c.intShadow = true;
+    c.brk = true;
   } else if (d.k0 === K_REG) c.wreg(d.r0, size, lo, hi);
   else c.wmem(c.ea(d), size, lo, hi);
 }

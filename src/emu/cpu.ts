@@ -78,8 +78,6 @@ export class Cpu {
   rl = 0;
   rh = 0;
   rip = 0;
-  /** Address of the instruction being executed (for faults). */
-  curIp = 0;
   cur: Insn | null = null;
 
   // ---- flags
@@ -151,6 +149,8 @@ export class Cpu {
   halted = false;
   /** Interrupts inhibited for one instruction (after sti, mov ss). */
   intShadow = false;
+  /** Leave the current batch after this instruction (halt, stop request, interrupt shadow). */
+  brk = false;
   private stopReq: StopReason | null = null;
   /** Exception nesting while delivering (0 none, 1 delivering a fault, 2 delivering #DF). */
   private delivering = 0;
@@ -238,6 +238,7 @@ export class Cpu {
   /** Ask the run loop to stop at the next instruction boundary (devices: isa-debug-exit, reset, ...). */
   requestStop(reason: string | StopReason): void {
     this.stopReq = typeof reason === 'string' ? { kind: 'requested', reason } : reason;
+    this.brk = true;
   }
 
   // ================================================================================================
@@ -453,14 +454,23 @@ export class Cpu {
 
   /** Effective linear address of the memory operand. */
   ea(d: Insn): number {
-    let a = d.disp;
     if (d.asize === 8) {
-      if (d.base >= 0) a += (this.hi[d.base] | 0) * TWO32 + this.lo[d.base];
-      if (d.index >= 0) a += ((this.hi[d.index] | 0) * TWO32 + this.lo[d.index]) * d.scale;
-      if (a >= TWO63) a -= TWO64;
-      else if (a < -TWO63) a += TWO64;
+      // 64-bit arithmetic on halves, then the signed value as a double (exact for canonical addresses).
+      let lo = d.dispLo, hi = d.dispHi;
+      const b = d.base, x = d.index;
+      if (b >= 0) {
+        lo += this.lo[b];
+        hi += this.hi[b];
+      }
+      if (x >= 0) {
+        lo += this.lo[x] * d.scale;
+        hi += this.hi[x] * d.scale;
+      }
+      const carry = Math.floor(lo / TWO32);
+      const a = ((hi + carry) | 0) * TWO32 + (lo - carry * TWO32);
       return d.seg >= FS ? a + this.segBase[d.seg] : a;
     }
+    let a = d.disp;
     if (d.asize === 4) {
       if (d.base >= 0) a += this.lo[d.base];
       if (d.index >= 0) a += this.lo[d.index] * d.scale;
@@ -798,19 +808,37 @@ export class Cpu {
 
   private runBatch(n: number): StopReason | null {
     const code = this.code;
+    let fetching = true;
+    this.brk = false;
     try {
+      let d = code.fetch();
       for (let i = 0; i < n; i++) {
-        const d = code.fetch();
-        this.curIp = this.rip;
+        fetching = false;
         this.cur = d;
         this.rip = d.next;
         d.exec(this, d);
         this.icount++;
-        if (this.halted || this.stopReq || this.intShadow) break;
+        if (this.brk) break;
+        fetching = true;
+        // Follow the cached successor when control went where it went last time.
+        const r = this.rip;
+        let nx: Insn | null = null;
+        if (d.linkEpoch === code.epoch) nx = r === d.next ? d.succ : r === d.target ? d.tsucc : null;
+        else {
+          d.succ = d.tsucc = null;
+          d.linkEpoch = code.epoch;
+        }
+        if (nx === null || nx.dead) {
+          nx = code.fetch();
+          if (r === d.next) d.succ = nx;
+          else if (r === d.target) d.tsucc = nx;
+          d.linkEpoch = code.epoch;
+        }
+        d = nx;
       }
       return null;
     } catch (e) {
-      this.rip = this.curIp;
+      if (!fetching && this.cur) this.rip = this.cur.ip;
       if (e instanceof Fault) {
         // Faults abort the instruction: it is not counted.
         return this.deliverSafely(e.vector, e.errorCode, true, false);

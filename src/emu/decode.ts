@@ -181,6 +181,9 @@ export function buildInsn(i: Iced.Instruction, la: number, bits: number): Insn {
   }
   if (d.k0 === K_IMM && d.n === 1 && d.s0 > 0 && spInc === 0) opSize = d.s0;
   if (d.msize === 0 && d.k0 !== K_MEM && d.k1 !== K_MEM) d.msize = opSize;
+  const dh = Math.floor(d.disp / TWO32);
+  d.dispLo = (d.disp - dh * TWO32) >>> 0;
+  d.dispHi = dh >>> 0;
   return d;
 }
 
@@ -189,6 +192,8 @@ export class CodeCache {
   pages: Uint8Array;
   private cache: (Insn[] | undefined)[] = [];
   private fetchLa = NaN;
+  /** Bumped whenever translations or decodings may have changed: successor links older than this are stale. */
+  epoch = 1;
   private fetchPa = 0;
   private readonly buf = new Uint8Array(15);
 
@@ -199,11 +204,15 @@ export class CodeCache {
   /** Forget the cached instruction-fetch translation (TLB flush, CPL change). */
   resetFetch(): void {
     this.fetchLa = NaN;
+    this.epoch++;
   }
 
   invalidate(ppn: number): void {
+    const page = this.cache[ppn];
+    if (page) for (const d of page) if (d) d.dead = true;
     this.pages[ppn] = 0;
     this.cache[ppn] = undefined;
+    this.epoch++;
   }
 
   invalidateRange(pa: number, n: number): void {
@@ -211,9 +220,11 @@ export class CodeCache {
   }
 
   flushAll(): void {
+    for (const page of this.cache) if (page) for (const d of page) if (d) d.dead = true;
     this.pages.fill(0);
     this.cache = [];
     this.fetchLa = NaN;
+    this.epoch++;
   }
 
   /** The decoded instruction at the current rip. */

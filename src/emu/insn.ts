@@ -30,6 +30,9 @@ export class Insn {
   index = -1;
   scale = 1;
   disp = 0;
+  /** The displacement as two's complement 32-bit halves (lea and 64-bit address arithmetic). */
+  dispLo = 0;
+  dispHi = 0;
   seg = 3;
   asize = 8;
   /** Size of the memory operand in bytes (iced MemorySize). */
@@ -46,6 +49,12 @@ export class Insn {
   cc = 0;
   /** Free per-family slot (e.g. an ALU op number). */
   aux = 0;
+  /** Decoded successors: at `next` and at `target` (valid while linkEpoch equals the code cache's epoch). */
+  succ: Insn | null = null;
+  tsucc: Insn | null = null;
+  linkEpoch = 0;
+  /** The page this came from was written to: decode again. */
+  dead = false;
 
   constructor(exec: Handler) {
     this.exec = exec;

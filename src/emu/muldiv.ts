@@ -15,6 +15,43 @@ export function umul32(c: Cpu, a: number, b: number): void {
   c.rh = (a1 * b1 + Math.floor(mid / 65536)) >>> 0;
 }
 
+/** High 64 bits of the last mul64 (low 64 bits are in c.rl/c.rh). */
+let w2 = 0, w3 = 0;
+
+/** 64×64 → 128-bit product from 32-bit limbs (exact in doubles); signed adjusts the high half. */
+function mul64(c: Cpu, a0: number, a1: number, b0: number, b1: number, signed: boolean): void {
+  umul32(c, a0, b0);
+  const r0 = c.rl, h00 = c.rh;
+  umul32(c, a0, b1);
+  const l01 = c.rl, h01 = c.rh;
+  umul32(c, a1, b0);
+  const l10 = c.rl, h10 = c.rh;
+  umul32(c, a1, b1);
+  const l11 = c.rl, h11 = c.rh;
+  const s1 = h00 + l01 + l10;
+  const r1 = s1 >>> 0;
+  const s2 = h01 + h10 + l11 + Math.floor(s1 / 4294967296);
+  let r2 = s2 >>> 0;
+  let r3 = (h11 + Math.floor(s2 / 4294967296)) >>> 0;
+  if (signed) {
+    // (a - 2^64·[a<0]) (b - 2^64·[b<0]) = a·b - 2^64 (b·[a<0] + a·[b<0]) mod 2^128
+    if (a1 & 0x80000000) {
+      const t = r2 - b0;
+      r2 = t >>> 0;
+      r3 = (r3 - b1 - (t < 0 ? 1 : 0)) >>> 0;
+    }
+    if (b1 & 0x80000000) {
+      const t = r2 - a0;
+      r2 = t >>> 0;
+      r3 = (r3 - a1 - (t < 0 ? 1 : 0)) >>> 0;
+    }
+  }
+  c.rl = r0;
+  c.rh = r1;
+  w2 = r2;
+  w3 = r3;
+}
+
 function operand(c: Cpu, d: Insn): number {
   return d.k0 === K_MEM ? c.rmem(c.ea(d), d.s0) : c.rreg(d.r0, d.s0);
 }
@@ -42,10 +79,10 @@ function mul(c: Cpu, d: Insn): void {
     over = hi !== 0;
     szp(c, 4, lo, 0);
   } else {
-    const p = c.getReg(0) * big(8, b, bh);
-    c.setReg(0, p);
-    c.setReg(2, p >> 64n);
-    over = p >> 64n !== 0n;
+    mul64(c, c.lo[0], c.hi[0], b, bh, false);
+    c.wreg(0, 8, c.rl, c.rh);
+    c.wreg(2, 8, w2, w3);
+    over = (w2 | w3) !== 0;
     szp(c, 8, c.lo[0], c.hi[0]);
   }
   c.cf = c.of = over ? 1 : 0;
@@ -75,10 +112,11 @@ function imul1(c: Cpu, d: Insn): void {
     over = p !== BigInt.asIntN(32, p);
     szp(c, 4, c.lo[0], 0);
   } else {
-    const p = BigInt.asIntN(64, c.getReg(0)) * BigInt.asIntN(64, big(8, b, bh));
-    c.setReg(0, p);
-    c.setReg(2, p >> 64n);
-    over = p !== BigInt.asIntN(64, p);
+    mul64(c, c.lo[0], c.hi[0], b, bh, true);
+    c.wreg(0, 8, c.rl, c.rh);
+    c.wreg(2, 8, w2, w3);
+    const ext = c.rh & 0x80000000 ? 0xffffffff : 0;
+    over = w2 !== ext || w3 !== ext;
     szp(c, 8, c.lo[0], c.hi[0]);
   }
   c.cf = c.of = over ? 1 : 0;
@@ -123,11 +161,11 @@ function imulN(c: Cpu, d: Insn): void {
     c.wreg(d.r0, 4, r, 0);
     szp(c, 4, r, 0);
   } else {
-    const p = BigInt.asIntN(64, big(8, xl, xh)) * BigInt.asIntN(64, big(8, yl, yh));
-    const u = BigInt.asUintN(64, p);
-    over = p !== BigInt.asIntN(64, p);
-    c.wreg(d.r0, 8, Number(u & 0xffffffffn), Number(u >> 32n));
-    szp(c, 8, c.lo[d.r0], c.hi[d.r0]);
+    mul64(c, xl, xh, yl, yh, true);
+    const ext = c.rh & 0x80000000 ? 0xffffffff : 0;
+    over = w2 !== ext || w3 !== ext;
+    c.wreg(d.r0, 8, c.rl, c.rh);
+    szp(c, 8, c.rl, c.rh);
   }
   c.cf = c.of = over ? 1 : 0;
   c.af = 0;

@@ -4,6 +4,7 @@ import type { Cpu } from './cpu.ts';
 import type { Define } from './handlers.ts';
 import { K_IMM, K_MEM, K_REG, type Insn } from './insn.ts';
 import { big, MASK, SIGN, szp } from './flags.ts';
+import { freshCopy } from './specialize.ts';
 
 const SHL = 0, SHR = 1, SAR = 2, ROL = 3, ROR = 4, RCL = 5, RCR = 6;
 
@@ -195,13 +196,15 @@ function shiftDouble(left: boolean) {
 }
 
 export function registerShift(def: Define): void {
-  def(['Shl', 'Sal'], shift(SHL));
-  def('Shr', shift(SHR));
-  def('Sar', shift(SAR));
-  def('Rol', shift(ROL));
-  def('Ror', shift(ROR));
-  def('Rcl', shift(RCL));
-  def('Rcr', shift(RCR));
+  const deps = { SHL, SHR, SAR, ROL, ROR, RCL, RCR, K_IMM, K_MEM, K_REG, MASK, SIGN, count, szp, big };
+  const make = (op: number) => freshCopy(shift, deps)(op);
+  def(['Shl', 'Sal'], make(SHL));
+  def('Shr', make(SHR));
+  def('Sar', make(SAR));
+  def('Rol', make(ROL));
+  def('Ror', make(ROR));
+  def('Rcl', make(RCL));
+  def('Rcr', make(RCR));
   def('Shld', shiftDouble(true));
   def('Shrd', shiftDouble(false));
 }

@@ -170,6 +170,7 @@ export function registerSystem(def: Define): void {
     if (c.snippetMode) throw new Stop({ kind: 'halt', rip: BigInt.asUintN(64, BigInt(d.ip)) });
     priv(c);
     c.halted = true;
+    c.brk = true;
   });
   def('Cli', (c) => {
     if (c.cr0 & 1 && c.cpl > iopl(c)) throw new Fault(GP, 0);
@@ -178,6 +179,7 @@ export function registerSystem(def: Define): void {
   def('Sti', (c) => {
     if (c.cr0 & 1 && c.cpl > iopl(c)) throw new Fault(GP, 0);
     if (!(c.rfl & F_IF)) c.intShadow = true;
+    c.brk = true;
     c.rfl |= F_IF;
   });
   def('Clts', (c) => {

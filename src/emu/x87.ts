@@ -400,6 +400,51 @@ function unaryDouble(fn: (x: number) => number) {
   };
 }
 
+const FIX = 256n;
+let ln2Fixed: bigint | undefined;
+
+/** ln 2 · 2^256, from ln 2 = Σ 1/(k·2^k) (computed once, with guard bits). */
+function ln2(): bigint {
+  if (ln2Fixed === undefined) {
+    const G = FIX + 32n;
+    let sum = 0n;
+    for (let k = 1n; k < G + 8n; k++) sum += (1n << (G - k)) / k;
+    ln2Fixed = sum >> 32n;
+  }
+  return ln2Fixed;
+}
+
+/**
+ * f2xm1 in extended precision: 2^x - 1 = Σ (x·ln2)^k / k! evaluated in 256-bit fixed point, then rounded
+ * once under the control word (x in [-1, 1]; hardware is accurate to well under an ulp there).
+ */
+function f2xm1(c: Cpu): void {
+  check(c);
+  const f = c.fpu;
+  const x = f.st(0);
+  if (isNaN80(x)) return f.setSt(0, nanResult(f, x, x));
+  if (isZero80(x)) return;
+  if (isInf80(x)) return f.setSt(0, x.s ? { s: 1, e: BIAS, m: TOP } : x);
+  const [M, E] = unpack(x);
+  const L = ln2();
+  if (E + 256 < 80) {
+    // |x| < 2^-100 or so: 2^x - 1 = x·ln2 (1 + x·ln2/2 + …), the correction is far below an ulp.
+    f.setSt(0, f.round(x.s, M * L, E - 256));
+    f.sw |= 0x20;
+    return;
+  }
+  const xF = E >= -256 ? M << BigInt(E + 256) : M >> BigInt(-(E + 256));
+  const y = ((x.s ? -xF : xF) * L) >> FIX;
+  let term = y;
+  let sum = 0n;
+  for (let k = 2n; term !== 0n; k++) {
+    sum += term;
+    term = (term * y) / (k << FIX);
+  }
+  f.setSt(0, sum < 0n ? f.round(1, -sum, -256) : f.round(0, sum, -256));
+  f.sw |= 0x20;
+}
+
 function frndint(c: Cpu): void {
   check(c);
   const f = c.fpu;
@@ -672,7 +717,7 @@ export function registerX87(def: Define): void {
   def('Fprem1', fprem(true));
   def('Fsin', unaryDouble(Math.sin));
   def('Fcos', unaryDouble(Math.cos));
-  def('F2xm1', unaryDouble((x) => Math.pow(2, x) - 1));
+  def('F2xm1', f2xm1);
   def('Fsincos', (c) => {
     check(c);
     const f = c.fpu;

@@ -6,6 +6,7 @@ import { AddressSpace, OutOfMemory } from './address-space.ts';
 import { loadElf, type ExecArgs, type LoadedImage } from './loader.ts';
 import { Signals, SIG_NAMES, SIGSEGV, SIGILL, SIGFPE, SIGTRAP, makeSiginfo, defaultAction } from './signals.ts';
 import { FdTable } from './files.ts';
+import { Threads } from './threads.ts';
 import { doSyscall } from './syscalls.ts';
 import { Fault, Stop, type StopReason, PF, GP, UD, DE, BP, XM, MF, SS, AC, VECTOR_NAMES } from '../types.ts';
 import { describeLocation, type AddressNamer } from '../diagnose.ts';
@@ -30,6 +31,7 @@ export class LinuxProcess {
   readonly image: LoadedImage;
   readonly signals = new Signals();
   readonly files = new FdTable();
+  readonly threads: Threads;
   readonly namer: AddressNamer;
   brk: number;
   brkStart: number;
@@ -47,6 +49,7 @@ export class LinuxProcess {
     this.namer = symbolizer(this.image.elf, this.image.bias);
     this.brkStart = this.brk = this.image.brkStart;
     this.pid = process.pid;
+    this.threads = new Threads(this.cpu, this.pid);
     // 64-bit user mode with paging on the process's page tables.
     c.cr3 = this.as.pml4;
     c.cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT;
@@ -68,11 +71,12 @@ export class LinuxProcess {
 
   private syscall(c: Cpu): void {
     const nr = c.hi[0] === 0 ? c.lo[0] : -1;
-    const ret = doSyscall(this, nr);
-    // rt_sigreturn restores rax itself.
-    if (ret !== undefined) c.setReg(0, BigInt(ret));
+    // The kernel's syscall entry clobbers rcx and r11 before anything else (a thread switch saves them so).
     c.setRegNum(1, c.rip);
     c.setReg(11, BigInt(c.getFlags()));
+    const ret = doSyscall(this, nr);
+    // undefined: rax is already right (rt_sigreturn, a switch to another thread).
+    if (ret !== undefined) c.setReg(0, BigInt(ret));
     if (this.result) throw new Stop({ kind: 'exit', status: this.result.kind === 'exit' ? this.result.status : 128 });
     this.deliverSignals();
   }
@@ -179,10 +183,12 @@ export class LinuxProcess {
     const c = this.cpu;
     const end = c.icount + maxInstructions;
     while (!this.result) {
-      const chunk = Math.min(end - c.icount, 5_000_000);
+      // With several threads, time slices of 200k instructions (a spinning thread lets the others run).
+      const chunk = Math.min(end - c.icount, this.threads.list.length > 1 ? 200_000 : 5_000_000);
       const r = c.run(chunk);
       if (r.kind === 'limit') {
         if (c.icount < end) {
+          if (this.threads.list.length > 1) this.threads.switchAway();
           if (performance.now() > deadline) return { kind: 'emulator', reason: { kind: 'requested', reason: 'timeout' }, diagnosis: `timeout at ${describeLocation(c, c.rip, this.namer)}` };
           continue;
         }

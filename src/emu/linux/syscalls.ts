@@ -134,7 +134,9 @@ export function doSyscall(p: LinuxProcess, nr: number): number | bigint | undefi
           return hostErr(e);
         }
       }
-      case 24: return 0; // sched_yield
+      case 24: // sched_yield
+        c.setReg(0, 0n);
+        return p.threads.list.length > 1 && p.threads.switchAway() ? undefined : 0;
       case 32: { // dup
         const f = p.files.get(i0);
         if (!f) return -EBADF;
@@ -151,12 +153,25 @@ export function doSyscall(p: LinuxProcess, nr: number): number | bigint | undefi
         return i1;
       }
       case 35: case 230: return 0; // nanosleep, clock_nanosleep: time passes instantly
-      case 39: case 186: return p.pid; // getpid, gettid
+      case 39: return p.pid;
+      case 186: return p.threads.current.tid; // gettid
       case 110: return process.ppid;
       case 111: return p.pid; // getpgrp
       case 102: case 107: return p.args.uid;
       case 104: case 108: return p.args.gid;
-      case 60: case 231: // exit, exit_group
+      case 60: // exit: the thread; the process when it is the last one
+        if (p.threads.list.length > 1) {
+          const t = p.threads.current;
+          if (t.clearTid) {
+            mem.write(t.clearTid, u32bytes(0));
+            p.threads.wake(t.clearTid, 1 << 30);
+          }
+          if (!p.threads.exitCurrent()) throw new Stop({ kind: 'requested', reason: 'every remaining thread waits on a futex (deadlock)' });
+          return undefined;
+        }
+        p.result = { kind: 'exit', status: i0 & 0xff };
+        throw new Stop({ kind: 'exit', status: i0 & 0xff });
+      case 231: // exit_group
         p.result = { kind: 'exit', status: i0 & 0xff };
         throw new Stop({ kind: 'exit', status: i0 & 0xff });
       case 62: return sysKill(p, i0, i1, 0); // kill
@@ -267,17 +282,24 @@ export function doSyscall(p: LinuxProcess, nr: number): number | bigint | undefi
         return 0;
       }
       case 158: return sysArchPrctl(p, i0, a1, mem);
-      case 218: return p.pid; // set_tid_address
+      case 218: return p.threads.current.tid; // set_tid_address
       case 273: return 0; // set_robust_list
       case 334: return -ENOSYS; // rseq
       case 202: { // futex
         const op = i1 & 0x7f;
-        if (op === 1 || op === 4 || op === 5) return 0; // WAKE, CMP_REQUEUE, WAKE_OP: nobody waits
+        if (op === 1 || op === 10) return p.threads.wake(a0, i2 <= 0 ? 1 : i2); // WAKE, WAKE_BITSET
+        if (op === 4 || op === 5) return p.threads.wake(a0, 1 << 30); // CMP_REQUEUE, WAKE_OP: wake everyone (spurious wakeups are allowed)
         if (op === 0 || op === 9) {
-          const cur = new DataView(mem.read(a0, 4).buffer).getInt32(0, true);
+          const b = mem.read(a0, 4);
+          const cur = new DataView(b.buffer, b.byteOffset).getInt32(0, true);
           if (cur !== i2) return -EAGAIN;
+          const t = p.threads.current;
+          t.waitingOn = a0;
+          c.setReg(0, 0n);
+          if (p.threads.switchAway()) return undefined;
+          t.waitingOn = null;
           if (a3 !== 0) return -ETIMEDOUT;
-          throw new Stop({ kind: 'requested', reason: `futex wait on 0x${a0.toString(16)} with a single thread (deadlock)` });
+          throw new Stop({ kind: 'requested', reason: `futex wait on 0x${a0.toString(16)} that no other thread can end (deadlock)` });
         }
         return -ENOSYS;
       }
@@ -294,7 +316,15 @@ export function doSyscall(p: LinuxProcess, nr: number): number | bigint | undefi
         mem.write(a0, b);
         return b.length;
       }
-      case 56: case 57: case 58: return -EAGAIN; // clone, fork, vfork: one process, one thread
+      case 56: { // clone: threads (CLONE_VM | CLONE_THREAD) only
+        const flags = c.lo[7];
+        if (!(flags & 0x100) || !(flags & 0x10000)) return -EAGAIN;
+        const t = p.threads.spawn(a1, flags & 0x80000 ? c.regNum(8) : null, flags & 0x200000 ? a3 : 0);
+        if (flags & 0x100000) mem.write(a2, u32bytes(t.tid));
+        if (flags & 0x1000000) mem.write(a3, u32bytes(t.tid)); // CLONE_CHILD_SETTID (shared memory)
+        return t.tid;
+      }
+      case 57: case 58: return -EAGAIN; // fork, vfork: one process
       case 435: return -ENOSYS; // clone3
       case 59: return -EPERM; // execve
       case 61: return -ECHILD; // wait4
