@@ -100,7 +100,8 @@ export class Cpu {
   gdtBase = 0;
   gdtLimit = 0xffff;
   idtBase = 0;
-  idtLimit = 0xffff;
+  /** 0 until lidt: an exception before the guest loads an IDT stops the run with a clear diagnosis. */
+  idtLimit = 0;
   ldtSel = 0;
   ldtBase = 0;
   ldtLimit = 0;
