@@ -4,6 +4,12 @@
 import { Mnemonic } from '../asm/iced.ts';
 import type { Cpu } from './cpu.ts';
 import { K_IMM, K_MEM, K_REG, type Handler, type Insn } from './insn.ts';
+import { fastAlu } from './fast-alu.ts';
+
+const ALU_NAMES = new Map<number, string>([
+  [Mnemonic.Add, 'add'], [Mnemonic.Or, 'or'], [Mnemonic.Adc, 'adc'], [Mnemonic.Sbb, 'sbb'], [Mnemonic.And, 'and'],
+  [Mnemonic.Sub, 'sub'], [Mnemonic.Xor, 'xor'], [Mnemonic.Cmp, 'cmp'], [Mnemonic.Test, 'test'],
+]);
 
 const movRR64: Handler = (c, d) => {
   c.lo[d.r0] = c.lo[d.r1];
@@ -101,6 +107,11 @@ export function fastHandler(d: Insn, bits: number): Handler | undefined {
   if (bits !== 64) return undefined;
   const mn = d.mn;
   if (JCC_MNEMONICS.has(mn) && d.k0 === K_IMM) return JCC[d.cc];
+  const alu = ALU_NAMES.get(mn);
+  if (alu !== undefined && d.k0 === K_REG && d.r0 < 16 && (d.s0 === 4 || d.s0 === 8)) {
+    if (d.k1 === K_REG && d.r1 < 16 && d.s1 === d.s0) return fastAlu(alu, d.s0, false);
+    if (d.k1 === K_IMM) return fastAlu(alu, d.s0, true);
+  }
   if (mn === Mnemonic.Mov) {
     if (d.k0 === K_REG && d.r0 < 16) {
       if (d.k1 === K_REG && d.r1 < 16) return d.s0 === 8 ? movRR64 : d.s0 === 4 ? movRR32 : undefined;
