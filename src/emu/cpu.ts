@@ -100,7 +100,8 @@ export class Cpu {
   gdtBase = 0;
   gdtLimit = 0xffff;
   idtBase = 0;
-  idtLimit = 0xffff;
+  /** 0 until lidt: an exception before the guest loads an IDT stops the run with a clear diagnosis. */
+  idtLimit = 0;
   ldtSel = 0;
   ldtBase = 0;
   ldtLimit = 0;
@@ -801,44 +802,49 @@ export class Cpu {
         continue;
       }
       const n = Math.min(end - this.icount, intr && this.rfl & F_IF ? 64 : 4096);
-      const r = this.runBatch(n);
+      const r = this.runChecked(n);
       if (r) return r;
     }
   }
 
-  private runBatch(n: number): StopReason | null {
+  /** Run up to n instructions; guest faults and stops propagate as exceptions (see runChecked). */
+  private runBatch(n: number): void {
     const code = this.code;
-    let fetching = true;
     this.brk = false;
-    try {
-      let d = code.fetch();
-      for (let i = 0; i < n; i++) {
-        fetching = false;
-        this.cur = d;
-        this.rip = d.next;
-        d.exec(this, d);
-        this.icount++;
-        if (this.brk) break;
-        fetching = true;
-        // Follow the cached successor when control went where it went last time.
-        const r = this.rip;
-        let nx: Insn | null = null;
-        if (d.linkEpoch === code.epoch) nx = r === d.next ? d.succ : r === d.target ? d.tsucc : null;
-        else {
-          d.succ = d.tsucc = null;
-          d.linkEpoch = code.epoch;
-        }
-        if (nx === null || nx.dead) {
-          nx = code.fetch();
-          if (r === d.next) d.succ = nx;
-          else if (r === d.target) d.tsucc = nx;
-          d.linkEpoch = code.epoch;
-        }
-        d = nx;
+    this.cur = null;
+    let d = code.fetch();
+    for (let i = 0; i < n; i++) {
+      this.cur = d;
+      this.rip = d.next;
+      d.exec(this, d);
+      this.icount++;
+      if (this.brk) break;
+      // Follow the cached successor when control went where it went last time.
+      const r = this.rip;
+      let nx: Insn | null = null;
+      if (d.linkEpoch === code.epoch) nx = r === d.next ? d.succ : r === d.target ? d.tsucc : null;
+      else {
+        d.succ = d.tsucc = null;
+        d.linkEpoch = code.epoch;
       }
+      if (nx === null || nx.dead) {
+        this.cur = null; // a fault while fetching belongs to the new rip
+        nx = code.fetch();
+        if (r === d.next) d.succ = nx;
+        else if (r === d.target) d.tsucc = nx;
+        d.linkEpoch = code.epoch;
+      }
+      d = nx;
+    }
+  }
+
+  /** runBatch with faults delivered and stops turned into stop reasons (kept apart from the hot loop). */
+  private runChecked(n: number): StopReason | null {
+    try {
+      this.runBatch(n);
       return null;
     } catch (e) {
-      if (!fetching && this.cur) this.rip = this.cur.ip;
+      if (this.cur) this.rip = this.cur.ip;
       if (e instanceof Fault) {
         // Faults abort the instruction: it is not counted.
         return this.deliverSafely(e.vector, e.errorCode, true, false);

@@ -9,6 +9,7 @@ import { CS } from './cpu.ts';
 import { Insn, K_FAR, K_IMM, K_MEM, K_REG, K_SEG, K_XMM, K_CR, K_DR, K_ST, K_MM, K_STR, type Handler } from './insn.ts';
 import { ACC_EXEC } from './mmu.ts';
 import { handlerFor } from './handlers.ts';
+import { fastHandler } from './fast.ts';
 import { Fault, PF } from './types.ts';
 
 const iced = createRequire(import.meta.url)('iced-x86') as typeof Iced;
@@ -184,6 +185,8 @@ export function buildInsn(i: Iced.Instruction, la: number, bits: number): Insn {
   const dh = Math.floor(d.disp / TWO32);
   d.dispLo = (d.disp - dh * TWO32) >>> 0;
   d.dispHi = dh >>> 0;
+  const fast = fastHandler(d, bits);
+  if (fast) d.exec = fast;
   return d;
 }
 

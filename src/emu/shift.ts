@@ -4,7 +4,6 @@ import type { Cpu } from './cpu.ts';
 import type { Define } from './handlers.ts';
 import { K_IMM, K_MEM, K_REG, type Insn } from './insn.ts';
 import { big, MASK, SIGN, szp } from './flags.ts';
-import { freshCopy } from './specialize.ts';
 
 const SHL = 0, SHR = 1, SAR = 2, ROL = 3, ROR = 4, RCL = 5, RCR = 6;
 
@@ -196,8 +195,7 @@ function shiftDouble(left: boolean) {
 }
 
 export function registerShift(def: Define): void {
-  const deps = { SHL, SHR, SAR, ROL, ROR, RCL, RCR, K_IMM, K_MEM, K_REG, MASK, SIGN, count, szp, big };
-  const make = (op: number) => freshCopy(shift, deps)(op);
+  const make = shift;
   def(['Shl', 'Sal'], make(SHL));
   def('Shr', make(SHR));
   def('Sar', make(SAR));
