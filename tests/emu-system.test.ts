@@ -114,6 +114,16 @@ describe('ukl-run IMAGE endings', () => {
     expect(r.stderr).toMatch(/too small|outside guest RAM/);
   });
 
+  it('--stats: instructions, wall time, MIPS and the time per part, after the guest\'s own output', () => {
+    const r = ukl('ukl-run', ['--stats', join(IMAGES, 'long64.elf')]);
+    expect(r.status).toBe(0x20);
+    const m = /^ukl-run: (\d+) instructions in [\d.]+ s: [\d.]+ MIPS \(boot [\d.]+ ms, decode [\d.]+ ms for (\d+) instructions, execute [\d.]+ ms, devices [\d.]+ ms\)\n$/.exec(r.stderr);
+    expect(m, r.stderr).not.toBeNull();
+    expect(Number(m![1])).toBeGreaterThan(100_000);
+    expect(Number(m![2])).toBeGreaterThan(100);
+    expect(Number(m![2])).toBeLessThan(Number(m![1]));
+  });
+
   it('--trace writes one line per executed instruction with its symbol', () => {
     const t = join(dir, 'trace.txt');
     const r = ukl('ukl-run', ['--trace', t, join(IMAGES, 'hello32.elf')]);

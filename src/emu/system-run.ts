@@ -55,8 +55,11 @@ export interface SystemRunStats {
   instructions: number;
   wallSeconds: number;
   mips: number;
-  /** Milliseconds per part: boot (load), cpu (decode + execute), devices (port and MMIO handlers). */
-  parts: { boot: number; cpu: number; devices: number };
+  /** Milliseconds per part: boot (parse and load), decode (iced-x86 into the code cache), execute (the
+   * rest of the CPU's time), devices (port and MMIO handlers). Only measured with `stats`. */
+  parts: { boot: number; decode: number; execute: number; devices: number };
+  /** Instructions decoded (code-cache misses). */
+  decoded: number;
 }
 
 export interface SystemRunResult {
@@ -117,6 +120,8 @@ export interface Machine {
   deviceStop(): DeviceStop | undefined;
   /** Milliseconds spent in device handlers (when timing). */
   deviceMs(): number;
+  /** Milliseconds spent decoding and the number of instructions decoded (when timing). */
+  decodeStats(): { ms: number; count: number };
 }
 
 export function bootMachine(o: Pick<SystemRunOptions, 'file' | 'bytes' | 'append' | 'memoryBytes' | 'realTime' | 'stats' | 'serialOut'>): Machine {
@@ -153,19 +158,55 @@ export function bootMachine(o: Pick<SystemRunOptions, 'file' | 'bytes' | 'append
         },
       }
     : devices.bus;
-  const mmio = {
+  const untimedMmio = {
     // Physical addresses outside RAM: the local APIC page; elsewhere reads float high, writes vanish.
     read: (a: number, size: 1 | 2 | 4) => (inApic(a) ? apic.read(a - apic.base, size) : size === 4 ? 0xffffffff : size === 2 ? 0xffff : 0xff),
     write: (a: number, size: 1 | 2 | 4, v: number) => {
       if (inApic(a)) apic.write(a - apic.base, size, v);
     },
   };
+  const mmio = o.stats
+    ? {
+        read: (a: number, size: 1 | 2 | 4) => {
+          const t = performance.now();
+          const v = untimedMmio.read(a, size);
+          devMs += performance.now() - t;
+          return v;
+        },
+        write: (a: number, size: 1 | 2 | 4, v: number) => {
+          const t = performance.now();
+          untimedMmio.write(a, size, v);
+          devMs += performance.now() - t;
+        },
+      }
+    : untimedMmio;
   const cpu = new MachineCpu({ memorySize: memoryBytes, ports, mmio, interrupts: apic, realTimeTsc: o.realTime });
   cpu.clock = clock;
   cpuRef = cpu;
+  let decodeMs = 0;
+  let decoded = 0;
+  if (o.stats) {
+    // The code cache has no timing hook: wrap its decode step (a private method) on this instance.
+    const cache = cpu.code as unknown as { decode: (la: number, pa: number) => unknown };
+    const decode = cache.decode.bind(cache);
+    cache.decode = (la, pa) => {
+      const t = performance.now();
+      try {
+        return decode(la, pa);
+      } finally {
+        decodeMs += performance.now() - t;
+        decoded++;
+      }
+    };
+  }
   const { cpu: entry } = loadPvh(image, cpu.ram, o.append ?? '');
   enterPvh(cpu, entry);
-  return { cpu, devices, clock, image, namer: symbolizer(image.elf), deviceStop: () => stop, deviceMs: () => devMs };
+  return {
+    cpu, devices, clock, image, namer: symbolizer(image.elf),
+    deviceStop: () => stop,
+    deviceMs: () => devMs,
+    decodeStats: () => ({ ms: decodeMs, count: decoded }),
+  };
 }
 
 function where(m: Machine): string {
@@ -237,13 +278,15 @@ export async function runSystem(o: SystemRunOptions): Promise<SystemRunResult> {
   const wall = (t1 - t0) / 1000;
   const runMs = t1 - tBoot;
   const devMs = m.deviceMs();
+  const dec = m.decodeStats();
   return {
     ...ended,
     stats: {
       instructions: cpu.icount,
       wallSeconds: wall,
       mips: runMs > 0 ? cpu.icount / runMs / 1000 : 0,
-      parts: { boot: tBoot - t0, cpu: runMs - devMs, devices: devMs },
+      parts: { boot: tBoot - t0, decode: dec.ms, execute: runMs - devMs - dec.ms, devices: devMs },
+      decoded: dec.count,
     },
   };
 }
