@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PARALLEL, Pool, compile, lazyCases } from './helpers/link.ts';
-import { boot, ensureKernel, qemuMissing, qemuStatusFor, run, uklLd } from './helpers/qemu.ts';
+import { boot, ensureKernel, qemuArgs, qemuMissing, qemuStatusFor, run, runWithInput, uklLd, QEMU } from './helpers/qemu.ts';
 import { ROOT } from './helpers/tools.ts';
 
 const missing = qemuMissing();
@@ -19,6 +19,8 @@ interface Case {
   key: string;
   sources: string[];
   append: string;
+  /** Typed on the console (stdin of both machines). */
+  input?: string;
 }
 const cases: Case[] = [
   { key: 'hello', sources: ['../../test-objects/src/hello.c'], append: '' },
@@ -30,6 +32,7 @@ const cases: Case[] = [
   { key: 'fault_stack', sources: ['../kernel-programs/fault_stack.c'], append: '' },
   { key: 'unknown_syscall', sources: ['../kernel-programs/unknown_syscall.c'], append: 'ukl.strace' },
   { key: 'abort', sources: ['../kernel-programs/abort.c'], append: 'A=1 -- x "y z"' },
+  { key: 'console_tty', sources: ['../kernel-programs/console_tty.c'], append: '', input: 'hello tty\n' },
 ];
 
 const results = lazyCases(cases, async (c) => {
@@ -39,8 +42,15 @@ const results = lazyCases(cases, async (c) => {
   const image = join(dir, `${c.key}.vmlinux`);
   const l = await pool.run(() => uklLd(['--ukl', ...objs, '-o', image]));
   if (l.status !== 0) throw new Error(`ukl-ld failed: ${l.stderr}`);
+  const emuArgs = [join(ROOT, 'bin', 'ukl-run.js'), '--timeout', '300', '--append', c.append, image];
+  if (c.input !== undefined) {
+    const input = c.input;
+    const qemu = await pool.run(() => runWithInput(QEMU, qemuArgs(image, c.append), input, 120_000));
+    const emu = await pool.run(() => runWithInput(process.execPath, emuArgs, input, 320_000));
+    return { qemu, emu };
+  }
   const qemu = await pool.run(() => boot(image, c.append, 120_000));
-  const emu = await pool.run(() => run(process.execPath, [join(ROOT, 'bin', 'ukl-run.js'), '--timeout', '300', '--append', c.append, image], { timeoutMs: 320_000 }));
+  const emu = await pool.run(() => run(process.execPath, emuArgs, { timeoutMs: 320_000 }));
   return { qemu, emu };
 });
 
