@@ -52,13 +52,13 @@ export function main(argv: string[]): number | Promise<number> {
   }
   const o = p.opts<Opts>();
   const [prog, ...args] = p.args;
-  if (!o.linux) return runImage(prog!, args, o);
   const num = (v: string | undefined, what: string): number | undefined => {
     if (v === undefined) return undefined;
     const n = Number(v);
     if (!Number.isFinite(n) || n <= 0) throw new FormatError(PROG, `${what}: not a positive number: ${v}`);
     return n;
   };
+  if (!o.linux) return runImage(prog!, args, o, num);
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(prog);
@@ -114,17 +114,11 @@ export function main(argv: string[]): number | Promise<number> {
 
 // ---- system mode: `ukl-run IMAGE` (src/emu/system-run.ts boots and runs it)
 
-async function runImage(image: string, args: string[], o: Opts): Promise<number> {
+async function runImage(image: string, args: string[], o: Opts, num: (v: string | undefined, what: string) => number | undefined): Promise<number> {
   if (args.length > 0) {
     process.stderr.write(`${PROG}: ${image}: an image takes no arguments (give the command line with --append "${args.join(' ')}")\n`);
     return EXIT_USAGE;
   }
-  const num = (v: string | undefined, what: string): number | undefined => {
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    if (!Number.isFinite(n) || n <= 0) throw new FormatError(PROG, `${what}: not a positive number: ${v}`);
-    return n;
-  };
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(image);
