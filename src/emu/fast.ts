@@ -80,6 +80,111 @@ const ret64: Handler = (c) => {
   c.jumpTo(t, 8);
 };
 
+// Shifts of a register by imm8 or CL (flags as in shift.ts; a count of 0 changes nothing but zero-extends).
+function shiftCount(c: Cpu, d: Insn, mask: number): number {
+  return (d.k1 === K_IMM ? d.immLo : c.lo[1]) & mask;
+}
+function szp32(c: Cpu, r: number): void {
+  c.zf = r === 0 ? 1 : 0;
+  c.sf = r >>> 31;
+  c.pfb = r;
+  c.af = 0;
+}
+function szp64(c: Cpu, lo: number, hi: number): void {
+  c.zf = (lo | hi) === 0 ? 1 : 0;
+  c.sf = hi >>> 31;
+  c.pfb = lo;
+  c.af = 0;
+}
+const shl32: Handler = (c, d) => {
+  const n = shiftCount(c, d, 31), r0 = d.r0, lo = c.lo[r0];
+  c.hi[r0] = 0;
+  if (n === 0) return;
+  const r = (lo << n) >>> 0;
+  c.cf = (lo >>> (32 - n)) & 1;
+  c.of = (r >>> 31) ^ c.cf;
+  c.lo[r0] = r;
+  szp32(c, r);
+};
+const shr32: Handler = (c, d) => {
+  const n = shiftCount(c, d, 31), r0 = d.r0, lo = c.lo[r0];
+  c.hi[r0] = 0;
+  if (n === 0) return;
+  const r = lo >>> n;
+  c.cf = (lo >>> (n - 1)) & 1;
+  c.of = lo >>> 31;
+  c.lo[r0] = r;
+  szp32(c, r);
+};
+const sar32: Handler = (c, d) => {
+  const n = shiftCount(c, d, 31), r0 = d.r0, lo = c.lo[r0] | 0;
+  c.hi[r0] = 0;
+  if (n === 0) return;
+  const r = (lo >> n) >>> 0;
+  c.cf = (lo >> (n - 1)) & 1;
+  c.of = 0;
+  c.lo[r0] = r;
+  szp32(c, r);
+};
+const shl64: Handler = (c, d) => {
+  const n = shiftCount(c, d, 63), r0 = d.r0;
+  if (n === 0) return;
+  let lo = c.lo[r0], hi = c.hi[r0];
+  let cf: number;
+  if (n < 32) {
+    cf = (hi >>> (32 - n)) & 1;
+    hi = ((hi << n) | (lo >>> (32 - n))) >>> 0;
+    lo = (lo << n) >>> 0;
+  } else {
+    cf = n === 32 ? lo & 1 : (lo >>> (64 - n)) & 1;
+    hi = (lo << (n - 32)) >>> 0;
+    lo = 0;
+  }
+  c.cf = cf;
+  c.of = (hi >>> 31) ^ cf;
+  c.lo[r0] = lo;
+  c.hi[r0] = hi;
+  szp64(c, lo, hi);
+};
+const shr64: Handler = (c, d) => {
+  const n = shiftCount(c, d, 63), r0 = d.r0;
+  if (n === 0) return;
+  let lo = c.lo[r0], hi = c.hi[r0];
+  c.of = hi >>> 31;
+  if (n < 32) {
+    c.cf = (lo >>> (n - 1)) & 1;
+    lo = ((lo >>> n) | (hi << (32 - n))) >>> 0;
+    hi = hi >>> n;
+  } else {
+    c.cf = n === 32 ? hi >>> 31 : (hi >>> (n - 33)) & 1;
+    lo = hi >>> (n - 32);
+    hi = 0;
+  }
+  c.lo[r0] = lo;
+  c.hi[r0] = hi;
+  szp64(c, lo, hi);
+};
+const sar64: Handler = (c, d) => {
+  const n = shiftCount(c, d, 63), r0 = d.r0;
+  if (n === 0) return;
+  let lo = c.lo[r0];
+  const h = c.hi[r0] | 0;
+  let hi: number;
+  if (n < 32) {
+    c.cf = (lo >>> (n - 1)) & 1;
+    lo = ((lo >>> n) | (h << (32 - n))) >>> 0;
+    hi = (h >> n) >>> 0;
+  } else {
+    c.cf = n === 32 ? (h >>> 31) & 1 : (h >> (n - 33)) & 1;
+    lo = (h >> (n - 32)) >>> 0;
+    hi = (h >> 31) >>> 0;
+  }
+  c.of = 0;
+  c.lo[r0] = lo;
+  c.hi[r0] = hi;
+  szp64(c, lo, hi);
+};
+
 const JCC: Handler[] = [
   (c, d) => void (c.rip = d.target),
   (c, d) => { if (c.of === 1) c.rip = d.target; },
@@ -111,6 +216,11 @@ export function fastHandler(d: Insn, bits: number): Handler | undefined {
   if (alu !== undefined && d.k0 === K_REG && d.r0 < 16 && (d.s0 === 4 || d.s0 === 8)) {
     if (d.k1 === K_REG && d.r1 < 16 && d.s1 === d.s0) return fastAlu(alu, d.s0, false);
     if (d.k1 === K_IMM) return fastAlu(alu, d.s0, true);
+  }
+  if ((mn === Mnemonic.Shl || mn === Mnemonic.Sal || mn === Mnemonic.Shr || mn === Mnemonic.Sar) && d.k0 === K_REG && d.r0 < 16 && d.n === 2 && (d.k1 === K_IMM || d.k1 === K_REG)) {
+    const left = mn === Mnemonic.Shl || mn === Mnemonic.Sal;
+    if (d.s0 === 8) return left ? shl64 : mn === Mnemonic.Shr ? shr64 : sar64;
+    if (d.s0 === 4) return left ? shl32 : mn === Mnemonic.Shr ? shr32 : sar32;
   }
   if (mn === Mnemonic.Mov) {
     if (d.k0 === K_REG && d.r0 < 16) {

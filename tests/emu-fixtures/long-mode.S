@@ -1,4 +1,5 @@
-# PVH-style entry: 32-bit protected mode, flat, paging off. Switch to long mode, set up an IDT, fault.
+# PVH-style entry: 32-bit protected mode, flat, paging off. Switch to long mode, set up an IDT, fault,
+# then wait with sti; hlt for an external interrupt (vector 0x20).
 	.code32
 	.globl _start
 _start:
@@ -43,6 +44,12 @@ long64:
 	movw $0x8e00, idt+6*16+4
 	shrl $16, %eax
 	movw %ax, idt+6*16+6
+	movl $irq_handler, %eax
+	movw %ax, idt+0x20*16
+	movw $0x08, idt+0x20*16+2
+	movw $0x8e00, idt+0x20*16+4
+	shrl $16, %eax
+	movw %ax, idt+0x20*16+6
 	movabsq $0x123456789abc, %rax
 	outl %eax, $0xf0          # report: in long mode
 	# fault 1: write to NX+present page is fine, execute it is a #PF with I/D
@@ -77,7 +84,16 @@ pf_handler:
 ud_handler:
 	movq (%rsp), %rax
 	outl %eax, $0xf4          # rip of ud2
+	sti
+	hlt                       # woken by the external interrupt 0x20
+	movl $1, %eax
+	outl %eax, $0xf5          # after the interrupt returned
+	cli
 	hlt
+irq_handler:
+	movl $0x20, %eax
+	outl %eax, $0xf6
+	iretq
 	.align 16
 idt:
 	.fill 256*16, 1, 0
