@@ -18,10 +18,15 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PARALLEL, Pool, compile, lazyCases, loadCorpus, programCflags, exec, type CorpusProgram } from './helpers/link.ts';
+import { IN_CI, PARALLEL, Pool, compile, lazyCases, loadCorpus, programCflags, exec, type CorpusProgram } from './helpers/link.ts';
 import { HAVE_SCRIPT, KERNEL_O, boot, ensureKernel, kernelCommandLine, qemuMissing, qemuStatusFor, run, runOnPty, uklLd, type RawResult } from './helpers/qemu.ts';
 
-const missing = qemuMissing() || (HAVE_SCRIPT ? false : 'script (util-linux) is not installed');
+function scriptMissing(): string | false {
+  if (HAVE_SCRIPT) return false;
+  if (IN_CI) throw new Error('script is missing in CI (apt package bsdutils; .ci/run installs it)');
+  return 'script (bsdutils) is not installed';
+}
+const missing = qemuMissing() || scriptMissing();
 const corpus = loadCorpus();
 const EXCLUDED: Record<string, string> = {
   stdio_files: 'files',
