@@ -46,6 +46,8 @@ const programs = [...corpus.programs.filter((p) => !(p.name in EXCLUDED)), ...ow
 
 const tmp = mkdtempSync(join(tmpdir(), 'ukl-image-corpus-'));
 const pool = new Pool(PARALLEL);
+// Every case is queued at once on the pool, so a test's wait includes the cases ahead of it.
+const QUEUED_TIMEOUT = 1_200_000;
 afterAll(() => {
   if (process.env.UKL_KEEP_TMP === '1') process.stdout.write(`kept ${tmp}\n`);
   else rmSync(tmp, { recursive: true, force: true });
@@ -121,14 +123,14 @@ describe.skipIf(missing)(`UKL images boot and match the native program${missing 
     it(`${name} with --syscall-direct: the same console and status`, async () => {
       const { b, vm } = await direct.must(name);
       expectSame(b.native, vm, programs.find((p) => p.name === name)!.exit);
-    });
+    }, QUEUED_TIMEOUT);
   }
 
   for (const p of programs) {
     it(`${p.name}: console and status equal the native static build's`, async () => {
       const { b, vm } = await images.must(p.name);
       expectSame(b.native, vm, p.exit);
-    });
+    }, QUEUED_TIMEOUT);
   }
 
   it('the explicit archive form and the glibc/*.o form give images that behave the same', async () => {
@@ -163,5 +165,5 @@ describe.skipIf(missing)(`UKL images boot and match the native program${missing 
     expect(ref.stdout.toString()).toContain('constructor in an unreferenced object');
     expectSame(ref, await linkAndBoot([...members, ...objs, KERNEL_O], join(dir, 'loose.vmlinux')), ctor.exit);
     expectSame(ref, await linkAndBoot(['--ukl', ...objs], join(dir, 'ukl.vmlinux')), ctor.exit);
-  });
+  }, QUEUED_TIMEOUT);
 });
