@@ -12,6 +12,17 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync, renameSync } from 
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+// Without gcc (a machine that only wants ukl-objdump), skip with a warning rather than fail the
+// install; `ukl-ld --ukl` then says the kernel object is missing.
+for (const tool of ['gcc', 'ld', 'objcopy', 'nm']) {
+  try {
+    execFileSync(tool, ['--version'], { stdio: 'ignore' });
+  } catch {
+    process.stderr.write(`kernel: ${tool} not found: dist/kernel/ukl.o not built (install gcc and binutils, then npm run build)\n`);
+    process.exit(0);
+  }
+}
+
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
 const out = join(root, 'dist', 'kernel');

@@ -25,6 +25,12 @@ void ukl_uart_write(const char *s, size_t n) {
 	for (size_t i = 0; i < n; i++) ukl_uart_putc(s[i]);
 }
 
+/* Wait until the UART has sent everything (LSR.TEMT): QEMU may still hold the last byte when its host
+ * side is slow to take it, and an exit right after the write would lose it. Bounded, never a hang. */
+void ukl_uart_flush(void) {
+	for (u64 i = 0; i < 100000000UL && !(ukl_inb(COM1 + 5) & 0x40); i++) ukl_pause();
+}
+
 int ukl_uart_ready(void) { return ukl_inb(COM1 + 5) & 0x01; }
 
 int ukl_uart_getc(void) {

@@ -36,6 +36,7 @@ void ukl_mm_add_ram(u64 start, u64 end);
 void ukl_mm_init(u64 nx);
 
 NORETURN void ukl_shutdown(int status) {
+	ukl_uart_flush();
 	/* QEMU's isa-debug-exit (iobase 0xf4): QEMU exits with (value << 1) | 1. */
 	ukl_outl(0xf4, (u32)status & 0xff);
 	/* Firecracker: the i8042 reset command stops the microVM. */

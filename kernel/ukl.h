@@ -50,6 +50,7 @@ int ukl_strncmp(const char *a, const char *b, size_t n);
 void ukl_uart_init(void);
 void ukl_uart_putc(char c);
 void ukl_uart_write(const char *s, size_t n);
+void ukl_uart_flush(void);
 int ukl_uart_ready(void);
 int ukl_uart_getc(void);
 void ukl_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

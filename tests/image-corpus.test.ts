@@ -18,10 +18,15 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PARALLEL, Pool, compile, lazyCases, loadCorpus, programCflags, exec, type CorpusProgram } from './helpers/link.ts';
+import { IN_CI, PARALLEL, Pool, compile, lazyCases, loadCorpus, programCflags, exec, type CorpusProgram } from './helpers/link.ts';
 import { HAVE_SCRIPT, KERNEL_O, boot, ensureKernel, kernelCommandLine, qemuMissing, qemuStatusFor, run, runOnPty, uklLd, type RawResult } from './helpers/qemu.ts';
 
-const missing = qemuMissing() || (HAVE_SCRIPT ? false : 'script (util-linux) is not installed');
+function scriptMissing(): string | false {
+  if (HAVE_SCRIPT) return false;
+  if (IN_CI) throw new Error('script is missing in CI (apt package bsdutils; .ci/run installs it)');
+  return 'script (bsdutils) is not installed';
+}
+const missing = qemuMissing() || scriptMissing();
 const corpus = loadCorpus();
 const EXCLUDED: Record<string, string> = {
   stdio_files: 'files',
@@ -41,6 +46,8 @@ const programs = [...corpus.programs.filter((p) => !(p.name in EXCLUDED)), ...ow
 
 const tmp = mkdtempSync(join(tmpdir(), 'ukl-image-corpus-'));
 const pool = new Pool(PARALLEL);
+// Every case is queued at once on the pool, so a test's wait includes the cases ahead of it.
+const QUEUED_TIMEOUT = 1_200_000;
 afterAll(() => {
   if (process.env.UKL_KEEP_TMP === '1') process.stdout.write(`kept ${tmp}\n`);
   else rmSync(tmp, { recursive: true, force: true });
@@ -116,14 +123,14 @@ describe.skipIf(missing)(`UKL images boot and match the native program${missing 
     it(`${name} with --syscall-direct: the same console and status`, async () => {
       const { b, vm } = await direct.must(name);
       expectSame(b.native, vm, programs.find((p) => p.name === name)!.exit);
-    });
+    }, QUEUED_TIMEOUT);
   }
 
   for (const p of programs) {
     it(`${p.name}: console and status equal the native static build's`, async () => {
       const { b, vm } = await images.must(p.name);
       expectSame(b.native, vm, p.exit);
-    });
+    }, QUEUED_TIMEOUT);
   }
 
   it('the explicit archive form and the glibc/*.o form give images that behave the same', async () => {
@@ -158,5 +165,5 @@ describe.skipIf(missing)(`UKL images boot and match the native program${missing 
     expect(ref.stdout.toString()).toContain('constructor in an unreferenced object');
     expectSame(ref, await linkAndBoot([...members, ...objs, KERNEL_O], join(dir, 'loose.vmlinux')), ctor.exit);
     expectSame(ref, await linkAndBoot(['--ukl', ...objs], join(dir, 'ukl.vmlinux')), ctor.exit);
-  });
+  }, QUEUED_TIMEOUT);
 });

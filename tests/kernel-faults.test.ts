@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PARALLEL, Pool, compile, exec, lazyCases } from './helpers/link.ts';
-import { boot, ensureKernel, qemuArgs, qemuMissing, qemuStatusFor, run, runWithInput, uklLd, type RawResult } from './helpers/qemu.ts';
+import { boot, ensureKernel, qemuArgs, qemuMissing, qemuStatusFor, run, uklLd, type RawResult } from './helpers/qemu.ts';
 
 const missing = qemuMissing();
 const tmp = mkdtempSync(join(tmpdir(), 'ukl-kernel-faults-'));
@@ -42,7 +42,8 @@ function lastLine(s: string): string {
   return s.trimEnd().split('\n').pop() ?? '';
 }
 
-describe.skipIf(missing)(`kernel faults are diagnosed and stop the machine; the console is a tty${missing ? ` (skipped: ${missing})` : ''}`, () => {
+// The cases are all queued at once on the pool: a test's wait includes the cases ahead of it.
+describe.skipIf(missing)(`kernel faults are diagnosed and stop the machine; the console is a tty${missing ? ` (skipped: ${missing})` : ''}`, { timeout: 600_000 }, () => {
   for (const c of cases) void results.result(c.key);
 
   const stops = (r: { vm: RawResult; refStatus: number }) => {
@@ -102,7 +103,7 @@ describe.skipIf(missing)(`kernel faults are diagnosed and stop the machine; the 
     const image = join(dir, 'console_tty.vmlinux');
     expect((await uklLd(['--ukl', obj!, '-o', image])).status).toBe(0);
     const input = 'a line typed on the serial console\n';
-    const vm = await runWithInput('qemu-system-x86_64', qemuArgs(image, ''), input, 60_000);
+    const vm = await run('qemu-system-x86_64', qemuArgs(image, ''), { input, timeoutMs: 60_000 });
     expect(vm.timedOut).toBe(false);
     expect(vm.stdout.toString()).toBe([
       'isatty 0 1 2: 1 1 1',

@@ -58,10 +58,11 @@ describe('ukl-ld options', () => {
     expect(run('ld', ['--start-lib']).stderr).toMatch(/unrecognized option/);
   });
 
-  it('--ukl (the image) is refused with the reason, not ignored', () => {
+  it('--ukl links a bootable image, entered at the PVH entry (tests/image-*.test.ts boot it)', () => {
     const r = ukl('ukl-ld', ['--ukl', join(dir, 'hello.o'), '-o', join(dir, 'img')]);
-    expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/--ukl: .*not implemented/);
-    expect(existsSync(join(dir, 'img'))).toBe(false);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(existsSync(join(dir, 'img'))).toBe(true);
+    expect(run('readelf', ['-n', join(dir, 'img')]).stdout).toMatch(/Xen\s+0x00000008\s+Unknown note type: \(0x00000012\)/);
   });
 });

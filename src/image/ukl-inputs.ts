@@ -13,7 +13,7 @@
 // defines `__libc_start_main` are glibc's archive members, so they are linked as an archive would be
 // (lazily, as inside --start-lib/--end-lib): a member is linked only when it resolves a reference.
 // Objects in any other directory are the application and are linked whole, as always.
-import { readFileSync, readdirSync, existsSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ElfFile } from '../elf/reader.ts';
@@ -38,16 +38,27 @@ interface Scan {
 
 const WANTED = [PVH_ENTRY, LIBC_START];
 
+/** An ELF relocatable object (archives and scripts are not read here: only their first bytes). */
+function isRelocatableElf(path: string): boolean {
+  const head = Buffer.alloc(18);
+  const fd = openSync(path, 'r');
+  try {
+    if (readSync(fd, head, 0, 18, 0) < 18) return false;
+  } finally {
+    closeSync(fd);
+  }
+  return head.readUInt32BE(0) === 0x7f454c46 && head[4] === 2 && head.readUInt16LE(16) === 1;
+}
+
 /** What matters about an object file: which of WANTED it defines, and whether it is C++. */
 function scanObject(path: string): Scan | null {
   let bytes: Uint8Array;
   try {
-    if (!statSync(path).isFile()) return null;
+    if (!statSync(path).isFile() || !isRelocatableElf(path)) return null;
     bytes = readFileSync(path);
   } catch {
     return null; // the link reports it
   }
-  if (bytes.length < 18 || bytes[0] !== 0x7f || bytes[1] !== 0x45 || bytes[16] !== 1) return null;
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
   const hasName = (n: string) => buf.indexOf(n) >= 0;
   const cxx = hasName('__gxx_personality_v0') || hasName('_ZNSt') || hasName('_ZSt') || hasName('__cxa_');
@@ -120,7 +131,7 @@ export function planUklLink(o: LinkOptions): UklPlan {
   }
 
   const hasCrt1 = files.some((f) => basename(f.path) === 'crt1.o');
-  const cxx = files.some((f) => scans.get(f.path)?.cxx === true);
+  const cxx = files.some((f) => !f.attrs.lazy && scans.get(f.path)?.cxx === true);
   let before: InputItem[] = [];
   let after: InputItem[] = [];
   if (!o.nostdlib && !hasCrt1) {
