@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PARALLEL, Pool, compile, lazyCases } from './helpers/link.ts';
-import { boot, ensureKernel, qemuArgs, qemuMissing, qemuStatusFor, run, runWithInput, uklLd, QEMU } from './helpers/qemu.ts';
+import { boot, ensureKernel, qemuArgs, qemuMissing, qemuStatusFor, run, uklLd, QEMU } from './helpers/qemu.ts';
 import { ROOT } from './helpers/tools.ts';
 
 const missing = qemuMissing();
@@ -45,8 +45,8 @@ const results = lazyCases(cases, async (c) => {
   const emuArgs = [join(ROOT, 'bin', 'ukl-run.js'), '--timeout', '300', '--append', c.append, image];
   if (c.input !== undefined) {
     const input = c.input;
-    const qemu = await pool.run(() => runWithInput(QEMU, qemuArgs(image, c.append), input, 120_000));
-    const emu = await pool.run(() => runWithInput(process.execPath, emuArgs, input, 320_000));
+    const qemu = await pool.run(() => run(QEMU, qemuArgs(image, c.append), { input, timeoutMs: 120_000 }));
+    const emu = await pool.run(() => run(process.execPath, emuArgs, { input, timeoutMs: 320_000 }));
     return { qemu, emu };
   }
   const qemu = await pool.run(() => boot(image, c.append, 120_000));
