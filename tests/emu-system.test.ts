@@ -124,6 +124,13 @@ describe('ukl-run IMAGE endings', () => {
     expect(Number(m![2])).toBeLessThan(Number(m![1]));
   });
 
+  it('--real-tsc: the timers follow the host clock and the image still passes its checks', () => {
+    const r = ukl('ukl-run', ['--real-tsc', join(IMAGES, 'long64.elf')]);
+    expect(r.status).toBe(0x20);
+    expect(r.stdout).toMatch(/ok {3}apic periodic timer, 3 more interrupts\n/);
+    expect(r.stdout).toMatch(/long64: 0 failed, exit 0x20\n$/);
+  });
+
   it('--trace writes one line per executed instruction with its symbol', () => {
     const t = join(dir, 'trace.txt');
     const r = ukl('ukl-run', ['--trace', t, join(IMAGES, 'hello32.elf')]);
