@@ -2,7 +2,7 @@
 // the machine) the TSC.
 //
 // Deterministic by default: time is the guest's instruction count times a nominal instruction time
-// (the machine uses NS_PER_INSTRUCTION, a 100-MIPS virtual CPU; the TSC ticks at 1 GHz, one tick per
+// (the machine uses NS_PER_INSTRUCTION, a 10-MIPS virtual CPU; the TSC ticks at 1 GHz, one tick per
 // ns), so two runs of the same image see the same times and produce the same output. While the CPU
 // is halted no instruction runs; the CPU's halt loop advances its instruction count as time passes,
 // and the machine may also move time on by hand (`skipTo`). 'real' mode uses the host's monotonic
@@ -13,8 +13,9 @@ export const TSC_HZ = 1_000_000_000;
 export const APIC_BUS_HZ = 1_000_000_000;
 /** The 8254's input clock on a PC: 14.31818 MHz / 12. */
 export const PIT_HZ = 1_193_182;
-/** Machine time per executed instruction in the deterministic mode: a nominal 100 MIPS CPU. */
-export const NS_PER_INSTRUCTION = 10;
+/** Machine time per executed instruction in the deterministic mode: a nominal 10-MIPS CPU, near what the
+ * interpreter achieves, so guest time runs close to wall time and busy-wait calibrations stay short. */
+export const NS_PER_INSTRUCTION = 100;
 
 export type ClockMode = 'icount' | 'real';
 
