@@ -16,6 +16,13 @@ const tmp = mkdtempSync(join(tmpdir(), 'ukl-bench-emu-'));
 const exe = join(tmp, 'prog');
 execFileSync('gcc', ['-O2', '-static', '-B', `${join(root, 'gcc-ld')}/`, src, ...libs, '-o', exe], { env: { ...process.env, UKL_NODE: process.execPath } });
 
+/** User+system CPU seconds of a command (bash's time), for comparisons on a loaded machine. */
+function cpuSeconds(cmd) {
+  const r = spawnSync('bash', ['-c', `TIMEFORMAT='%U %S'; time ${cmd} > /dev/null`], { encoding: 'utf8' });
+  const m = /([\d.]+) ([\d.]+)\s*$/.exec(r.stderr);
+  return m ? Number(m[1]) + Number(m[2]) : NaN;
+}
+
 function timed(cmd, args) {
   const t = performance.now();
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 26 });
@@ -31,11 +38,12 @@ if (!m || emu.r.status !== native.r.status || emu.r.stdout !== native.r.stdout) 
 }
 const insns = Number(m[1]);
 console.log(`program: ${src} (${insns} guest instructions)`);
-console.log(`native:       ${native.ms.toFixed(0)} ms wall`);
+console.log(`native:       ${native.ms.toFixed(0)} ms wall, ${(cpuSeconds(exe) * 1000).toFixed(0)} ms CPU`);
 console.log(`ukl-run:      ${(Number(m[2]) * 1000).toFixed(0)} ms wall (${(insns / Number(m[2]) / 1e6).toFixed(1)} MIPS), ${(Number(m[3]) * 1000).toFixed(0)} ms CPU (${m[4]} MIPS); process total ${emu.ms.toFixed(0)} ms`);
 const hasQemu = spawnSync('sh', ['-c', 'command -v qemu-x86_64']).status === 0;
 if (hasQemu) {
   const q = timed('qemu-x86_64', [exe]);
-  console.log(`qemu-x86_64:  ${q.ms.toFixed(0)} ms wall (${(insns / q.ms / 1000).toFixed(1)} MIPS at the same instruction count)`);
+  const qcpu = cpuSeconds(`qemu-x86_64 ${exe}`);
+  console.log(`qemu-x86_64:  ${q.ms.toFixed(0)} ms wall (${(insns / q.ms / 1000).toFixed(1)} MIPS at the same instruction count), ${(qcpu * 1000).toFixed(0)} ms CPU (${(insns / qcpu / 1e6).toFixed(1)} MIPS)`);
 } else console.log('qemu-x86_64: not installed');
 rmSync(tmp, { recursive: true, force: true });

@@ -96,7 +96,7 @@ export function main(argv: string[]): number | Promise<number> {
     const n = proc.cpu.icount;
     const cu = process.cpuUsage(cpu0);
     const cpuMs = (cu.user + cu.system) / 1000;
-    process.stderr.write(`${PROG}: ${n} instructions in ${(ms / 1000).toFixed(3)} s wall (${(n / ms / 1000).toFixed(2)} MIPS), ${(cpuMs / 1000).toFixed(3)} s CPU (${(n / cpuMs / 1000).toFixed(2)} MIPS)\n`);
+    process.stderr.write(`${PROG}: ${n} instructions in ${(ms / 1000).toFixed(3)} s wall (${(n / ms / 1000).toFixed(2)} MIPS), ${(cpuMs / 1000).toFixed(3)} s CPU (${(n / cpuMs / 1000).toFixed(2)} MIPS); ${proc.cpu.code.decodeCount} instructions decoded in ${(proc.cpu.code.decodeMs / 1000).toFixed(3)} s\n`);
   }
   switch (r.kind) {
     case 'exit':

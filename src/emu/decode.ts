@@ -55,25 +55,48 @@ function signed64(v: bigint): number {
 
 const raw = new Instruction();
 
+/** What is fixed for an iced Code (read once: every property read is a call into wasm). */
+interface CodeInfo {
+  mn: number;
+  cc: number;
+  spInc: number;
+  n: number;
+}
+const codeInfo: (CodeInfo | undefined)[] = [];
+
+function infoFor(i: Iced.Instruction, code: number): CodeInfo {
+  let info = codeInfo[code];
+  if (!info) {
+    const n = i.opCount;
+    const mn = i.mnemonic;
+    // The stack increment of ret imm16/enter depends on the immediate; those handlers do not use it.
+    info = { mn, cc: i.conditionCode, spInc: i.stackPointerIncrement, n };
+    codeInfo[code] = info;
+  }
+  return info;
+}
+
 /** Build the emulator's record from iced's decoded instruction. */
 export function buildInsn(i: Iced.Instruction, la: number, bits: number): Insn {
-  const d = new Insn(handlerFor(i.mnemonic, i.code));
+  const code = i.code;
+  const info = infoFor(i, code);
+  const d = new Insn(handlerFor(info.mn, code));
   d.ip = la;
   d.len = i.length;
   d.next = bits === 64 ? la + i.length : (la + i.length) >>> 0;
   if (bits === 16) d.next = (la + i.length) & 0xffff;
-  d.code = i.code;
-  d.mn = i.mnemonic;
-  d.n = i.opCount;
+  d.code = code;
+  d.mn = info.mn;
+  d.n = info.n;
   d.rep = i.hasRepePrefix || i.hasRepPrefix ? 1 : i.hasRepnePrefix ? 2 : 0;
   d.lock = i.hasLockPrefix;
-  d.cc = i.conditionCode;
-  const spInc = i.stackPointerIncrement;
+  d.cc = info.cc;
+  const spInc = info.spInc;
   d.osize = spInc !== 0 ? Math.abs(spInc) : bits === 64 ? 8 : 4;
   let opSize = 0;
   let haveImm = false;
   for (let k = 0; k < Math.min(4, d.n); k++) {
-    const kind = i.opKind(k);
+    const kind = i.opKind(k); // not fixed per Code: an r/m operand is a register or memory
     let ok = 0, or = 0, os = 0;
     switch (kind) {
       case OpKind.Register:
@@ -197,6 +220,9 @@ export class CodeCache {
   private fetchLa = NaN;
   /** Bumped whenever translations or decodings may have changed: successor links older than this are stale. */
   epoch = 1;
+  /** Instructions decoded so far and the time spent decoding them (for --stats). */
+  decodeCount = 0;
+  decodeMs = 0;
   private fetchPa = 0;
   private readonly buf = new Uint8Array(15);
 
@@ -211,6 +237,11 @@ export class CodeCache {
   }
 
   invalidate(ppn: number): void {
+    const e = this.decoders.get(ppn);
+    if (e) {
+      e.dec.free();
+      this.decoders.delete(ppn);
+    }
     const page = this.cache[ppn];
     if (page) for (const d of page) if (d) d.dead = true;
     this.pages[ppn] = 0;
@@ -223,6 +254,8 @@ export class CodeCache {
   }
 
   flushAll(): void {
+    for (const e of this.decoders.values()) e.dec.free();
+    this.decoders.clear();
     for (const page of this.cache) if (page) for (const d of page) if (d) d.dead = true;
     this.pages.fill(0);
     this.cache = [];
@@ -252,8 +285,45 @@ export class CodeCache {
   }
 
   private decode(la: number, pa: number): Insn {
+    const t0 = performance.now();
+    try {
+      return this.decodeUncounted(la, pa);
+    } finally {
+      this.decodeCount++;
+      this.decodeMs += performance.now() - t0;
+    }
+  }
+
+  /** One iced Decoder per code page (its bytes plus 15 of what follows), dropped when the page is written. */
+  private readonly decoders = new Map<number, { dec: InstanceType<typeof Decoder>; bits: number }>();
+
+  private pageDecoder(ppn: number): InstanceType<typeof Decoder> {
+    const c = this.c;
+    let e = this.decoders.get(ppn);
+    if (e && e.bits !== c.bits) {
+      e.dec.free();
+      e = undefined;
+    }
+    if (!e) {
+      const start = ppn * 4096;
+      e = { dec: new Decoder(c.bits, c.ram.subarray(start, Math.min(c.ramSize, start + 4096 + 15)), DecoderOptions.None), bits: c.bits };
+      this.decoders.set(ppn, e);
+      this.pages[ppn] = 1; // writes to the page must drop the decoder's copy
+    }
+    return e.dec;
+  }
+
+  private decodeUncounted(la: number, pa: number): Insn {
     const c = this.c;
     const o = la & 4095;
+    if (o <= 4096 - 15 && pa + 15 <= c.ramSize) {
+      // Fast path: the instruction cannot leave the page.
+      const dec = this.pageDecoder(pa >>> 12);
+      dec.position = o;
+      dec.ip = c.bits === 64 ? BigInt.asUintN(64, BigInt(la)) : BigInt(la >>> 0);
+      dec.decodeOut(raw);
+      if (raw.code !== Code.INVALID) return this.remember(buildInsn(raw, c.bits === 64 ? la : c.rip, c.bits), o, pa);
+    }
     const inPage = Math.min(15, 4096 - o);
     const buf = this.buf;
     let n = 0;
@@ -286,8 +356,12 @@ export class CodeCache {
       d.next = la + 1;
       return d;
     }
-    const d = buildInsn(raw, c.bits === 64 ? la : c.rip, c.bits);
-    if (o + d.len <= 4096 && pa < c.ramSize) {
+    return this.remember(buildInsn(raw, c.bits === 64 ? la : c.rip, c.bits), o, pa);
+  }
+
+  /** Cache an instruction that lies within its page. */
+  private remember(d: Insn, o: number, pa: number): Insn {
+    if (o + d.len <= 4096 && pa < this.c.ramSize) {
       const ppn = pa >>> 12;
       let page = this.cache[ppn];
       if (page === undefined) {
