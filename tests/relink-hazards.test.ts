@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, LIBC_A, have } from './helpers/tools.ts';
+import { ROOT, LIBC_A, lacking } from './helpers/tools.ts';
 import { program, type Program } from './helpers/test-objects.ts';
 import {
   align, exec, frames, hex, isCallSequence, isLocalBranch, isRel8, isSyscall, objdump, relocations, rowAt, sameInstruction, sections, symbols, tool,
@@ -792,8 +792,8 @@ describe('.eh_frame', () => {
     });
   });
 
-  it('gdb backtraces from a breakpoint on __ukl_syscall through rewritten libc functions to main (gcc -static -B gcc-ld/ -Wl,--rewrite-syscalls)', () => {
-    if (!have('/usr/bin/gdb')) return;
+  const NO_GDB = lacking('gdb');
+  it.skipIf(NO_GDB !== '')(`gdb backtraces from a breakpoint on __ukl_syscall through rewritten libc functions to main (gcc -static -B gcc-ld/ -Wl,--rewrite-syscalls)${NO_GDB}`, () => {
     const exe = join(W, 'bt.exe');
     const reportFile = join(W, 'bt.report.json');
     const l = exec('gcc', ['-static', '-O1', '-g', '-B', join(ROOT, 'gcc-ld') + '/', '-Wl,--rewrite-syscalls', `-Wl,--rewrite-report=${reportFile}`, join(FIX, 'bt.c'), '-o', exe]);

@@ -52,6 +52,7 @@ import {
   type ExecResult,
   lazyCases,
 } from './helpers/link.ts';
+import { lacking } from './helpers/tools.ts';
 import {
   ENTRY,
   callTarget,
@@ -198,7 +199,8 @@ interface CaseResult {
   strace?: string;
 }
 
-const HAVE_STRACE = commandExists('strace');
+const NO_STRACE = lacking('strace');
+const HAVE_STRACE = NO_STRACE === '';
 
 /** The system calls the main thread makes, by name, in order (strace without -f). */
 async function syscallNames(c: Case, exe: string, dir: string, tag: string): Promise<string[] | undefined> {
@@ -458,7 +460,7 @@ describe('the unwinder can unwind through the entry', () => {
 });
 
 describe('strace: the rewritten programs make the same system calls', () => {
-  it.skipIf(!HAVE_STRACE)('the main thread of (b) and (c) makes the system calls of GNU ld\'s output, in its order (programs without threads or child processes)', { timeout: 600_000 }, async () => {
+  it.skipIf(!HAVE_STRACE)(`the main thread of (b) and (c) makes the system calls of GNU ld's output, in its order (programs without threads or child processes)${NO_STRACE}`, { timeout: 600_000 }, async () => {
     const problems: string[] = [];
     let compared = 0;
     for (const c of cases) {
