@@ -10,7 +10,8 @@
 # (mold's tests call `$CC -B. ...` and `./mold ...`), in a private mount namespace with /dev/null
 # bind-mounted on itself (a linker that replaces /dev/null then cannot damage the host), with
 # TEST_CC/TEST_CXX/TEST_GCC/TEST_GXX wrappers that add `-static` to compiler calls passing `-B.`
-# (gcc's default PIE link would otherwise pass `-pie`). Needs root (unshare -m).
+# (gcc's default PIE link would otherwise pass `-pie`). Needs root (unshare -m), gcc/g++/binutils, and
+# dwarfdump for compressed-debug-info (it skips itself without). Results and counts: docs/conformance.md.
 # Prints PASS/FAIL/SKIP per test, then the counts overall and against the goal list.
 set -euo pipefail
 
@@ -27,7 +28,7 @@ while [ $# -gt 0 ]; do
   --timeout) timeout_s=$2; shift 2 ;;
   --keep) keep=$2; shift 2 ;;
   --only) shift; while [ $# -gt 1 ] && [[ $1 != --* ]]; do only+=("$1"); shift; done ;;
-  -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+  -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
   -*) echo "mold-suite.sh: unknown option $1" >&2; exit 2 ;;
   *) break ;;
   esac
