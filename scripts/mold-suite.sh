@@ -28,7 +28,7 @@ while [ $# -gt 0 ]; do
   --timeout) timeout_s=$2; shift 2 ;;
   --keep) keep=$2; shift 2 ;;
   --only) shift; while [ $# -gt 1 ] && [[ $1 != --* ]]; do only+=("$1"); shift; done ;;
-  -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+  -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
   -*) echo "mold-suite.sh: unknown option $1" >&2; exit 2 ;;
   *) break ;;
   esac

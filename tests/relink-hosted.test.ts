@@ -29,7 +29,8 @@
 //   UKL_RELINK_VARIANTS=O2,O0,...  variants of the link corpus to run (default O2; 'all' = every variant the
 //                                  manifest lists). The relink corpus always runs its own variants.
 //   UKL_KEEP_TMP=1                 keep the temp dir (objects, the three outputs, reports) and print it.
-// Needs: gcc, g++, binutils (objdump, readelf, nm, GNU ld), libc6-dev, libstdc++-12-dev, zlib1g-dev; strace (optional).
+// Needs: gcc, g++, binutils (objdump, readelf, nm, GNU ld), libc6-dev, libstdc++-12-dev, zlib1g-dev; strace and
+// setarch for the strace comparison (skipped visibly without them, and failed under CI=true).
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -206,8 +207,9 @@ const HAVE_STRACE = NO_STRACE === '';
  * thread, so no interleaving; setarch -R: the same address-space layout each run; each executable run
  * from the same path). Normalised so that only what the program asked for is compared: addresses (hex;
  * the three links lay out differently, and so the RELRO mprotect's length), the executable's path, thread
- * and process ids (numbered in creation order), getrandom's bytes, futex calls (whether a thread waits
- * depends on scheduling) and SIGCHLD deliveries (asynchronous) are left out. One string per thread, sorted.
+ * and process ids (numbered in creation order; the parent's is strace's), getrandom's bytes, sysinfo's
+ * figures, futex calls (whether a thread waits depends on scheduling) and SIGCHLD deliveries
+ * (asynchronous) are left out. One string per thread, sorted.
  */
 async function straceThreads(c: Case, built: string, dir: string, tag: string): Promise<string[] | undefined> {
   const prefix = `strace.${tag}`;
@@ -236,6 +238,8 @@ async function straceThreads(c: Case, built: string, dir: string, tag: string): 
             .replace(idRe, (m) => ids.get(m)!)
             .replace(/0x[0-9a-f]+/g, '0x?')
             .replace(/^(getrandom\()"[^"]*"/, '$1"?"')
+            .replace(/^getppid\(\)(\s+)= \d+/, 'getppid()$1= PPID')
+            .replace(/^sysinfo\(\{.*\}\)/, 'sysinfo({...})')
             .replace(/^mprotect\(0x\?, \d+, PROT_READ\)/, 'mprotect(0x?, N, PROT_READ)')
             .replace(/\s+= /, ' = '),
         )
