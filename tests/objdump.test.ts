@@ -3,7 +3,7 @@ import { describe, expect, it, beforeAll } from 'vitest';
 import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LIBC_A, sh, ukl, run } from './helpers/tools.ts';
+import { LIBC_A, lacking, sh, ukl, run } from './helpers/tools.ts';
 import { walkSyscalls } from './helpers/syscall-walk.ts';
 import { knownClass, recordedMismatches } from './helpers/known-mismatches.ts';
 
@@ -188,6 +188,62 @@ describe('--syscalls', () => {
     console.log(`--syscalls libc.a: ${numbered} of ${walked.length} sites numbered, each checked against the listing (${notRightAfterMov} not by a mov $N,%eax right before the site)`);
     expect(bad).toEqual([]);
     expect(numbered).toBeGreaterThan(100);
+  });
+
+  // Blocks libc.a may not contain: a label or branch target between the mov and the syscall, a jump-table
+  // entry there, a call before it, a writer that is not a constant. The number is the walk's, and the one
+  // written here from the source.
+  const NO_AS = lacking('as');
+  it.skipIf(NO_AS !== '')(`assembled blocks: each number (or none) as the listing shows it, where labels, branch targets, jump tables and calls end the block${NO_AS}`, () => {
+    const src = `
+  .text
+  .globl f1, f2, f3, f4, f5, f6, f7, f8, mid5
+f1: mov $1, %eax          # a branch target between the mov and the site: unknown
+  test %edi, %edi
+  jne 1f
+  mov $39, %eax
+1: mov %rsi, %rdx
+  syscall
+  ret
+f2: mov $15, %rax         # 48 c7 c0: 15
+  syscall
+  ret
+f3: xor %eax, %eax        # 0
+  syscall
+  ret
+f4: mov $5, %eax          # the last writer is not a constant: unknown
+  mov %edx, %eax
+  syscall
+  ret
+f5: mov $7, %eax          # a global label between: unknown
+mid5: nop
+  syscall
+  ret
+f6: mov $8, %eax          # a jump-table entry points between: unknown
+2: nop
+  syscall
+  ret
+f7: mov $9, %eax          # a call before the site: unknown
+  call f3
+  syscall
+  ret
+f8: mov $60, %eax         # the writer three instructions back: 60
+  lea 0(%rip), %rsi
+  mov %rdi, %rdx
+  syscall
+  ret
+  .section .rodata
+  .quad 2b
+`;
+    const s = join(work, 'blocks.s');
+    const o = join(work, 'blocks.o');
+    writeFileSync(s, src);
+    sh('as', ['-o', o, s]);
+    const walked = walkSyscalls(o);
+    const j = JSON.parse(ukl('ukl-objdump', ['--syscalls', '--json', o]).stdout) as { sites: { offset: number; nr: number | null }[] };
+    const want = [null, 15, 0, null, null, null, null, 60];
+    expect(walked.map((w) => w.nr), 'the listing walk').toEqual(want);
+    expect(j.sites.map((x) => x.nr), 'ukl-objdump --syscalls').toEqual(want);
   });
 
   it('text output lists sites with symbol+offset and a summary line', () => {
