@@ -92,7 +92,13 @@ function runTests(tests) {
   if (!existsSync(out)) return { build: 'vitest wrote no report', failed: [] };
   const j = JSON.parse(readFileSync(out, 'utf8'));
   const failed = [];
-  for (const f of j.testResults) for (const t of f.assertionResults) if (t.status === 'failed') failed.push(`${f.name.slice(wt.length + 1)} > ${t.ancestorTitles.concat(t.title).join(' > ')}`);
+  for (const f of j.testResults) {
+    const file = f.name.slice(wt.length + 1);
+    const before = failed.length;
+    for (const t of f.assertionResults) if (t.status === 'failed') failed.push(`${file} > ${t.ancestorTitles.concat(t.title).join(' > ')}`);
+    // a beforeAll that throws fails the file and leaves its tests "skipped": that is caught too
+    if (f.status === 'failed' && failed.length === before) failed.push(`${file} (the file fails: ${String(f.message).split('\n').find((l) => l.trim()) ?? ''})`);
+  }
   return { build: '', failed, seconds: (Date.now() - j.startTime) / 1000 };
 }
 
