@@ -3,7 +3,7 @@
 // objdump, fields against the relocations in libc.a, and small keystone-assembled snippets.
 // Nothing here is compared with our own output; counts are computed at test time (libc differs per distro).
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { lacking } from './helpers/tools.ts';
 import { Capstone, Const, loadCapstone } from 'capstone-wasm';
 import { Code } from 'iced-x86';
 import { Keystone, Const as KsConst, loadKeystone } from 'keystone-wasm';
@@ -204,9 +204,9 @@ function objdumpBranchTarget(text: string): number | undefined {
 
 // ---------------------------------------------------------------------------------------------------
 
-const haveLibc = existsSync(LIBC);
+const NO_LIBC = lacking(LIBC, 'objdump');
 
-describe.runIf(haveLibc)('decoding libc.a', () => {
+describe.skipIf(NO_LIBC !== '')(`decoding libc.a${NO_LIBC}`, () => {
   let sections: CodeSection[] = [];
   const ours = new Map<CodeSection, DecodedInstruction[]>();
   let decodeMs = 0;

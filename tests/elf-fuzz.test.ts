@@ -14,11 +14,16 @@ import {
   elfMembers, parseInput, type ArchiveMemberInput,
 } from '../src/elf/index.ts';
 import { fuzzCases, type FuzzCase, type FuzzInput } from './helpers/mutate.ts';
-import { LIBDIR, elfFilesUnder, have, libstdcxxArchive, realArchive, run } from './helpers/elf-tools.ts';
+import { LIBDIR, elfFilesUnder, libstdcxxArchive, realArchive, run } from './helpers/elf-tools.ts';
+import { lacking } from './helpers/tools.ts';
 
 const SEED = 20261126;
 const FILE = '/nonexistent-ukl-fuzz/input';
 const TEST_OBJECTS = join(import.meta.dirname, '..', 'test-objects');
+const LIBC = realArchive(join(LIBDIR, 'libc.a'));
+const LIBSTDCXX = libstdcxxArchive();
+/** The corpus takes members of libc.a and libstdc++.a and a static executable gcc builds: said in the test name when one is missing. */
+const PARTIAL = lacking('gcc', LIBC ?? 'libc.a', LIBSTDCXX ?? 'libstdc++.a').replace('skipped', 'part of the corpus skipped');
 
 interface Outcome {
   parsed: number;
@@ -156,7 +161,7 @@ beforeAll(() => {
   corpus.push({ name: 'synthetic.o', bytes: synthetic });
   const members: ArchiveMemberInput[] = [{ name: 'synthetic_with_a_long_name.o', data: synthetic }];
 
-  const libc = realArchive(join(LIBDIR, 'libc.a'));
+  const libc = LIBC;
   if (libc) {
     const ar = new Archive(new Uint8Array(readFileSync(libc)), libc);
     // A spread of members, and every one with a group or a note section.
@@ -168,7 +173,7 @@ beforeAll(() => {
       if (i % 300 === 0 && members.length < 8) members.push({ name: m.name, data: d.slice() });
     });
   }
-  const cxx = libstdcxxArchive();
+  const cxx = LIBSTDCXX;
   if (cxx) {
     const ar = new Archive(new Uint8Array(readFileSync(cxx)), cxx);
     for (const name of ['eh_catch.o', 'eh_throw.o', 'functexcept.o']) {
@@ -177,7 +182,7 @@ beforeAll(() => {
     }
   }
   for (const f of elfFilesUnder(TEST_OBJECTS).filter((f) => f.endsWith('.o'))) corpus.push({ name: `test-objects/${f.slice(TEST_OBJECTS.length + 1)}`, bytes: new Uint8Array(readFileSync(f)) });
-  if (have('gcc')) {
+  if (lacking('gcc') === '') {
     writeFileSync(join(work, 'hello.c'), '#include <stdio.h>\nint main(void) { puts("hi"); return 0; }\n');
     run('gcc', ['-static', '-O2', '-o', join(work, 'hello'), join(work, 'hello.c')]);
     corpus.push({ name: 'static hello', bytes: new Uint8Array(readFileSync(join(work, 'hello'))) });
@@ -209,43 +214,31 @@ function bsdArchive(name: string, data: Uint8Array): Uint8Array {
 }
 
 describe('reader fuzzing', () => {
-  it('every mutated object and archive parses or throws FormatError (deterministic, seeded)', () => {
+  it(`every mutated object and archive parses or throws FormatError (deterministic, seeded)${PARTIAL}`, () => {
     const o: Outcome = { parsed: 0, roundTrips: 0, formatErrors: 0, withoutOffset: 0, failures: [] };
     const byFamily = new Map<string, number>();
     let cases = 0;
-    let slowest = { ms: 0, name: '' };
-    const rss0 = process.memoryUsage().rss;
-    let rssPeak = rss0;
-    const t0 = performance.now();
     for (const input of corpus) {
       const count = perInput.get(input.name) ?? 150;
       for (const c of fuzzCases([input], { seed: SEED, perInput: count }) as Generator<FuzzCase>) {
         cases++;
         const family = c.name.replace(/^.*?: /, '').replace(/[0-9]+|0x[0-9a-f]+|"[^"]*"/g, 'N').replace(/\[N\]/g, '').slice(0, 40);
         byFamily.set(family, (byFamily.get(family) ?? 0) + 1);
-        const t = performance.now();
         const before = o.failures.length;
         if (c.kind === 'archive') exerciseArchive(o, c.name, c.bytes, FILE);
         else exerciseElf(o, c.name, c.bytes, FILE);
-        const ms = performance.now() - t;
-        if (ms > slowest.ms) slowest = { ms, name: c.name };
         if (o.failures.length > before && o.failures.length > 50) break;
-        if ((cases & 1023) === 0) rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
       }
     }
-    const elapsed = performance.now() - t0;
-    rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
+    // time per case and memory growth are measured by bench/elf-fuzz.mjs, not asserted here
     console.log(
-      `fuzz: ${cases} cases from ${corpus.length} inputs in ${(elapsed / 1000).toFixed(2)} s; ` +
-        `${o.parsed} parsed, ${o.roundTrips} of them (members included) written back byte-identically, ${o.formatErrors} FormatErrors (${o.withoutOffset} without an offset); ` +
-        `slowest case ${slowest.ms.toFixed(1)} ms (${slowest.name}); RSS grew ${((rssPeak - rss0) / 2 ** 20).toFixed(0)} MiB`,
+      `fuzz: ${cases} cases from ${corpus.length} inputs; ` +
+        `${o.parsed} parsed, ${o.roundTrips} of them (members included) written back byte-identically, ${o.formatErrors} FormatErrors (${o.withoutOffset} without an offset)`,
     );
     expect(o.failures.slice(0, 20)).toEqual([]);
     expect(o.withoutOffset).toBe(0);
     expect(cases).toBeGreaterThan(3000);
     expect(o.formatErrors).toBeGreaterThan(cases / 4);
-    expect(slowest.ms).toBeLessThan(2000);
-    expect(rssPeak - rss0).toBeLessThan(1024 * 2 ** 20);
   });
 
   it('huge counts are refused before anything is allocated', () => {
@@ -259,9 +252,7 @@ describe('reader fuzzing', () => {
     for (const [what, poke] of cases) {
       const b = base.slice();
       poke(new DataView(b.buffer));
-      const t = performance.now();
       expect(() => new ElfFile(b, { file: FILE }), what).toThrow(FormatError);
-      expect(performance.now() - t, what).toBeLessThan(50);
     }
     // A symbol table whose size claims 2^40 bytes, and an archive index claiming 2^32 - 1 entries.
     const elf = new ElfFile(base, { file: FILE });
@@ -274,7 +265,8 @@ describe('reader fuzzing', () => {
     expect(() => new Archive(ar, FILE)).toThrow(/claims 4294967295 entries/);
   });
 
-  it.runIf(have('ar'))('thin archives: members are read only when they are regular files of the size the archive gives', () => {
+  const NO_AR = lacking('ar');
+  it.skipIf(NO_AR !== '')(`thin archives: members are read only when they are regular files of the size the archive gives${NO_AR}`, () => {
     const dir = join(work, 'thin');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'one.o'), syntheticObject());

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { Archive, ElfFile, isElf } from '../src/elf/index.ts';
 import { compareWithReadelf, emptyTotals, parseReadelf, type Totals } from './helpers/elf-readelf.ts';
-import { LIBDIR, elfFilesUnder, have, isArchiveBytes, libmArchive, libstdcxxArchive, realArchive, run } from './helpers/elf-tools.ts';
+import { LIBDIR, elfFilesUnder, isArchiveBytes, libmArchive, libstdcxxArchive, realArchive, run } from './helpers/elf-tools.ts';
+import { lacking } from './helpers/tools.ts';
 
 const READELF_ARGS = ['-h', '-S', '-s', '-r', '-g', '-n', '-l', '-W'];
 const TEST_OBJECTS = join(import.meta.dirname, '..', 'test-objects');
@@ -42,9 +43,9 @@ function line(label: string, t: Totals): string {
   return `${label}: ${t.files} files, ${t.sections} sections, ${t.symbols} symbols, ${t.relocations} relocations, ${t.groups} groups, ${t.notes} notes, ${t.programHeaders} program headers`;
 }
 
-const hasReadelf = have('readelf');
+const NO_READELF = lacking('readelf');
 
-describe.runIf(hasReadelf)('reader agrees with GNU readelf', () => {
+describe.skipIf(NO_READELF !== '')(`reader agrees with GNU readelf${NO_READELF}`, () => {
   const libs: [string, string | undefined, string][] = [
     ['libc.a', realArchive(join(LIBDIR, 'libc.a')), 'libc6-dev'],
     ['libm (libm.a or the libm-2.NN.a its linker script names)', libmArchive(), 'libc6-dev'],
@@ -54,14 +55,11 @@ describe.runIf(hasReadelf)('reader agrees with GNU readelf', () => {
     ['libz.a', realArchive(join(LIBDIR, 'libz.a')), 'zlib1g-dev'],
   ];
   for (const [name, path, pkg] of libs) {
-    if (path) {
-      it(`every member of ${name}`, () => {
-        const t = check(path, name);
-        if (!name.startsWith('libpthread')) expect(t.files).toBeGreaterThan(0);
-      });
-    } else {
-      it.skip(`${name}: absent on this machine (apt-get install ${pkg})`, () => {});
-    }
+    const no = lacking(path ?? `${name} (apt-get install ${pkg})`);
+    it.skipIf(no !== '')(`every member of ${name}${no}`, () => {
+      const t = check(path!, name);
+      if (!name.startsWith('libpthread')) expect(t.files).toBeGreaterThan(0);
+    });
   }
 
   const objects = elfFilesUnder(TEST_OBJECTS);
@@ -78,7 +76,8 @@ describe.runIf(hasReadelf)('reader agrees with GNU readelf', () => {
     it.skip('test-objects/: no objects built yet', () => {});
   }
 
-  describe.runIf(have('gcc'))('a static executable built here', () => {
+  const noGcc = lacking('gcc');
+  describe.skipIf(noGcc !== '')(`a static executable built here${noGcc}`, () => {
     let dir = '';
     beforeAll(() => {
       dir = mkdtempSync(join(tmpdir(), 'ukl-elf-readelf-'));
@@ -108,8 +107,4 @@ describe.runIf(hasReadelf)('reader agrees with GNU readelf', () => {
     lines.push(line('TOTAL', all));
     console.log(`readelf comparison totals:\n  ${lines.join('\n  ')}`);
   });
-});
-
-describe.skipIf(hasReadelf)('reader agrees with GNU readelf', () => {
-  it.skip('readelf is not installed (apt-get install binutils)', () => {});
 });

@@ -30,7 +30,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CORPUS_DIR,
   GCC_LD_DIR,
-  IN_CI,
   PARALLEL,
   Pool,
   SUBSTITUTE_LD,
@@ -55,6 +54,7 @@ import {
   type ReadelfFacts,
   lazyCases,
 } from './helpers/link.ts';
+import { lacking } from './helpers/tools.ts';
 
 const corpus = loadCorpus();
 const tmp = mkdtempSync(join(tmpdir(), 'ukl-link-diff-'));
@@ -212,11 +212,8 @@ describe('ukl-ld beyond the corpus', () => {
     expect(runView(await runProgram(join(dir, 'prog'), c.p, dir))).toEqual(runView(r.ref.run!));
   });
 
-  it('gdb: break main, run, bt on a ukl-ld output built with -g', { timeout: 300_000 }, async (ctx) => {
-    if (!commandExists('gdb')) {
-      if (IN_CI) throw new Error('gdb is not installed: CI must install it (apt-get install gdb) so this test runs');
-      ctx.skip();
-    }
+  const NO_GDB = lacking('gdb');
+  it.skipIf(NO_GDB !== '')(`gdb: break main, run, bt on a ukl-ld output built with -g${NO_GDB}`, { timeout: 300_000 }, async () => {
     const dir = join(tmp, 'gdb');
     const objs = await compile(['hello_debug.c'], ['-g', '-O0'], dir, pool);
     const where: Record<string, string> = {};

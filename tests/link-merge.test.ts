@@ -7,9 +7,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ElfFile } from '../src/elf/reader.ts';
 import { hashBytes } from '../src/link/piece-table.ts';
-import { GNU_LD, commandExists, describeExec, exec, runUnderTestLd } from './helpers/link.ts';
+import { GNU_LD, describeExec, exec, runUnderTestLd } from './helpers/link.ts';
+import { lacking } from './helpers/tools.ts';
 
-const haveTools = commandExists('as') && commandExists(GNU_LD);
+const NO_TOOLS = lacking('as', GNU_LD);
 const tmp = mkdtempSync(join(tmpdir(), 'ukl-link-merge-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -52,7 +53,7 @@ function read(file: string): Linked {
 const text = '\t.text\n\t.globl _start\n_start: ret\n';
 const asciz = (label: string, s: string) => `${label}: .asciz "${s}"\n`;
 
-describe.skipIf(!haveTools)('merged sections against GNU ld', () => {
+describe.skipIf(NO_TOOLS !== '')(`merged sections against GNU ld${NO_TOOLS}`, () => {
   it('strings of 1, 2 and 4-byte characters and 8-byte constants: duplicates within and across objects', async () => {
     const a = `
 \t.section .rodata.str1.1,"aMS",@progbits,1

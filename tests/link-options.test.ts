@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, buildArgv, expandResponseFiles, helpText, versionText, type InputItem, type LinkOptions } from '../src/link/options.ts';
 import { LinkError } from '../src/link/errors.ts';
+import { lacking } from './helpers/tools.ts';
 
 const noState = { wholeArchive: false, asNeeded: false, static: false, lazy: false };
 
@@ -493,10 +494,6 @@ function err2(f: () => unknown): string {
 // ---------------------------------------------------------------------------------------------------------
 // What gcc 12 really passes
 
-function hasTool(cmd: string): boolean {
-  return spawnSync(cmd, ['--version'], { encoding: 'utf8' }).status === 0;
-}
-
 /** collect2's argument list (without collect2 itself) for `DRIVER FLAGS hello.o -o h`, from `-###`. */
 function collect2Args(driver: string, flags: string[]): string[] {
   const r = spawnSync(driver, [...flags, '-###', 'hello.o', '-o', 'h'], { encoding: 'utf8', cwd: tmpdir() });
@@ -507,9 +504,9 @@ function collect2Args(driver: string, flags: string[]): string[] {
   return words.slice(1);
 }
 
-const haveGcc = hasTool('gcc');
+const NO_GCC = lacking('gcc');
 
-describe.skipIf(!haveGcc)('collect2 argument lists (gcc on this machine)', () => {
+describe.skipIf(NO_GCC !== '')(`collect2 argument lists (gcc on this machine)${NO_GCC}`, () => {
   it('gcc -static', () => {
     const argv = collect2Args('gcc', ['-static']);
     const o = parseArgs(argv);
@@ -582,7 +579,7 @@ describe.skipIf(!haveGcc)('collect2 argument lists (gcc on this machine)', () =>
 // ---------------------------------------------------------------------------------------------------------
 // Accept/reject decisions against GNU ld itself
 
-const haveLd = hasTool('ld');
+const NO_LD = lacking('ld');
 
 /** GNU ld parses the options in order and exits 0 at --help if none failed. */
 function gnuAccepts(argv: string[]): boolean {
@@ -600,7 +597,7 @@ function ours(argv: string[]): 'ok' | 'unsupported' | 'error' {
   }
 }
 
-describe.skipIf(!haveLd)('agreement with GNU ld on what parses', () => {
+describe.skipIf(NO_LD !== '')(`agreement with GNU ld on what parses${NO_LD}`, () => {
   const vdir = mkdtempSync(join(tmpdir(), 'ukl-ld-vs-'));
   const vmap = join(vdir, 'v.map');
   writeFileSync(vmap, '{ global: *; };\n');

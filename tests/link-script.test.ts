@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { parseScript, looksLikeScript, type ScriptCommand, type ScriptInput } from '../src/link/script.ts';
 import { LinkError } from '../src/link/errors.ts';
+import { lacking } from './helpers/tools.ts';
 
 const MULTIARCH = '/usr/lib/x86_64-linux-gnu';
 const LIBM_A = `${MULTIARCH}/libm.a`;
@@ -35,9 +36,11 @@ function gnuTrace(args: string[], script: string): string[] {
   return [...new Set(lines)].filter((l) => l !== script);
 }
 
-const haveLd = spawnSync('ld', ['--version']).status === 0;
+const NO_LD = lacking('ld');
+const NO_LIBM = lacking(LIBM_A);
+const NO_LIBC_SO = lacking(LIBC_SO);
 
-describe.skipIf(!existsSync(LIBM_A))("Debian's libm.a", () => {
+describe.skipIf(NO_LIBM !== '')(`Debian's libm.a${NO_LIBM}`, () => {
   const bytes = new Uint8Array(readFileSync(LIBM_A));
 
   it('is a script, and a GROUP of existing archives in elf64-x86-64', () => {
@@ -55,13 +58,13 @@ describe.skipIf(!existsSync(LIBM_A))("Debian's libm.a", () => {
     }
   });
 
-  it.skipIf(!haveLd)('names the files GNU ld opens for it', () => {
+  it.skipIf(NO_LD !== '')(`names the files GNU ld opens for it${NO_LD}`, () => {
     const cmds = parseScript(readFileSync(LIBM_A, 'utf8'), LIBM_A);
     expect(items(cmds).map((i) => i.path)).toEqual(gnuTrace(['-static'], LIBM_A));
   });
 });
 
-describe.skipIf(!existsSync(LIBC_SO))("Debian's libc.so", () => {
+describe.skipIf(NO_LIBC_SO !== '')(`Debian's libc.so${NO_LIBC_SO}`, () => {
   it('is a GROUP with an AS_NEEDED part', () => {
     const bytes = new Uint8Array(readFileSync(LIBC_SO));
     expect(looksLikeScript(bytes)).toBe(true);
@@ -73,7 +76,7 @@ describe.skipIf(!existsSync(LIBC_SO))("Debian's libc.so", () => {
     expect(needed.some((i) => /ld-linux-x86-64\.so\.2$/.test(i.path))).toBe(true);
   });
 
-  it.skipIf(!haveLd)('names the files GNU ld opens for it', () => {
+  it.skipIf(NO_LD !== '')(`names the files GNU ld opens for it${NO_LD}`, () => {
     const all = items(parseScript(readFileSync(LIBC_SO, 'utf8'), LIBC_SO));
     expect(all.map((i) => i.path)).toEqual(gnuTrace(['-shared'], LIBC_SO));
   });
@@ -176,11 +179,11 @@ describe('errors name file, line and what is wrong', () => {
 describe('looksLikeScript', () => {
   const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 
-  it.skipIf(!existsSync(CRT1))('an ELF object is not a script', () => {
+  it.skipIf(lacking(CRT1) !== '')(`an ELF object is not a script${lacking(CRT1)}`, () => {
     expect(looksLikeScript(new Uint8Array(readFileSync(CRT1)))).toBe(false);
   });
 
-  it.skipIf(!existsSync(LIBC_A))('an ar archive is not a script', () => {
+  it.skipIf(lacking(LIBC_A) !== '')(`an ar archive is not a script${lacking(LIBC_A)}`, () => {
     expect(looksLikeScript(new Uint8Array(readFileSync(LIBC_A)).subarray(0, 8192))).toBe(false);
   });
 

@@ -3,7 +3,9 @@ import { describe, expect, it, beforeAll } from 'vitest';
 import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LIBC_A, sh, ukl, run } from './helpers/tools.ts';
+import { LIBC_A, lacking, sh, ukl, run } from './helpers/tools.ts';
+import { walkSyscalls } from './helpers/syscall-walk.ts';
+import { knownClass, recordedMismatches } from './helpers/known-mismatches.ts';
 
 let work: string;
 let exe: string;
@@ -75,24 +77,34 @@ describe('headers, symbols, relocations and contents equal GNU objdump', () => {
 });
 
 describe('disassembly', () => {
-  it('-d over libc.a reads like GNU objdump: same lines for at least 99% of instructions and every label', () => {
+  it('-d over libc.a equals GNU objdump line for line, except the known formatter mismatches (tests/asm-fixtures/objdump-mismatches.json)', () => {
     const a = ours(['-d', LIBC_A]).split('\n');
     const b = gnu(['-d', LIBC_A]).split('\n');
-    const setA = new Set(a);
-    let same = 0;
+    expect(a.length).toBe(b.length);
+    const unexplained: string[] = [];
+    const found: string[] = [];
+    let member = '';
+    let section = '';
     let insnLines = 0;
-    const labelsB = b.filter((l) => /^[0-9a-f]{16} <.*>:$/.test(l));
-    const labelsA = new Set(a.filter((l) => /^[0-9a-f]{16} <.*>:$/.test(l)));
-    for (const l of b) {
-      if (!/^ +[0-9a-f]+:\t/.test(l)) continue;
-      insnLines++;
-      if (setA.has(l)) same++;
-    }
-    const missingLabels = labelsB.filter((l) => !labelsA.has(l));
-    console.log(`objdump -d libc.a: ${same}/${insnLines} instruction lines identical (${((100 * same) / insnLines).toFixed(2)}%), labels missing ${missingLabels.length}/${labelsB.length}`);
+    b.forEach((theirs, i) => {
+      const fm = /^(\S+):\s+file format /.exec(theirs);
+      if (fm) member = fm[1]!;
+      const sm = /^Disassembly of section (\S+):/.exec(theirs);
+      if (sm) section = sm[1]!;
+      const t = /^ *([0-9a-f]+):\t([0-9a-f ]+)\t(.*)$/.exec(theirs);
+      if (t) insnLines++;
+      const mine = a[i]!;
+      if (mine === theirs) return;
+      const o = /^ *([0-9a-f]+):\t([0-9a-f ]+)\t(.*)$/.exec(mine);
+      const k = t && o && o[1] === t[1] && o[2] === t[2] ? knownClass('att', o[3]!, t[3]!) : undefined;
+      if (k) found.push(`${member} ${section}+0x${t![1]} ${k}`);
+      else unexplained.push(`line ${i + 1}:\n  ours: ${mine}\n  gnu:  ${theirs}`);
+    });
+    console.log(`objdump -d libc.a: ${insnLines} instruction lines, ${found.length} known mismatches, ${unexplained.length} others`);
     expect(insnLines).toBeGreaterThan(100000);
-    expect(same / insnLines).toBeGreaterThan(0.99);
-    expect(missingLabels.length / labelsB.length).toBeLessThan(0.01);
+    expect(unexplained.slice(0, 20)).toEqual([]);
+    const recorded = recordedMismatches(LIBC_A, gnu(['--version']).split('\n')[0]!, 'att');
+    if (recorded) expect(found).toEqual(recorded);
   });
 
   it('-dr interleaves relocations exactly like GNU objdump', () => {
@@ -151,39 +163,87 @@ describe('--syscalls', () => {
     console.log(`--syscalls libc.a: ${j.sites.length} sites, ${j.sites.filter((s) => s.nr !== null).length} with a known number`);
   });
 
-  it('numbers agree with the `mov $N,%eax` objdump shows right before the site, and names follow the kernel table', () => {
-    const out = gnu(['-d', '-w', LIBC_A]).split('\n');
-    const expected = new Map<string, number>();
-    let member = '';
-    let section = '';
-    let prev = '';
-    for (const line of out) {
-      let m = /^(\S+):\s+file format /.exec(line);
-      if (m) member = m[1]!;
-      m = /^Disassembly of section (\S+):/.exec(line);
-      if (m) section = m[1]!;
-      m = /^ +([0-9a-f]+):\t[0-9a-f ]+\tsyscall\s*$/.exec(line);
-      if (m) {
-        const p = /\tmov +\$0x([0-9a-f]+),%eax\s*$/.exec(prev);
-        if (p) expected.set(`${member} ${section} ${parseInt(m[1]!, 16)}`, parseInt(p[1]!, 16));
-      }
-      if (/^ +[0-9a-f]+:\t/.test(line)) prev = line;
-      else if (line !== '' && !line.startsWith('\t')) prev = '';
-    }
+  it('the number at every site is the one its basic block shows in GNU objdump\'s listing (walked back to the last writer of %rax), and names follow the kernel table', () => {
+    const walked = walkSyscalls(LIBC_A);
+    const expected = new Map(walked.map((w) => [`${w.member} ${w.section} ${w.offset}`, w]));
     const j = JSON.parse(ukl('ukl-objdump', ['--syscalls', '--json', LIBC_A]).stdout) as { sites: { member: string; section: string; offset: number; nr: number | null; name: string | null }[] };
     const unistd = readFileSync('/usr/include/x86_64-linux-gnu/asm/unistd_64.h', 'utf8');
     const names = new Map<number, string>();
     for (const m of unistd.matchAll(/#define __NR_(\w+) (\d+)/g)) names.set(Number(m[2]), m[1]!);
-    expect(expected.size).toBeGreaterThan(100);
-    let checked = 0;
+    expect(j.sites.length).toBe(walked.length);
+    const bad: string[] = [];
+    let numbered = 0;
+    let notRightAfterMov = 0;
     for (const s of j.sites) {
-      const e = expected.get(`${s.member} ${s.section} ${s.offset}`);
-      if (e === undefined) continue;
-      checked++;
-      expect(s.nr, `${s.member} ${s.section} 0x${s.offset.toString(16)}`).toBe(e);
-      if (names.has(e)) expect(s.name).toBe(names.get(e));
+      const w = expected.get(`${s.member} ${s.section} ${s.offset}`);
+      const where = `${s.member} ${s.section} 0x${s.offset.toString(16)}`;
+      if (!w) { bad.push(`${where}: not a syscall in objdump's listing`); continue; }
+      if (s.nr !== w.nr) bad.push(`${where}: ukl-objdump says ${s.nr}, the listing says ${w.nr} (${w.how})`);
+      if (w.nr === null) continue;
+      numbered++;
+      if (w.back !== 1 || !/^mov +\$0x[0-9a-f]+,%eax$/.test(w.how)) notRightAfterMov++;
+      const name = names.get(w.nr) ?? null;
+      if (s.name !== name) bad.push(`${where}: name ${s.name}, the kernel's table says ${name}`);
     }
-    expect(checked).toBe(expected.size);
+    console.log(`--syscalls libc.a: ${numbered} of ${walked.length} sites numbered, each checked against the listing (${notRightAfterMov} not by a mov $N,%eax right before the site)`);
+    expect(bad).toEqual([]);
+    expect(numbered).toBeGreaterThan(100);
+  });
+
+  // Blocks libc.a may not contain: a label or branch target between the mov and the syscall, a jump-table
+  // entry there, a call before it, a writer that is not a constant. The number is the walk's, and the one
+  // written here from the source.
+  const NO_AS = lacking('as');
+  it.skipIf(NO_AS !== '')(`assembled blocks: each number (or none) as the listing shows it, where labels, branch targets, jump tables and calls end the block${NO_AS}`, () => {
+    const src = `
+  .text
+  .globl f1, f2, f3, f4, f5, f6, f7, f8, mid5
+f1: mov $1, %eax          # a branch target between the mov and the site: unknown
+  test %edi, %edi
+  jne 1f
+  mov $39, %eax
+1: mov %rsi, %rdx
+  syscall
+  ret
+f2: mov $15, %rax         # 48 c7 c0: 15
+  syscall
+  ret
+f3: xor %eax, %eax        # 0
+  syscall
+  ret
+f4: mov $5, %eax          # the last writer is not a constant: unknown
+  mov %edx, %eax
+  syscall
+  ret
+f5: mov $7, %eax          # a global label between: unknown
+mid5: nop
+  syscall
+  ret
+f6: mov $8, %eax          # a jump-table entry points between: unknown
+2: nop
+  syscall
+  ret
+f7: mov $9, %eax          # a call before the site: unknown
+  call f3
+  syscall
+  ret
+f8: mov $60, %eax         # the writer three instructions back: 60
+  lea 0(%rip), %rsi
+  mov %rdi, %rdx
+  syscall
+  ret
+  .section .rodata
+  .quad 2b
+`;
+    const s = join(work, 'blocks.s');
+    const o = join(work, 'blocks.o');
+    writeFileSync(s, src);
+    sh('as', ['-o', o, s]);
+    const walked = walkSyscalls(o);
+    const j = JSON.parse(ukl('ukl-objdump', ['--syscalls', '--json', o]).stdout) as { sites: { offset: number; nr: number | null }[] };
+    const want = [null, 15, 0, null, null, null, null, 60];
+    expect(walked.map((w) => w.nr), 'the listing walk').toEqual(want);
+    expect(j.sites.map((x) => x.nr), 'ukl-objdump --syscalls').toEqual(want);
   });
 
   it('text output lists sites with symbol+offset and a summary line', () => {

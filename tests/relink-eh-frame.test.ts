@@ -13,7 +13,7 @@
 //  - malformed input raises RewriteRefused, never anything else.
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ElfFile } from '../src/elf/reader.ts';
@@ -26,14 +26,17 @@ import {
   listFdes, lsdaRefsFromEhFrame, rewriteEhFrame, type CfaAdjustment, type CodeRewrite, type EhFrameInput, type OffsetMap, type Reloc,
 } from '../src/relink-syscalls/eh-frame.ts';
 import { rewriteLsda } from '../src/relink-syscalls/lsda.ts';
-import { have, runOk } from './helpers/elf-tools.ts';
+import { runOk } from './helpers/elf-tools.ts';
+import { lacking } from './helpers/tools.ts';
 import { program, type Program } from './helpers/test-objects.ts';
 import {
   LIBC_A, LIBSTDCXX_A, TEST_OBJECTS_DIR as DIR, archiveObjects, ehInput, ehSection, identity, insertionMap, relaFor, relocsOf, rng, testObjects, type Obj,
 } from './helpers/unwind-objects.ts';
 
-const HAVE_READELF = have('readelf');
-const HAVE_GCC = have('gcc') && have('g++');
+const NO_LIBC = lacking(LIBC_A);
+const NO_LIBSTDCXX = lacking(LIBSTDCXX_A ?? 'libstdc++.a');
+const NO_READELF = lacking('readelf');
+const NO_GCC = lacking('gcc', 'g++', 'readelf');
 
 // ---------------------------------------------------------------------------------------------------
 // Objects.
@@ -71,7 +74,7 @@ describe('identity map: .eh_frame and .gcc_except_table come back byte for byte'
     for (const o of testObjects()) fdes += identityCheck(o).fdes;
     expect(fdes).toBeGreaterThan(50);
   });
-  it.skipIf(!existsSync(LIBC_A))('every libc.a member', () => {
+  it.skipIf(NO_LIBC !== '')(`every libc.a member${NO_LIBC}`, () => {
     let fdes = 0;
     let lsdas = 0;
     for (const o of archiveObjects(LIBC_A)) {
@@ -82,7 +85,7 @@ describe('identity map: .eh_frame and .gcc_except_table come back byte for byte'
     expect(fdes).toBeGreaterThan(2000);
     expect(lsdas).toBeGreaterThan(10);
   });
-  it.skipIf(!LIBSTDCXX_A)('every libstdc++.a member', () => {
+  it.skipIf(NO_LIBSTDCXX !== '')(`every libstdc++.a member${NO_LIBSTDCXX}`, () => {
     let lsdas = 0;
     for (const o of archiveObjects(LIBSTDCXX_A)) lsdas += identityCheck(o).lsdas;
     expect(lsdas).toBeGreaterThan(500);
@@ -537,7 +540,7 @@ function framesCheck(objs: Obj[], seed: number, opts: { adjust: boolean; huge: b
   return outcome;
 }
 
-describe.skipIf(!HAVE_READELF)('synthetic growth: readelf --debug-dump=frames-interp of the rewritten object', () => {
+describe.skipIf(NO_READELF !== '')(`synthetic growth: readelf --debug-dump=frames-interp of the rewritten object${NO_READELF}`, () => {
   it('test-objects/*.o, with CFA adjustments', () => {
     const r = framesCheck(testObjects(), 1, { adjust: true, huge: true });
     expect(r.checked).toBeGreaterThan(20);
@@ -546,7 +549,7 @@ describe.skipIf(!HAVE_READELF)('synthetic growth: readelf --debug-dump=frames-in
   it('test-objects/*.o, several seeds, no adjustments', () => {
     for (const seed of [7, 8, 9]) framesCheck(testObjects(), seed * 1000, { adjust: false, huge: seed === 9 });
   });
-  it.skipIf(!existsSync(LIBC_A))('every libc.a member with an FDE, with CFA adjustments', () => {
+  it.skipIf(NO_LIBC !== '')(`every libc.a member with an FDE, with CFA adjustments${NO_LIBC}`, () => {
     const r = framesCheck(archiveObjects(LIBC_A), 11, { adjust: true, huge: false });
     expect(r.checked).toBeGreaterThan(1500);
     expect(r.fdesMoved).toBeGreaterThan(3000);
@@ -554,7 +557,7 @@ describe.skipIf(!HAVE_READELF)('synthetic growth: readelf --debug-dump=frames-in
     expect(r.refused.length).toBeLessThanOrEqual(1);
     for (const m of r.refused) expect(m).toMatch(/libc_sigaction\.o.*DWARF expression reading %rsp/);
   }, 120_000);
-  it.skipIf(!LIBSTDCXX_A)('every libstdc++.a member with an FDE, with CFA adjustments', () => {
+  it.skipIf(NO_LIBSTDCXX !== '')(`every libstdc++.a member with an FDE, with CFA adjustments${NO_LIBSTDCXX}`, () => {
     const r = framesCheck(archiveObjects(LIBSTDCXX_A), 12, { adjust: true, huge: false });
     expect(r.checked).toBeGreaterThan(150);
     expect(r.refused).toEqual([]);
@@ -843,7 +846,7 @@ function withProbeDir<T>(f: (dir: string) => T): T {
 const PROBED = ['cxx-syscall-eh', 'cxx', 'comdat', 'weak-common', 'tls', 'switch-pie', 'switch-nopie', 'switch-cet', 'abs-reloc-nopie', 'abs-reloc-large', 'abs-reloc-kernel', 'rel8', 'redzone', 'sigreturn', 'sysnr'];
 const NOPPED = ['cxx-syscall-eh', 'cxx', 'comdat', 'ifunc', 'ctor-order', 'clone', 'vfork', 'tls'];
 
-describe.skipIf(!HAVE_GCC || !HAVE_READELF)('run time: padded objects linked by GNU ld', () => {
+describe.skipIf(NO_GCC !== '')(`run time: padded objects linked by GNU ld${NO_GCC}`, () => {
   it('probes at every instruction where the CFA is rsp+N or rbp+N: output unchanged, every CFA exact', () => {
     withProbeDir((dir) => {
       let total = 0;
@@ -868,7 +871,7 @@ describe.skipIf(!HAVE_GCC || !HAVE_READELF)('run time: padded objects linked by 
     });
   }, 300_000);
 
-  it.skipIf(!LIBSTDCXX_A)('libstdc++ members with large LSDAs (iostreams, the throw and personality code) padded into the cxx program', () => {
+  it.skipIf(NO_LIBSTDCXX !== '')(`libstdc++ members with large LSDAs (iostreams, the throw and personality code) padded into the cxx program${NO_LIBSTDCXX}`, () => {
     const wanted = ['ostream-inst.o', 'istream-inst.o', 'functexcept.o', 'cow-stdexcept.o', 'eh_alloc.o', 'eh_throw.o', 'eh_personality.o', 'eh_catch.o', 'ios_init.o', 'locale-inst.o', 'stdexcept.o', 'string-inst.o'];
     const members = archiveObjects(LIBSTDCXX_A).filter((o) => wanted.some((w) => o.name.endsWith(`(${w})`)));
     expect(members.length).toBe(wanted.length);
@@ -897,7 +900,8 @@ describe.skipIf(!HAVE_GCC || !HAVE_READELF)('run time: padded objects linked by 
 // ---------------------------------------------------------------------------------------------------
 // Every CFA opcode and the rarer record layouts, assembled by gas.
 
-const HAVE_AS = have('as');
+const NO_AS = lacking('as');
+const HAVE_AS = NO_AS === '';
 
 function assemble(src: string, name: string): Obj {
   const dir = mkdtempSync(join(tmpdir(), 'ukl-ehas-'));
@@ -1275,7 +1279,7 @@ function narrowRecords(data: Uint8Array, relocs: Reloc[]): { bytes: number[]; re
   return { bytes: out, relocs: relocs.map((r) => ({ ...r, offset: r.offset + moved.find((m) => r.offset >= m.from && r.offset < m.to)!.shift })) };
 }
 
-describe.skipIf(!HAVE_AS || !HAVE_READELF)('every CFA opcode and rare record layouts (gas-built objects, readelf oracle)', () => {
+describe.skipIf(NO_AS !== '' || NO_READELF !== '')(`every CFA opcode and rare record layouts (gas-built objects, readelf oracle)${NO_AS}${NO_READELF}`, () => {
   it('all DWARF CFA opcodes, with CFA adjustments everywhere', () => {
     const o = assemble(OPS_S, 'ops.o');
     for (const seed of [1, 2, 3, 4, 5, 6]) {
@@ -1340,7 +1344,7 @@ h:
 	.section .note.GNU-stack,"",@progbits
 `;
 
-describe.skipIf(!HAVE_AS)('rules reading %rsp under an adjustment are refused', () => {
+describe.skipIf(!HAVE_AS)(`rules reading %rsp under an adjustment are refused${NO_AS}`, () => {
   const o = HAVE_AS ? assemble(RSPEXP_S, 'rspexp.o') : undefined;
   const cases: [number, RegExp | undefined][] = [
     [0, undefined], [1, /the CFA is a DWARF expression reading %rsp/], [2, undefined], [3, /register 3 reads %rsp/],

@@ -228,17 +228,19 @@ function applyOther(ctx: Context, sec: InputSection, type: number, s: Sym, off: 
       v = S + A;
       if (fits(ctx, v, 0, U32_MAX, sec, off, type, s)) view.setUint32(at, v, true);
       return 0;
+    // GNU ld checks 16, PC16 and 8 as bitfields (complain_overflow_bitfield): an n-bit field takes
+    // [-2^n, 2^n - 1], signed or unsigned with one more bit of negative wrap; PC8 is checked as signed.
     case R['16']:
       v = S + A;
-      if (fits(ctx, v, -0x8000, 0xffff, sec, off, type, s)) view.setUint16(at, v & 0xffff, true);
+      if (fits(ctx, v, -0x10000, 0xffff, sec, off, type, s)) view.setUint16(at, v & 0xffff, true);
       return 0;
     case R.PC16:
       v = S + A - P;
-      if (fits(ctx, v, -0x8000, 0x7fff, sec, off, type, s)) view.setInt16(at, v, true);
+      if (fits(ctx, v, -0x10000, 0xffff, sec, off, type, s)) view.setUint16(at, v & 0xffff, true);
       return 0;
     case R['8']:
       v = S + A;
-      if (fits(ctx, v, -0x80, 0xff, sec, off, type, s)) out[at] = v & 0xff;
+      if (fits(ctx, v, -0x100, 0xff, sec, off, type, s)) out[at] = v & 0xff;
       return 0;
     case R.PC8:
       v = S + A - P;

@@ -24,7 +24,7 @@ export const REFERENCE_ONLY = process.env.UKL_LD_REFERENCE_ONLY === '1';
  * (UKL_LD_REFERENCE_ONLY=1 is the same with GNU ld). For validating the harness and for comparing linkers.
  */
 export const SUBSTITUTE_LD: string | undefined = process.env.UKL_LD_SUBSTITUTE || (REFERENCE_ONLY ? '/usr/bin/ld' : undefined);
-export const IN_CI = process.env.CI === 'true';
+export { IN_CI } from './tools.ts';
 export const PARALLEL = Math.max(1, Math.min(availableParallelism(), 4));
 
 /** Environment for compilers and linkers: the caller's, with messages in plain ASCII, and gcc-ld/ld running

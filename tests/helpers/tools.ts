@@ -32,3 +32,29 @@ export function ukl(command: string, args: string[], opts: { cwd?: string } = {}
 export function have(path: string): boolean {
   return existsSync(path);
 }
+
+/** CI installs every oracle tool (.ci/run): there a missing one is an error, never a skip. */
+export const IN_CI = process.env.CI === 'true';
+
+const found = new Map<string, boolean>();
+function present(what: string): boolean {
+  let ok = found.get(what);
+  if (ok === undefined) {
+    ok = what.includes('/') ? existsSync(what) : spawnSync('sh', ['-c', 'command -v "$1"', 'sh', what], { stdio: 'ignore' }).status === 0;
+    found.set(what, ok);
+  }
+  return ok;
+}
+
+/**
+ * What a test needs and this machine lacks: commands looked up on PATH, or absolute paths to files
+ * (libc.a, libstdc++.a; pass a name such as 'libstdc++.a' for one that was looked for and not found). Returns '' when everything is there, else ` (skipped: no gdb, strace)` to put in
+ * the test's name for `it.skipIf(reason !== '')(`name${reason}`, ...)`. Under CI=true anything missing
+ * throws, so the test file fails instead of skipping.
+ */
+export function lacking(...needs: string[]): string {
+  const gone = needs.filter((n) => !present(n));
+  if (gone.length === 0) return '';
+  if (IN_CI) throw new Error(`CI=true and this machine lacks ${gone.join(', ')}: .ci/run installs it`);
+  return ` (skipped: no ${gone.join(', ')})`;
+}

@@ -1,6 +1,6 @@
 // Oracles for the syscall-rewriting hazard tests: everything here parses what GNU objdump and readelf
 // print (never ukl's own output), and compares an input object with its rewritten copy.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 
 export function tool(cmd: string, args: string[], cwd?: string): string {
   return execFileSync(cmd, args, { cwd, encoding: 'latin1', maxBuffer: 1 << 30, env: { ...process.env, LC_ALL: 'C' } });
@@ -14,6 +14,63 @@ export function exec(cmd: string, args: string[], opts: { cwd?: string; env?: Re
 }
 
 export const hex = (n: number): string => '0x' + n.toString(16);
+
+// ---------------------------------------------------------------------------------------------------
+// One listing per file and command, run over many files at once (prefetch) for the whole-archive checks
+
+const LISTINGS: [string, string[]][] = [
+  ['objdump', ['-d', '-r', '-w', '-z']],
+  ['readelf', ['-S', '-W']],
+  ['readelf', ['-s', '-W']],
+  ['readelf', ['-r', '-W']],
+  ['readelf', ['--debug-dump=frames-interp', '-W']],
+];
+const listings = new Map<string, string>();
+const listingKey = (cmd: string, args: string[], file: string) => `${cmd} ${args.join(' ')} ${file}`;
+
+/** `cmd args file`'s output: prefetched, or run now. */
+function listing(cmd: string, args: string[], file: string): string {
+  return listings.get(listingKey(cmd, args, file)) ?? tool(cmd, [...args, file]);
+}
+
+/**
+ * Runs every listing the checks read over `files`, in batches of files per process, `jobs` processes at
+ * a time, and splits the outputs by file (objdump heads each with `FILE:     file format`, readelf with
+ * `File: FILE` when given several): a few dozen processes instead of a dozen per object.
+ */
+export async function prefetch(files: string[], jobs = 2, batch = 64): Promise<void> {
+  const work: (() => Promise<void>)[] = [];
+  for (let k = 0; k < files.length; k += batch) {
+    const group = files.slice(k, k + batch);
+    for (const [cmd, args] of LISTINGS) {
+      work.push(async () => {
+        const out = await new Promise<string>((res, rej) =>
+          execFile(cmd, [...args, ...group], { encoding: 'latin1', maxBuffer: 1 << 30, env: { ...process.env, LC_ALL: 'C' } }, (e, so) => (e ? rej(e) : res(so))),
+        );
+        const head = cmd === 'objdump' ? (l: string) => /^(.*):\s+file format \S+$/.exec(l)?.[1] : (l: string) => /^File: (.*)$/.exec(l)?.[1];
+        let cur: string | undefined;
+        let lines: string[] = [];
+        const flush = () => {
+          if (cur !== undefined) listings.set(listingKey(cmd, args, cur), (cmd === 'objdump' ? '\n' + `${cur}:     file format elf64-x86-64\n` : '') + lines.join('\n') + '\n');
+        };
+        for (const l of out.split('\n')) {
+          const f = head(l);
+          if (f !== undefined && group.includes(f)) {
+            flush();
+            cur = f;
+            lines = [];
+          } else lines.push(l);
+        }
+        flush();
+        for (const f of group) if (!listings.has(listingKey(cmd, args, f))) throw new Error(`${cmd} ${args.join(' ')}: no listing for ${f}`);
+      });
+    }
+  }
+  let next = 0;
+  await Promise.all(Array.from({ length: jobs }, async () => {
+    while (next < work.length) await work[next++]!();
+  }));
+}
 
 // ---------------------------------------------------------------------------------------------------
 // objdump -d -r -w -z
@@ -54,7 +111,7 @@ export function objdump(file: string): Map<string, OdInsn[]> {
   let sec = '';
   let func = '';
   let list: OdInsn[] = [];
-  for (const line of tool('objdump', ['-d', '-r', '-w', '-z', file]).split('\n')) {
+  for (const line of listing('objdump', ['-d', '-r', '-w', '-z'], file).split('\n')) {
     let m = /^Disassembly of section (.*):$/.exec(line);
     if (m) {
       sec = m[1]!;
@@ -223,7 +280,7 @@ export interface ShdrRow {
 
 export function sections(file: string): ShdrRow[] {
   const rows: ShdrRow[] = [];
-  for (const line of tool('readelf', ['-S', '-W', file]).split('\n')) {
+  for (const line of listing('readelf', ['-S', '-W'], file).split('\n')) {
     const m = /^\s*\[\s*(\d+)\]\s+(\S*)\s+(\S+)\s+[0-9a-f]+\s+[0-9a-f]+\s+([0-9a-f]+)\s+[0-9a-f]+\s+([A-Za-z]*)\s+(\d+)\s+(\d+)\s+\d+$/.exec(line);
     if (m) rows.push({ index: +m[1]!, name: m[2]!, type: m[3]!, size: parseInt(m[4]!, 16), flags: m[5]!, link: +m[6]!, info: +m[7]! });
   }
@@ -243,7 +300,7 @@ export interface SymRow {
 
 export function symbols(file: string): SymRow[] {
   const rows: SymRow[] = [];
-  for (const line of tool('readelf', ['-s', '-W', file]).split('\n')) {
+  for (const line of listing('readelf', ['-s', '-W'], file).split('\n')) {
     const m = /^\s*(\d+):\s+([0-9a-f]+)\s+(\d+|0x[0-9a-f]+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s?(.*)$/.exec(line);
     if (m) rows.push({ num: +m[1]!, value: parseInt(m[2]!, 16), size: Number(m[3]!), type: m[4]!, bind: m[5]!, vis: m[6]!, ndx: m[7]!, name: m[8]! });
   }
@@ -263,7 +320,7 @@ export function relocations(file: string): Map<string, RelRow[]> {
   const secs = sections(file);
   const out = new Map<string, RelRow[]>();
   let cur: RelRow[] | null = null;
-  for (const line of tool('readelf', ['-r', '-W', file]).split('\n')) {
+  for (const line of listing('readelf', ['-r', '-W'], file).split('\n')) {
     const h = /^Relocation section '(.*)' at offset/.exec(line);
     if (h) {
       const rs = secs.find((s) => s.name === h[1]);
@@ -302,7 +359,7 @@ export function frames(file: string): { cies: Map<number, CfiRow[]>; fdes: Fde[]
   const fdes: Fde[] = [];
   let rows: CfiRow[] | null = null;
   let header: string[] = [];
-  for (const line of tool('readelf', ['--debug-dump=frames-interp', '-W', file]).split('\n')) {
+  for (const line of listing('readelf', ['--debug-dump=frames-interp', '-W'], file).split('\n')) {
     let m = /^([0-9a-f]{8}) [0-9a-f]+ ([0-9a-f]{8}) CIE/.exec(line);
     if (m) {
       rows = [];
