@@ -44,7 +44,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw e;
   } finally {
-    if (!options.noWarnings) for (const w of ctx.diags.warnings) process.stderr.write(`${PROG}: warning: ${w}\n`);
+    if (!options.noWarnings) for (const line of ctx.diags.printed(PROG)) process.stderr.write(`${line}\n`);
   }
   return 0;
 }

@@ -4,35 +4,20 @@
 import type { Context } from './context.ts';
 import { LinkError } from './errors.ts';
 import { allocateCommons, assignAddresses, createOutputSections, sizeOutputSection } from './layout.ts';
-import { assignLinkerSymbols, defineDefsyms, defineLinkerSymbols } from './linker-symbols.ts';
+import { assignLinkerSymbols, checkDefsymReferences, defineDefsyms, defineLinkerSymbols } from './linker-symbols.ts';
 import { loadInputs } from './load-inputs.ts';
 import { buildImage } from './output.ts';
 import { writeOutputFile } from './output-file.ts';
 import { scanRelocations } from './relocations.ts';
 import { createBuildId, createGotPlt, fillGotPlt, mergeProperties } from './synthetic.ts';
-import { SymKind, type Sym } from './symbol.ts';
+import { SymKind } from './symbol.ts';
 import { mergeSections } from './merge.ts';
+import { placeEmptySections } from './empty-sections.ts';
+import { resolveEntry } from './entry-point.ts';
+import { gnuWarnings } from './gnu-warnings.ts';
+import { pruneEhFrames } from './eh-frame-prune.ts';
 import { ElfFile } from '../elf/reader.ts';
 import { ObjectFile } from './input-files.ts';
-
-/**
- * Link-time warnings from `.gnu.warning.SYM` sections (glibc marks getaddrinfo, dlopen, ... in static
- * links this way): the first object that refers to SYM gets the section's text as a warning, once per
- * symbol, as GNU ld does.
- */
-function gnuWarnings(ctx: Context): void {
-  for (const f of ctx.files) {
-    for (const sec of f.warningSections) {
-      const s = ctx.symtab.find(sec.name.slice('.gnu.warning.'.length));
-      if (!s || !s.referenced) continue;
-      let text = Buffer.from(sec.data).toString('utf8');
-      const nul = text.indexOf('\0');
-      if (nul >= 0) text = text.slice(0, nul);
-      const first = ctx.files.find((g) => g !== f && refersTo(g, s));
-      if (first) ctx.diags.warn(`${first.displayName}: ${text}`);
-    }
-  }
-}
 
 /** With --rewrite-syscalls and no kernel that defines the entry: the built-in hosted entry. */
 function addHostedEntry(ctx: Context): void {
@@ -63,12 +48,6 @@ function checkOptions(ctx: Context): void {
   if (o.imageBase !== undefined) ctx.imageBase = Number(o.imageBase);
 }
 
-/** Does `g` have an undefined reference to `s`? */
-function refersTo(g: ObjectFile, s: Sym): boolean {
-  for (let i = g.firstGlobal; i < g.symbolCount; i++) if (g.sym(i) === s && g.raw!.shndx(i) === 0) return true;
-  return false;
-}
-
 /** UKL_LD_TIMING=1 prints how long each pass took (for profiling; not a GNU ld option). */
 const timing = process.env.UKL_LD_TIMING === '1';
 let last = performance.now();
@@ -90,7 +69,7 @@ export async function link(ctx: Context): Promise<void> {
   const st = ctx.symtab;
   for (const w of o.wrap) st.wrap.add(w);
   st.allowMultipleDefinition = o.allowMultipleDefinition || o.z.muldefs;
-  defineDefsyms(ctx);
+  const defsymRefs = defineDefsyms(ctx);
   const entryName = o.entry ?? '_start';
   for (const name of [...o.undefinedSymbols, entryName]) {
     st.strongRef(st.get(name));
@@ -99,6 +78,7 @@ export async function link(ctx: Context): Promise<void> {
   loadInputs(ctx);
   addHostedEntry(ctx);
   gnuWarnings(ctx);
+  checkDefsymReferences(ctx, defsymRefs);
   mark('load and resolve');
   ctx.diags.check();
   if (ctx.files.length === 0) throw new LinkError('no input files');
@@ -108,6 +88,7 @@ export async function link(ctx: Context): Promise<void> {
   mark('commons, gc');
   const sections = createOutputSections(ctx);
   mergeSections(sections);
+  pruneEhFrames(ctx);
   mark('output sections, merge');
   defineLinkerSymbols(ctx, new Set(sections.map((s) => s.name)));
   scanRelocations(ctx);
@@ -128,17 +109,12 @@ export async function link(ctx: Context): Promise<void> {
   for (const os of all) sizeOutputSection(os);
 
   const layout = assignAddresses(ctx, all);
+  placeEmptySections(all, layout, o.z.maxPageSize);
   ctx.outputSections = layout.sections;
   assignLinkerSymbols(ctx, layout);
   mark('layout');
 
-  const entry = st.find(o.entry ?? ctx.scriptEntry ?? '_start');
-  if (entry && entry.kind === SymKind.Defined) ctx.entry = ctx.addressOf(entry);
-  else {
-    const text = layout.sections.find((s) => s.name === '.text');
-    ctx.entry = text ? text.addr : 0;
-    if (!o.noWarnings) process.stderr.write(`ukl-ld: warning: cannot find entry symbol ${entryName}; defaulting to ${ctx.entry.toString(16).padStart(16, '0')}\n`);
-  }
+  ctx.entry = resolveEntry(ctx, layout, o.entry ?? ctx.scriptEntry ?? '_start');
 
   fillGotPlt(ctx);
   ehHdr?.fill();

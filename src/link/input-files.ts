@@ -1,7 +1,7 @@
 // Input files as the linker sees them: relocatable objects (from the command line, archives or
 // --start-lib groups), split into input sections, with their symbols bound to the global symbol table.
 import {
-  ET_REL, GRP_COMDAT, SHF_ALLOC, SHF_EXCLUDE, SHF_GROUP, SHN_ABS, SHN_COMMON, SHN_UNDEF, SHT_GROUP, SHT_NOBITS, SHT_NOTE,
+  ET_REL, GRP_COMDAT, SHF_ALLOC, SHF_EXCLUDE, SHF_GROUP, SHN_ABS, SHN_COMMON, SHN_UNDEF, SHT_GROUP, SHT_NOBITS,
   SHT_NULL, SHT_REL, SHT_RELA, SHT_STRTAB, SHT_SYMTAB, SHT_SYMTAB_SHNDX, STB_LOCAL, STT_SECTION, SHT_LLVM_ADDRSIG,
 } from '../elf/constants.ts';
 import { Archive, type ArchiveMember } from '../elf/archive.ts';
@@ -140,7 +140,6 @@ export class ObjectFile {
       }
       const flags = sh.flags(i);
       if ((flags & SHF_EXCLUDE) !== 0 && (flags & SHF_ALLOC) === 0) continue;
-      if (type === SHT_NOTE && (flags & SHF_ALLOC) === 0) continue;
       // From the header in place: no Section object, and the contents' view is made when first needed.
       const sec = new InputSection(this, i, name, type, flags, sh.addralign(i), sh.size(i), sh.entsize(i));
       this.sections[i] = sec;

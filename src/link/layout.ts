@@ -65,7 +65,9 @@ function addInput(byName: Map<string, Filling>, sec: InputSection, strip: boolea
   let filling = byName.get(name);
   if (filling === undefined) {
     const rank = knownRank(name) ?? orphanRank(name, sec.type, sec.flags);
-    const os = new OutputSection(name, defaultType(name, sec.type), sec.flags & ~(SHF_MERGE | SHF_STRINGS | 0x200 /* SHF_GROUP */), rank);
+    // SHF_MERGE/SHF_STRINGS stay while every input has the same ones and entry size (GNU ld's
+    // lang_add_section): .comment and .debug_str come out `MS`, a .rodata mixing plain data does not.
+    const os = new OutputSection(name, defaultType(name, sec.type), sec.flags & ~0x200 /* SHF_GROUP */, rank);
     os.entsize = sec.entsize;
     filling = { os, keys: [], ordered: true };
     byName.set(name, filling);
@@ -75,6 +77,9 @@ function addInput(byName: Map<string, Filling>, sec: InputSection, strip: boolea
     if (os.type === SHT_NOBITS) {
       const type = defaultType(name, sec.type);
       if (type !== SHT_NOBITS) os.type = type;
+    }
+    if ((os.flags & (SHF_MERGE | SHF_STRINGS)) !== (sec.flags & (SHF_MERGE | SHF_STRINGS)) || os.entsize !== sec.entsize) {
+      os.flags &= ~(SHF_MERGE | SHF_STRINGS);
     }
     if (os.entsize !== sec.entsize) os.entsize = 0;
     const keys = filling.keys;

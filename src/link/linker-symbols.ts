@@ -121,14 +121,19 @@ export function defineLinkerSymbols(ctx: Context, outputNames: Set<string>): voi
   }
 }
 
-/** --defsym NAME=EXPR: numbers (decimal, 0x hex, NNh), symbols, unary minus, + and -, parentheses. */
-export function defineDefsyms(ctx: Context): void {
+/**
+ * --defsym NAME=EXPR: numbers (decimal, 0x hex, NNh), symbols, unary minus, + and -, parentheses. Returns
+ * the symbols the expressions use, which checkDefsymReferences() wants defined once the inputs are loaded.
+ */
+export function defineDefsyms(ctx: Context): Sym[] {
+  const used: Sym[] = [];
   for (const { name, expr } of ctx.options.defsyms) {
     const s = ctx.symtab.get(name);
     ctx.symtab.defsyms.add(name);
     const value = parseExpression(expr, (sym) => {
       const t = ctx.symtab.get(sym);
       ctx.symtab.strongRef(t);
+      used.push(t);
       return t;
     });
     s.kind = SymKind.Defined;
@@ -138,6 +143,14 @@ export function defineDefsyms(ctx: Context): void {
     s.type = STT_NOTYPE;
     if (typeof value === 'bigint') s.value = Number(value);
     else ctx.linkerSymbols.push({ sym: s, value: (c) => value(c) });
+  }
+  return used;
+}
+
+/** GNU ld: a --defsym expression naming a symbol nothing defines is an error, not the value 0. */
+export function checkDefsymReferences(ctx: Context, used: readonly Sym[]): void {
+  for (const t of new Set(used)) {
+    if (t.kind === SymKind.Undefined || t.kind === SymKind.Lazy) ctx.diags.error(`--defsym:1: undefined symbol \`${t.name}' referenced in expression`);
   }
 }
 

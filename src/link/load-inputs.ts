@@ -12,6 +12,7 @@ import { ElfFile, isElf } from '../elf/reader.ts';
 import type { Context } from './context.ts';
 import { LinkError } from './errors.ts';
 import { ArchiveInput, ObjectFile } from './input-files.ts';
+import { memberForCommon } from './common-extraction.ts';
 import type { InputAttrs, InputItem } from './options.ts';
 import { looksLikeScript, parseScript } from './script.ts';
 import { SymKind } from './symbol.ts';
@@ -210,6 +211,17 @@ function loadActions(ctx: Context, actions: Action[]): void {
           continue;
         }
         const m = a.memberFor(s.name);
+        if (m) {
+          load(m);
+          changed = any = true;
+        }
+      }
+      for (const s of [...st.commons]) {
+        if (s.kind !== SymKind.Common) {
+          st.commons.delete(s);
+          continue;
+        }
+        const m = memberForCommon(a, s.name);
         if (m) {
           load(m);
           changed = any = true;

@@ -137,7 +137,7 @@ function addFileLocals(ctx: Context, enc: SymbolEncoder): void {
       if (shndx === SHN_UNDEF) continue;
       if (shndx !== SHN_ABS && raw.rawShndx(i) !== SHN_ABS) {
         const sec = f.sections[shndx];
-        if (sec && (!sec.live || !sec.output || sec.output.shndx === 0)) continue;
+        if (sec && (!sec.live || !sec.output || sec.output.symbolShndx === 0)) continue;
       }
       const at = raw.nameStart(i);
       if (at === 0 || d[at] === 0 || (d[at] === 0x2e && d[at + 1] === 0x4c)) continue; // unnamed, or a .L local label
@@ -149,7 +149,7 @@ function addFileLocals(ctx: Context, enc: SymbolEncoder): void {
       const shndx = raw.shndx(i);
       const sec = shndx === SHN_ABS || raw.rawShndx(i) === SHN_ABS ? undefined : f.sections[shndx];
       const value = sec ? ctx.sectionAddress(sec, raw.value(i)) : raw.value(i);
-      enc.addNamed(enc.strtab.addBytes(d, raw.nameOffset(i)), stInfo(STB_LOCAL, stType(raw.info(i))), raw.other(i) & 3, sec ? sec.output!.shndx : SHN_ABS, value, raw.size(i));
+      enc.addNamed(enc.strtab.addBytes(d, raw.nameOffset(i)), stInfo(STB_LOCAL, stType(raw.info(i))), raw.other(i) & 3, sec ? sec.output!.symbolShndx : SHN_ABS, value, raw.size(i));
     }
   }
 }
@@ -168,7 +168,7 @@ function addGlobal(ctx: Context, l: Layout, enc: SymbolEncoder, s: Sym, asLocal:
   }
   const value = ctx.valueOf(s);
   let shndx: number;
-  if (s.section) shndx = s.section.output!.shndx;
+  if (s.section) shndx = s.section.output!.symbolShndx;
   else if (s.synthetic && !s.aliasOf && s.value !== 0) shndx = sectionIndexFor(l, value);
   else shndx = SHN_ABS;
   enc.add(s.name, stInfo(bind, s.type), s.visibility, shndx, value, s.size);

@@ -18,6 +18,8 @@ export class SymbolTable {
   readonly defsyms = new Set<string>();
   /** Symbols with a strong reference and no definition yet: what archive members are searched for. */
   readonly undefs = new Set<Sym>();
+  /** Symbols that are (or were) only COMMON: an archive member with a real data definition is extracted for them (GNU ld). */
+  readonly commons = new Set<Sym>();
   private readonly diags: Diagnostics;
 
   constructor(diags: Diagnostics) {
@@ -95,6 +97,7 @@ export class SymbolTable {
         if (s.kind === SymKind.Undefined || s.kind === SymKind.Lazy) {
           this.define(s, f, null, value, size, info);
           s.kind = SymKind.Common;
+          this.commons.add(s);
         } else if (s.kind === SymKind.Common) {
           if (size > s.size) {
             s.size = size;
