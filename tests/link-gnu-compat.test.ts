@@ -84,7 +84,7 @@ describe.skipIf(!HAVE_GNU)('no silently wrong program (against GNU ld)', () => {
     '.section .foo,"a",@progbits', '.globl infoo', 'infoo:',
     '.section .bar,"aw",@progbits', '.globl inbar', 'inbar:',
     '.section .note.mine,"",@note', '.long 4, 4, 1', '.asciz "ABC"', '.long 7',
-    '.text', '.globl _start', '_start: ret', '',
+    '.text', '.globl _start', '_start: ret', '.section .note.GNU-stack,"",@progbits', '',
   ].join('\n');
 
   it('--defsym A=B with B defined nowhere is an error, as in GNU ld', async () => {

@@ -37,6 +37,8 @@ export class Context {
   readonly ifuncs: Sym[] = [];
   /** Common symbols turned into .bss (or .tbss) space. */
   readonly commons: InputSection[] = [];
+  /** The output is marked IBT (.note.gnu.property): IPLT entries start with endbr64. */
+  ibtPlt = false;
   /** Some relocation is relative to _GLOBAL_OFFSET_TABLE_ (.got.plt), so it must exist. */
   needGotPlt = false;
   got: OutputSection | null = null;

@@ -69,6 +69,7 @@ export async function link(ctx: Context): Promise<void> {
   const st = ctx.symtab;
   for (const w of o.wrap) st.wrap.add(w);
   st.allowMultipleDefinition = o.allowMultipleDefinition || o.z.muldefs;
+  st.warnCommon = o.warnCommon;
   const defsymRefs = defineDefsyms(ctx);
   const entryName = o.entry ?? '_start';
   for (const name of [...o.undefinedSymbols, entryName]) {

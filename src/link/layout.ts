@@ -11,6 +11,7 @@ import type { Context } from './context.ts';
 import { InputSection } from './input-files.ts';
 import { OutputSection, defaultType, knownRank, orphanRank, placeInput, RANK_FIRST_DATA, RANK_FIRST_RODATA, RANK_FIRST_TEXT, RANK_RELRO_END } from './output-section.ts';
 import { SymKind } from './symbol.ts';
+import { executableStack, stackSize } from './exec-stack.ts';
 
 export const EHDR = 64;
 export const PHDR = 56;
@@ -269,8 +270,7 @@ export function assignAddresses(ctx: Context, all: OutputSection[]): Layout {
   if (ehHdr) {
     phdrs.push({ type: PT_GNU_EH_FRAME, flags: PF_R, offset: ehHdr.offset, vaddr: BigInt(ehHdr.addr), paddr: BigInt(ehHdr.addr), filesz: ehHdr.size, memsz: ehHdr.size, align: 4 });
   }
-  const execStack = o.z.execstack ?? ctx.files.some((f) => !f.hasGnuStack && f.elf.shdrs.count > 1);
-  phdrs.push({ type: PT_GNU_STACK, flags: PF_R | PF_W | (execStack ? PF_X : 0), offset: 0, vaddr: 0n, paddr: 0n, filesz: 0, memsz: 0, align: 16 });
+  phdrs.push({ type: PT_GNU_STACK, flags: PF_R | PF_W | (executableStack(ctx) ? PF_X : 0), offset: 0, vaddr: 0n, paddr: 0n, filesz: 0, memsz: stackSize(ctx), align: 16 });
   if (relroSecs.length) {
     const first = relroSecs[0]!;
     const size = relroEnd - first.addr;

@@ -25,6 +25,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { VERSION } from '../cli/version.ts';
 import { LinkError } from './errors.ts';
+import { UNRESOLVED_METHODS, type UnresolvedMethod } from './unresolved.ts';
 
 export interface InputAttrs {
   wholeArchive: boolean;
@@ -65,6 +66,15 @@ export interface ZOptions {
   /** -z ibt / -z shstk: mark the output's GNU property note. */
   ibt: boolean;
   shstk: boolean;
+  /** -z cet-report=none|warning|error: report inputs without the IBT/SHSTK property (that -z ibt/shstk do not force). */
+  cetReport: 'none' | 'warning' | 'error';
+  /** -z x86-64-{baseline,v2,v3,v4}: GNU_PROPERTY_X86_ISA_1_NEEDED bits to set in the output (1, 2, 4, 8). */
+  isaNeeded: number;
+  /** -z lam-u48 / -z lam-u57: mark the output's GNU property note. */
+  lamU48: boolean;
+  lamU57: boolean;
+  /** -z ibtplt: IPLT entries start with endbr64 even when the output is not marked IBT. */
+  ibtPlt: boolean;
 }
 
 export interface LinkOptions {
@@ -104,9 +114,13 @@ export interface LinkOptions {
   /** --no-undefined / -z defs (-z undefs clears it). */
   noUndefined: boolean;
   fatalWarnings: boolean;
+  /** --warn-execstack (true) / --no-warn-execstack (false); undefined: GNU 2.40's default (warn for objects only). */
+  warnExecstack?: boolean;
   warnCommon: boolean;
   /** --warn-unresolved-symbols (undefined symbols are warnings; --error-unresolved-symbols clears it). */
   warnUnresolvedSymbols: boolean;
+  /** --unresolved-symbols=METHOD; undefined: report-all. */
+  unresolvedSymbols?: UnresolvedMethod;
   /** -plugin / --plugin, -plugin-opt / --plugin-opt: recorded, not run. */
   plugin: { path?: string; opts: string[] };
   /** --sysroot=DIR. */
@@ -457,6 +471,15 @@ const SPECS: Spec[] = [
   { long: ['no-undefined'], arg: 'none', run: (s) => void (s.o.noUndefined = true), help: ['symbols', '', 'Do not allow unresolved references in object files'] },
   { long: ['warn-unresolved-symbols'], arg: 'none', run: (s) => void (s.o.warnUnresolvedSymbols = true), help: ['symbols', '', 'Report unresolved symbols as warnings'] },
   { long: ['error-unresolved-symbols'], arg: 'none', run: (s) => void (s.o.warnUnresolvedSymbols = false), help: ['symbols', '', 'Report unresolved symbols as errors'] },
+  {
+    long: ['unresolved-symbols'], arg: 'required',
+    run: (s, v) => {
+      const m = UNRESOLVED_METHODS.find((x) => x === v);
+      if (!m) throw new LinkError(`bad --unresolved-symbols option: ${need(v)}`);
+      s.o.unresolvedSymbols = m;
+    },
+    help: ['symbols', '=METHOD', 'How to handle unresolved symbols: ignore-all, report-all, ignore-in-object-files, ignore-in-shared-libs'],
+  },
   { long: ['warn-common'], arg: 'none', run: (s) => void (s.o.warnCommon = true), help: ['symbols', '', 'Warn about duplicate common symbols'] },
   {
     long: ['sort-common'], arg: 'optional',
@@ -584,7 +607,10 @@ const SPECS: Spec[] = [
   { long: ['no-warn-mismatch'], arg: 'none', run: ignore, help: ['compat', '', 'Accepted, no effect'] },
   { long: ['no-warn-search-mismatch'], arg: 'none', run: ignore },
   { long: ['warn-textrel', 'warn-shared-textrel'], arg: 'none', run: ignore },
-  { long: ['warn-execstack', 'no-warn-execstack', 'warn-rwx-segments', 'no-warn-rwx-segments'], arg: 'none', run: ignore },
+  { long: ['warn-execstack'], arg: 'none', run: (s) => void (s.o.warnExecstack = true), help: ['diagnostics', '', 'Warn when the stack is made executable, also for -z execstack'] },
+  { long: ['no-warn-execstack'], arg: 'none', run: (s) => void (s.o.warnExecstack = false), help: ['diagnostics', '', 'Do not warn about an executable stack'] },
+  // ukl-ld never makes a segment both writable and executable (no -N output), so there is nothing to warn about.
+  { long: ['warn-rwx-segments', 'no-warn-rwx-segments'], arg: 'none', run: ignore },
   { long: ['warn-once', 'warn-constructors', 'warn-section-align', 'warn-alternate-em'], arg: 'none', run: ignore },
   { long: ['no-keep-memory', 'reduce-memory-overheads', 'stats', 'traditional-format'], arg: 'none', run: ignore },
   { long: ['hash-size'], arg: 'required', run: ignore },
@@ -656,7 +682,6 @@ const SPECS: Spec[] = [
   { long: ['task-link'], arg: 'required' },
   { long: ['Trodata-segment'], arg: 'required' },
   { long: ['Tldata-segment'], arg: 'required' },
-  { long: ['unresolved-symbols'], arg: 'required' },
   { long: ['version-script'], arg: 'required' },
   { long: ['version-exports-section'], arg: 'required' },
   { long: ['dynamic-list-data'], arg: 'none' },
@@ -684,8 +709,8 @@ const Z_IGNORED = new Set([
   'unique-symbol', 'nounique-symbol', 'globalaudit', 'global', 'initfirst', 'interpose', 'loadfltr', 'nodefaultlib',
   'nodelete', 'nodlopen', 'nodump', 'origin', 'unique', 'nounique', 'combreloc', 'nocombreloc', 'nocopyreloc',
   'common', 'nocommon', 'noextern-protected-data', 'indirect-extern-access', 'noindirect-extern-access',
-  'dynamic-undefined-weak', 'nodynamic-undefined-weak', 'ibtplt', 'report-relative-reloc', 'lam-u48', 'lam-u57',
-  'pack-relative-relocs', 'nopack-relative-relocs', 'x86-64-baseline', 'x86-64-v2', 'x86-64-v3', 'x86-64-v4',
+  'dynamic-undefined-weak', 'nodynamic-undefined-weak', 'report-relative-reloc',
+  'pack-relative-relocs', 'nopack-relative-relocs',
 ]);
 
 function pageSize(kw: string, prefix: string, what: string): number {
@@ -714,6 +739,9 @@ function zKeyword(s: State, kw: string): void {
     case 'noreloc-overflow': z.noRelocOverflow = true; return;
     case 'ibt': z.ibt = true; return;
     case 'shstk': z.shstk = true; return;
+    case 'lam-u48': z.lamU48 = true; return;
+    case 'lam-u57': z.lamU57 = true; return;
+    case 'ibtplt': z.ibtPlt = true; return;
   }
   if (Z_IGNORED.has(kw)) return;
   if (kw.startsWith('max-page-size=')) { z.maxPageSize = pageSize(kw, 'max-page-size=', 'maximum'); return; }
@@ -739,8 +767,15 @@ function zKeyword(s: State, kw: string): void {
     if (kw.startsWith(p)) {
       const v = kw.slice(p.length);
       if (v !== 'none' && v !== 'warning' && v !== 'error') throw new LinkError(`invalid option for -z ${p}: ${v}`);
+      // LAM (Intel's linear address masking) reports concern properties no x86-64 input of a static link has.
+      if (p === 'cet-report=') z.cetReport = v;
       return;
     }
+  }
+  const isa = ['x86-64-baseline', 'x86-64-v2', 'x86-64-v3', 'x86-64-v4'].indexOf(kw);
+  if (isa >= 0) {
+    z.isaNeeded |= 1 << isa;
+    return;
   }
   if (kw.startsWith('call-nop=')) {
     const v = kw.slice(9);
@@ -816,6 +851,11 @@ function freshOptions(): LinkOptions {
       noRelocOverflow: false,
       ibt: false,
       shstk: false,
+      cetReport: 'none',
+      isaNeeded: 0,
+      lamU48: false,
+      lamU57: false,
+      ibtPlt: false,
     },
     allowMultipleDefinition: false,
     noUndefined: false,

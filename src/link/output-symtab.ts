@@ -2,7 +2,7 @@
 // turned local as GNU ld does, then the globals; encoded as they are chosen, without an object per symbol.
 import { put64 } from '../elf/bytes.ts';
 import { PieceTable } from './piece-table.ts';
-import { SHN_ABS, SHN_UNDEF, STB_GLOBAL, STB_LOCAL, STB_WEAK, STT_FILE, STT_SECTION, STV_HIDDEN, STV_INTERNAL } from '../elf/constants.ts';
+import { SHF_MERGE, SHN_ABS, SHN_UNDEF, STB_GLOBAL, STB_LOCAL, STB_WEAK, STT_FILE, STT_SECTION, STV_HIDDEN, STV_INTERNAL } from '../elf/constants.ts';
 import { stInfo, stType } from '../elf/types.ts';
 import { basename } from 'node:path';
 import type { Context } from './context.ts';
@@ -119,6 +119,7 @@ export function buildSymtab(ctx: Context, l: Layout): OutputSymtab {
 
 /** Each file's named local symbols, read from its symbol table (most were never made into Sym objects). */
 function addFileLocals(ctx: Context, enc: SymbolEncoder): void {
+  const discard = ctx.options.discard;
   const picked: number[] = [];
   for (const f of ctx.files) {
     const raw = f.raw;
@@ -135,12 +136,16 @@ function addFileLocals(ctx: Context, enc: SymbolEncoder): void {
       if (type === STT_SECTION) continue;
       const shndx = raw.shndx(i);
       if (shndx === SHN_UNDEF) continue;
+      let merge = false;
       if (shndx !== SHN_ABS && raw.rawShndx(i) !== SHN_ABS) {
         const sec = f.sections[shndx];
         if (sec && (!sec.live || !sec.output || sec.output.symbolShndx === 0)) continue;
+        merge = sec !== undefined && (sec.flags & SHF_MERGE) !== 0;
       }
       const at = raw.nameStart(i);
-      if (at === 0 || d[at] === 0 || (d[at] === 0x2e && d[at + 1] === 0x4c)) continue; // unnamed, or a .L local label
+      if (at === 0 || d[at] === 0) continue; // unnamed
+      // A .L local label: -X drops them all, --discard-none none, GNU's default those in SHF_MERGE sections.
+      if (d[at] === 0x2e && d[at + 1] === 0x4c && discard !== 'none' && (discard === 'locals' || merge)) continue;
       picked.push(i);
     }
     if (picked.length === 0) continue;

@@ -7,6 +7,7 @@ import type { Context } from './context.ts';
 import type { InputSection, ObjectFile } from './input-files.ts';
 import type { RelaView } from '../elf/rela-view.ts';
 import { SymKind, type Sym } from './symbol.ts';
+import { reportUnresolved } from './unresolved.ts';
 
 const R = R_X86_64;
 
@@ -67,7 +68,7 @@ export function scanRelocations(ctx: Context): void {
     if (refs.length > 3) msg += `\n>>> referenced ${refs.length - 3} more times`;
     const hint = ctx.lazyDefinitionHint(s);
     if (hint) msg += `\n>>> ${hint}`;
-    ctx.diags.error(msg);
+    reportUnresolved(ctx, msg);
   }
 }
 

@@ -5,6 +5,7 @@ import { stBind, stType } from '../elf/types.ts';
 import type { Diagnostics } from './errors.ts';
 import type { ObjectFile } from './input-files.ts';
 import { Sym, SymKind } from './symbol.ts';
+import { warnCommon } from './warn-common.ts';
 
 export class SymbolTable {
   readonly map = new Map<string, Sym>();
@@ -14,6 +15,8 @@ export class SymbolTable {
   readonly pending: ObjectFile[] = [];
   readonly wrap = new Set<string>();
   allowMultipleDefinition = false;
+  /** --warn-common. */
+  warnCommon = false;
   /** Symbols defined by --defsym: inputs do not override them. */
   readonly defsyms = new Set<string>();
   /** Symbols with a strong reference and no definition yet: what archive members are searched for. */
@@ -99,11 +102,14 @@ export class SymbolTable {
           s.kind = SymKind.Common;
           this.commons.add(s);
         } else if (s.kind === SymKind.Common) {
+          if (this.warnCommon) warnCommon(this.diags, 'common-common', s.name, f, s.file, size, s.size);
           if (size > s.size) {
             s.size = size;
             s.file = f;
           }
           if (value > s.value) s.value = value;
+        } else if (this.warnCommon && s.kind === SymKind.Defined && !s.synthetic) {
+          warnCommon(this.diags, 'common-definition', s.name, f, s.file, size, s.size);
         }
         continue;
       }
@@ -111,6 +117,7 @@ export class SymbolTable {
       const section = sec ?? null;
       if (s.kind === SymKind.Undefined || s.kind === SymKind.Lazy || s.kind === SymKind.Common) {
         // (mold's rank: a weak definition still beats a common one)
+        if (this.warnCommon && s.kind === SymKind.Common) warnCommon(this.diags, 'definition-common', s.name, f, s.file, size, s.size);
         this.define(s, f, section, value, size, info);
         continue;
       }
