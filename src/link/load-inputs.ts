@@ -13,6 +13,7 @@ import type { Context } from './context.ts';
 import { LinkError } from './errors.ts';
 import { ArchiveInput, ObjectFile } from './input-files.ts';
 import { memberForCommon } from './common-extraction.ts';
+import { scriptFileName, sysrootPrefixed } from './sysroot.ts';
 import type { InputAttrs, InputItem } from './options.ts';
 import { looksLikeScript, parseScript } from './script.ts';
 import { SymKind } from './symbol.ts';
@@ -84,8 +85,7 @@ function findLibrary(name: string, searchDirs: string[]): string {
 }
 
 function sysrootPath(ctx: Context, p: string): string {
-  if (p.startsWith('=')) return (ctx.options.sysroot ?? '') + p.slice(1);
-  return p;
+  return sysrootPrefixed(ctx.options.sysroot, p);
 }
 
 /** Flatten the command line (and the scripts it names) into load actions. */
@@ -128,7 +128,7 @@ function expand(ctx: Context, items: InputItem[], searchDirs: string[], depth = 
           const attrs = { ...it.attrs, asNeeded: si.asNeeded || it.attrs.asNeeded };
           if (si.library) sub.push({ kind: 'library', name: si.path, attrs });
           else {
-            let p = sysrootPath(ctx, si.path);
+            let p = scriptFileName(ctx.options.sysroot, path, si.path);
             // A relative name in a script is looked up next to the script, then in the search path.
             if (!isAbsolute(p)) {
               const near = join(dirname(path), p);
@@ -161,7 +161,7 @@ function checkLto(f: ObjectFile): void {
 
 export function loadInputs(ctx: Context): void {
   const o = ctx.options;
-  const searchDirs = [...o.libraryPaths];
+  const searchDirs = o.libraryPaths.map((d) => sysrootPath(ctx, d));
   // -T scripts take the same subset as scripts given as inputs (INPUT, GROUP, ENTRY, SEARCH_DIR, ...);
   // anything else in them (SECTIONS, MEMORY, ...) is an error from the script parser.
   const scripts: InputItem[] = o.scripts.map((path) => ({ kind: 'file', path, attrs: { wholeArchive: false, asNeeded: false, static: true, lazy: false } }));
