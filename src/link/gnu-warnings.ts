@@ -11,6 +11,7 @@ import { stType } from '../elf/types.ts';
 import type { Context } from './context.ts';
 import type { InputSection, ObjectFile } from './input-files.ts';
 import type { Sym } from './symbol.ts';
+import { symbolName } from './demangle.ts';
 
 /** Does `g` have an undefined reference to `s`? */
 function refersTo(g: ObjectFile, s: Sym): boolean {
@@ -62,7 +63,7 @@ export function gnuWarnings(ctx: Context): void {
           const off = rt.offset(i);
           const fn = enclosingFunction(first, rs, off);
           const where = `${fn?.source ?? first.displayName}:(${rs.name}+0x${off.toString(16)})`;
-          ctx.diags.warnPlaced(fn ? `${first.displayName}: in function \`${fn.name}':\n${where}: warning: ${text}` : `${where}: warning: ${text}`);
+          ctx.diags.warnPlaced(fn ? `${first.displayName}: in function \`${symbolName(fn.name)}':\n${where}: warning: ${text}` : `${where}: warning: ${text}`);
           placed = true;
           break;
         }

@@ -7,6 +7,7 @@ import type { Context } from './context.ts';
 import { LinkError } from './errors.ts';
 import type { Layout } from './layout.ts';
 import { SymKind, type Sym } from './symbol.ts';
+import { symbolName } from './demangle.ts';
 
 type Rule = (ctx: Context, l: Layout) => number;
 
@@ -150,7 +151,7 @@ export function defineDefsyms(ctx: Context): Sym[] {
 /** GNU ld: a --defsym expression naming a symbol nothing defines is an error, not the value 0. */
 export function checkDefsymReferences(ctx: Context, used: readonly Sym[]): void {
   for (const t of new Set(used)) {
-    if (t.kind === SymKind.Undefined || t.kind === SymKind.Lazy) ctx.diags.error(`--defsym:1: undefined symbol \`${t.name}' referenced in expression`);
+    if (t.kind === SymKind.Undefined || t.kind === SymKind.Lazy) ctx.diags.error(`--defsym:1: undefined symbol \`${symbolName(t.name)}' referenced in expression`);
   }
 }
 

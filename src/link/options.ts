@@ -162,6 +162,8 @@ export interface LinkOptions {
   syscallDirect: boolean;
   /** ukl: --ukl (the short UKL mode; the driver fills in the rest). */
   ukl: boolean;
+  /** --demangle (true) / --no-demangle (false); undefined: demangle unless COLLECT_NO_DEMANGLE is set (GNU ld). */
+  demangle?: boolean;
   /** -w / --no-warnings. */
   noWarnings: boolean;
   /** --orphan-handling=place|warn|error|discard (lower-cased). */
@@ -542,6 +544,16 @@ const SPECS: Spec[] = [
   { long: [], short: 'z', arg: 'required', run: (s, v) => zKeyword(s, need(v)), help: ['layout', 'KEYWORD', 'ELF keywords, see below'] },
 
   // ---- diagnostics and information
+  {
+    long: ['demangle'], arg: 'optional',
+    run: (s, v) => {
+      // GNU ld takes a style name; C++ (gnu-v3) and Rust are what ukl-ld demangles, whatever is named.
+      if (v !== undefined && !['auto', 'gnu-v3', 'rust', 'dlang', 'gnat', 'java', 'none'].includes(v)) throw new LinkError(`unknown demangling style \`${v}'`);
+      s.o.demangle = v !== 'none';
+    },
+    help: ['diagnostics', '[=STYLE]', 'Demangle C++ and Rust symbol names in messages (default; COLLECT_NO_DEMANGLE turns it off)'],
+  },
+  { long: ['no-demangle'], arg: 'none', run: (s) => void (s.o.demangle = false), help: ['diagnostics', '', 'Do not demangle symbol names'] },
   { long: ['fatal-warnings'], arg: 'none', run: (s) => void (s.o.fatalWarnings = true), help: ['diagnostics', '', 'Treat warnings as errors'] },
   { long: ['no-fatal-warnings'], arg: 'none', run: (s) => void (s.o.fatalWarnings = false), help: ['diagnostics', '', 'Do not treat warnings as errors (default)'] },
   { long: ['no-warnings'], short: 'w', arg: 'none', run: (s) => void (s.o.noWarnings = true), help: ['diagnostics', '', 'Do not display any warning messages'] },
@@ -615,8 +627,6 @@ const SPECS: Spec[] = [
   { long: ['no-keep-memory', 'reduce-memory-overheads', 'stats', 'traditional-format'], arg: 'none', run: ignore },
   { long: ['hash-size'], arg: 'required', run: ignore },
   { long: ['check-sections', 'no-check-sections'], arg: 'none', run: ignore },
-  { long: ['demangle'], arg: 'optional', run: ignore },
-  { long: ['no-demangle'], arg: 'none', run: ignore },
   { long: ['accept-unknown-input-arch', 'no-accept-unknown-input-arch'], arg: 'none', run: ignore },
   { long: ['print-map-discarded', 'no-print-map-discarded'], arg: 'none', run: ignore },
   { long: ['ld-generated-unwind-info', 'no-ld-generated-unwind-info'], arg: 'none', run: ignore },

@@ -8,6 +8,7 @@ import type { InputSection, ObjectFile } from './input-files.ts';
 import type { RelaView } from '../elf/rela-view.ts';
 import { SymKind, type Sym } from './symbol.ts';
 import { reportUnresolved } from './unresolved.ts';
+import { symbolName as shownName } from './demangle.ts';
 
 const R = R_X86_64;
 
@@ -63,7 +64,7 @@ export function scanRelocations(ctx: Context): void {
     }
   }
   for (const [s, refs] of undefinedRefs) {
-    let msg = `undefined symbol: ${s.name}`;
+    let msg = `undefined symbol: ${shownName(s.name)}`;
     for (const w of refs.slice(0, 3)) msg += `\n>>> referenced by ${w}`;
     if (refs.length > 3) msg += `\n>>> referenced ${refs.length - 3} more times`;
     const hint = ctx.lazyDefinitionHint(s);
@@ -162,7 +163,7 @@ function symbolName(s: Sym): string {
 /** Whether `v` fits the field; if not, report the overflow (object, section+offset, type, value, symbol). */
 function fits(ctx: Context, v: number, lo: number, hi: number, sec: InputSection, offset: number, type: number, s: Sym): boolean {
   if (v >= lo && v <= hi) return true;
-  ctx.diags.error(`${place(sec, offset)}: relocation ${relocTypeName(type)} out of range: ${v} is not in [${lo}, ${hi}]; references '${s.name || (s.section?.name ?? '')}'`);
+  ctx.diags.error(`${place(sec, offset)}: relocation ${relocTypeName(type)} out of range: ${v} is not in [${lo}, ${hi}]; references '${s.name ? shownName(s.name) : (s.section?.name ?? '')}'`);
   return false;
 }
 

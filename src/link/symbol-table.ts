@@ -6,6 +6,7 @@ import type { Diagnostics } from './errors.ts';
 import type { ObjectFile } from './input-files.ts';
 import { Sym, SymKind } from './symbol.ts';
 import { warnCommon } from './warn-common.ts';
+import { symbolName } from './demangle.ts';
 
 export class SymbolTable {
   readonly map = new Map<string, Sym>();
@@ -125,7 +126,7 @@ export class SymbolTable {
       if (s.bind === STB_WEAK && bind !== STB_WEAK) {
         this.define(s, f, section, value, size, info);
       } else if (s.bind !== STB_WEAK && bind !== STB_WEAK && !s.synthetic && !this.allowMultipleDefinition) {
-        if (s.file !== f) this.diags.error(`duplicate symbol: ${s.name}\n>>> defined at ${where(s.file, s.section?.name)}\n>>> defined at ${where(f, section?.name)}`);
+        if (s.file !== f) this.diags.error(`duplicate symbol: ${symbolName(s.name)}\n>>> defined at ${where(s.file, s.section?.name)}\n>>> defined at ${where(f, section?.name)}`);
       }
     }
   }

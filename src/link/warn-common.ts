@@ -2,6 +2,7 @@
 // definition of the same name, in GNU ld's words, newer file first.
 import type { Diagnostics } from './errors.ts';
 import type { ObjectFile } from './input-files.ts';
+import { symbolName } from './demangle.ts';
 
 export type CommonMeeting =
   /** a common meets an earlier common */
@@ -11,7 +12,8 @@ export type CommonMeeting =
   /** a common meets an earlier definition */
   | 'common-definition';
 
-export function warnCommon(diags: Diagnostics, what: CommonMeeting, name: string, newer: ObjectFile, older: ObjectFile | null, newSize: number, oldSize: number): void {
+export function warnCommon(diags: Diagnostics, what: CommonMeeting, rawName: string, newer: ObjectFile, older: ObjectFile | null, newSize: number, oldSize: number): void {
+  const name = symbolName(rawName);
   const n = newer.displayName;
   const o = older?.displayName ?? '<internal>';
   let msg: string;
