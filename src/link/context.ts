@@ -54,6 +54,8 @@ export class Context {
   syscallRewriter: ((elf: ElfFile) => { elf: ElfFile; sites: SiteRecord[] }) | null = null;
   /** --rewrite-syscalls: the built-in hosted entry object, added when no kernel defines the entry. */
   hostedEntry: (() => Uint8Array) | null = null;
+  /** Every input file read (objects, archives, scripts), in order: --dependency-file lists them. */
+  readonly inputPaths: string[] = [];
   /** ENTRY() from a linker script given as an input (the -e option wins). */
   scriptEntry: string | undefined;
   entry = 0;

@@ -16,6 +16,9 @@ import { placeEmptySections } from './empty-sections.ts';
 import { resolveEntry } from './entry-point.ts';
 import { gnuWarnings } from './gnu-warnings.ts';
 import { pruneEhFrames } from './eh-frame-prune.ts';
+import { checkRequiredSymbols } from './symbol-options.ts';
+import { createPackageNote } from './package-note.ts';
+import { writeDependencyFile } from './dependency-file.ts';
 import { ElfFile } from '../elf/reader.ts';
 import { ObjectFile } from './input-files.ts';
 
@@ -72,7 +75,7 @@ export async function link(ctx: Context): Promise<void> {
   st.warnCommon = o.warnCommon;
   const defsymRefs = defineDefsyms(ctx);
   const entryName = o.entry ?? '_start';
-  for (const name of [...o.undefinedSymbols, entryName]) {
+  for (const name of [...o.undefinedSymbols, ...o.requireDefined, entryName]) {
     st.strongRef(st.get(name));
   }
 
@@ -80,6 +83,7 @@ export async function link(ctx: Context): Promise<void> {
   addHostedEntry(ctx);
   gnuWarnings(ctx);
   checkDefsymReferences(ctx, defsymRefs);
+  checkRequiredSymbols(ctx);
   mark('load and resolve');
   ctx.diags.check();
   if (ctx.files.length === 0) throw new LinkError('no input files');
@@ -100,6 +104,8 @@ export async function link(ctx: Context): Promise<void> {
   const synthetic = createGotPlt(ctx, gotPltUsed);
   const prop = mergeProperties(ctx);
   if (prop) synthetic.push(prop);
+  const pkg = createPackageNote(o.packageMetadata);
+  if (pkg) synthetic.push(pkg);
   const bid = o.buildId !== undefined ? createBuildId(o.buildId) : null;
   if (bid) synthetic.push(bid);
   const ehHdr = o.ehFrameHdr ? (await import('./eh-frame-hdr.ts')).createEhFrameHdr(ctx) : null;
@@ -124,6 +130,7 @@ export async function link(ctx: Context): Promise<void> {
   mark('copy, relocate, symtab');
   if (o.fatalWarnings && ctx.diags.warnings.length > 0) throw new LinkError(`--fatal-warnings: ${ctx.diags.warnings.length} warning(s)`);
   writeOutputFile(o.output, bytes);
+  if (o.dependencyFile !== undefined) writeDependencyFile(o.dependencyFile, o.output, ctx.inputPaths);
   mark('write');
   if (o.mapFile !== undefined) (await import('./map-file.ts')).writeMapFile(ctx, layout, o.mapFile);
 }

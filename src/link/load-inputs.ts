@@ -108,6 +108,7 @@ function expand(ctx: Context, items: InputItem[], searchDirs: string[], depth = 
       shown = it.path;
     }
     const input = readInput(path, shown);
+    ctx.inputPaths.push(path);
     if (input.archive) {
       out.push({ kind: 'archive', path, attrs: it.attrs });
       continue;
@@ -168,6 +169,7 @@ export function loadInputs(ctx: Context): void {
   for (const item of scripts) {
     if (item.kind !== 'file') continue;
     const bytes = readFile(sysrootPath(ctx, item.path), item.path);
+    ctx.inputPaths.push(sysrootPath(ctx, item.path));
     if (!looksLikeScript(bytes)) throw new LinkError(`-T ${item.path}: not a linker script`);
   }
   const actions = expand(ctx, [...scripts, ...o.inputs], searchDirs);

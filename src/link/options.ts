@@ -91,6 +91,14 @@ export interface LinkOptions {
   defsyms: { name: string; expr: string }[];
   /** -u / --undefined. */
   undefinedSymbols: string[];
+  /** --require-defined=SYM: like -u, and an error if SYM is not defined in the end. */
+  requireDefined: string[];
+  /** --retain-symbols-file=FILE: the output's symbol table keeps only the names FILE lists. */
+  retainSymbolsFile?: string;
+  /** --dependency-file=FILE: a Makefile rule naming every input file read. */
+  dependencyFile?: string;
+  /** --package-metadata=JSON: a .note.package (FDO packaging metadata) note; '' or no value: none. */
+  packageMetadata?: string;
   /** --wrap=sym. */
   wrap: string[];
   gcSections: boolean;
@@ -354,6 +362,8 @@ const SPECS: Spec[] = [
   { long: ['no-pie'], arg: 'none', run: (s) => void (s.o.pie = false), help: ['output', '', 'Create a position dependent executable (default)'] },
   { long: ['Map'], arg: 'required', run: (s, v) => void (s.o.mapFile = need(v)), help: ['output', 'FILE', "Write a linker map to FILE ('-': standard output)"] },
   { long: ['print-map'], short: 'M', arg: 'none', run: (s) => void (s.o.mapFile = '-'), help: ['output', '', 'Print map file on standard output'] },
+  { long: ['dependency-file'], arg: 'required', run: (s, v) => void (s.o.dependencyFile = need(v)), help: ['output', 'FILE', 'Write dependency file'] },
+  { long: ['package-metadata'], arg: 'optional', run: (s, v) => void (s.o.packageMetadata = v), help: ['output', '[=JSON]', 'Generate package metadata note (.note.package)'] },
   { long: ['cref'], arg: 'none', run: (s) => void (s.o.cref = true), help: ['output', '', 'Output cross reference table'] },
   {
     long: ['build-id'], arg: 'optional',
@@ -467,6 +477,8 @@ const SPECS: Spec[] = [
     },
     help: ['symbols', 'SYMBOL=EXPRESSION', 'Define a symbol'],
   },
+  { long: ['require-defined'], arg: 'required', run: (s, v) => void s.o.requireDefined.push(need(v)), help: ['symbols', 'SYMBOL', 'Require SYMBOL be defined in the final output'] },
+  { long: ['retain-symbols-file'], arg: 'required', run: (s, v) => void (s.o.retainSymbolsFile = need(v)), help: ['symbols', 'FILE', 'Keep only symbols listed in FILE'] },
   { long: ['undefined'], short: 'u', arg: 'required', run: (s, v) => void s.o.undefinedSymbols.push(need(v)), help: ['symbols', 'SYMBOL', 'Start with undefined reference to SYMBOL'] },
   { long: ['wrap'], arg: 'required', run: (s, v) => void s.o.wrap.push(need(v)), help: ['symbols', 'SYMBOL', 'Use wrapper functions for SYMBOL'] },
   { long: ['allow-multiple-definition'], arg: 'none', run: (s) => void (s.o.allowMultipleDefinition = true), help: ['symbols', '', 'Allow multiple definitions'] },
@@ -644,7 +656,6 @@ const SPECS: Spec[] = [
   { long: ['format'], short: 'b', arg: 'required' },
   { long: ['mri-script'], short: 'c', arg: 'required' },
   { long: ['dc', 'dp'], short: 'd', arg: 'none' },
-  { long: ['dependency-file'], arg: 'required' },
   { long: ['force-group-allocation'], arg: 'none' },
   { long: ['enable-non-contiguous-regions'], arg: 'none' },
   { long: ['enable-non-contiguous-regions-warnings'], arg: 'none' },
@@ -661,7 +672,6 @@ const SPECS: Spec[] = [
   { long: ['strip-discarded'], arg: 'none' },
   { long: ['no-strip-discarded'], arg: 'none' },
   { long: ['default-script', 'dT'], arg: 'required' },
-  { long: ['require-defined'], arg: 'required' },
   { long: ['unique'], arg: 'optional' },
   { long: ['Ur'], arg: 'none' },
   { long: ['trace-symbol'], short: 'y', arg: 'required' },
@@ -683,7 +693,6 @@ const SPECS: Spec[] = [
   { long: ['print-output-format'], arg: 'none' },
   { long: ['print-sysroot'], arg: 'none' },
   { long: ['max-cache-size'], arg: 'required' },
-  { long: ['retain-symbols-file'], arg: 'required' },
   { long: ['sort-section'], arg: 'required' },
   { long: ['spare-dynamic-tags'], arg: 'required' },
   { long: ['split-by-file'], arg: 'optional' },
@@ -709,7 +718,6 @@ const SPECS: Spec[] = [
   { long: ['audit'], arg: 'required' },
   { long: ['depaudit'], short: 'P', arg: 'required' },
   { long: ['Bgroup'], arg: 'none' },
-  { long: ['package-metadata'], arg: 'optional' },
 ];
 
 // ---------------------------------------------------------------------------------------------------------
@@ -845,6 +853,7 @@ function freshOptions(): LinkOptions {
     scripts: [],
     defsyms: [],
     undefinedSymbols: [],
+    requireDefined: [],
     wrap: [],
     gcSections: false,
     printGcSections: false,

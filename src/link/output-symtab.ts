@@ -8,6 +8,7 @@ import { basename } from 'node:path';
 import type { Context } from './context.ts';
 import type { Layout } from './layout.ts';
 import { SymKind, type Sym } from './symbol.ts';
+import { retainedSymbols } from './symbol-options.ts';
 
 /**
  * The output string table: each name stored once. Names are interned as bytes (locals straight from
@@ -100,16 +101,17 @@ export function buildSymtab(ctx: Context, l: Layout): OutputSymtab {
   for (const s of ctx.symtab.map.values()) bytes += 3 * s.name.length + 1;
   const enc = new SymbolEncoder(new LinkerStrtab(bytes, names));
   enc.add('', 0, 0, 0, 0, 0);
-  if (ctx.options.discard !== 'all') addFileLocals(ctx, enc); // -x: no local symbols at all
+  const keep = retainedSymbols(ctx);
+  if (ctx.options.discard !== 'all') addFileLocals(ctx, enc, keep); // -x: no local symbols at all
   const hidden: Sym[] = [];
   const globals: Sym[] = [];
   for (const s of ctx.symtab.map.values()) {
-    if (!isOutputGlobal(s)) continue;
+    if (!isOutputGlobal(s) || (keep && !keep.has(s.name))) continue;
     if (s.visibility === STV_HIDDEN || s.visibility === STV_INTERNAL) hidden.push(s);
     else globals.push(s);
   }
   if (hidden.length) {
-    enc.add('', stInfo(STB_LOCAL, STT_FILE), 0, SHN_ABS, 0, 0);
+    if (!keep) enc.add('', stInfo(STB_LOCAL, STT_FILE), 0, SHN_ABS, 0, 0);
     for (const s of hidden) addGlobal(ctx, l, enc, s, true);
   }
   const firstGlobal = enc.count;
@@ -118,7 +120,7 @@ export function buildSymtab(ctx: Context, l: Layout): OutputSymtab {
 }
 
 /** Each file's named local symbols, read from its symbol table (most were never made into Sym objects). */
-function addFileLocals(ctx: Context, enc: SymbolEncoder): void {
+function addFileLocals(ctx: Context, enc: SymbolEncoder, keep: Set<string> | null): void {
   const discard = ctx.options.discard;
   const picked: number[] = [];
   for (const f of ctx.files) {
@@ -146,10 +148,12 @@ function addFileLocals(ctx: Context, enc: SymbolEncoder): void {
       if (at === 0 || d[at] === 0) continue; // unnamed
       // A .L local label: -X drops them all, --discard-none none, GNU's default those in SHF_MERGE sections.
       if (d[at] === 0x2e && d[at + 1] === 0x4c && discard !== 'none' && (discard === 'locals' || merge)) continue;
+      if (keep && !keep.has(raw.name(i))) continue;
       picked.push(i);
     }
     if (picked.length === 0) continue;
-    enc.add(fileName ?? basename(f.member?.name ?? f.displayName), stInfo(STB_LOCAL, STT_FILE), 0, SHN_ABS, 0, 0);
+    const file = fileName ?? basename(f.member?.name ?? f.displayName);
+    if (!keep || keep.has(file)) enc.add(file, stInfo(STB_LOCAL, STT_FILE), 0, SHN_ABS, 0, 0);
     for (const i of picked) {
       const shndx = raw.shndx(i);
       const sec = shndx === SHN_ABS || raw.rawShndx(i) === SHN_ABS ? undefined : f.sections[shndx];
