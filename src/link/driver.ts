@@ -69,6 +69,8 @@ export async function link(ctx: Context): Promise<void> {
   const o = ctx.options;
   mark('start-up');
   checkOptions(ctx);
+  const compress = o.compressDebug ? await import('./compress-debug.ts') : null;
+  if (compress && o.compressDebug) compress.checkCodec(o.compressDebug);
   const st = ctx.symtab;
   for (const w of o.wrap) st.wrap.add(w);
   st.allowMultipleDefinition = o.allowMultipleDefinition || o.z.muldefs;
@@ -126,7 +128,8 @@ export async function link(ctx: Context): Promise<void> {
   fillGotPlt(ctx);
   ehHdr?.fill();
   records?.fill();
-  const bytes = buildImage(ctx, layout);
+  let bytes = buildImage(ctx, layout);
+  if (compress && o.compressDebug) bytes = [compress.compressDebugSections(Buffer.concat(bytes), o.compressDebug, o.buildId)];
   mark('copy, relocate, symtab');
   if (o.fatalWarnings && ctx.diags.warnings.length > 0) throw new LinkError(`--fatal-warnings: ${ctx.diags.warnings.length} warning(s)`);
   writeOutputFile(o.output, bytes);
