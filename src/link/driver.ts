@@ -45,8 +45,6 @@ function checkOptions(ctx: Context): void {
   if (o.pie) throw new LinkError('-pie is not supported: ukl-ld links static non-PIE executables (link with -static -no-pie)');
   if (o.emulation !== undefined && o.emulation !== 'elf_x86_64') throw new LinkError(`unrecognised emulation mode: ${o.emulation}\nSupported emulations: elf_x86_64`);
   if (o.ukl) throw new LinkError('--ukl: the UKL image (kernel objects and the PVH entry) is not implemented yet; --rewrite-syscalls links a hosted build');
-  const starts = Object.keys(o.sectionStart);
-  if (starts.length > 0) throw new LinkError(`--section-start/-Ttext/-Tdata/-Tbss (${starts.join(', ')}) are not supported yet; -Ttext-segment/--image-base move the whole image`);
   if (o.emitRelocs) throw new LinkError('-q/--emit-relocs is not supported yet');
   if (o.imageBase !== undefined) ctx.imageBase = Number(o.imageBase);
 }

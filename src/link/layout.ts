@@ -12,6 +12,7 @@ import { InputSection } from './input-files.ts';
 import { OutputSection, defaultType, knownRank, orphanRank, placeInput, RANK_FIRST_DATA, RANK_FIRST_RODATA, RANK_FIRST_TEXT, RANK_RELRO_END } from './output-section.ts';
 import { SymKind } from './symbol.ts';
 import { executableStack, stackSize } from './exec-stack.ts';
+import { congruentOffset, extraRuns, sectionFlags, sectionStarts, splitPinned } from './section-start.ts';
 
 export const EHDR = 64;
 export const PHDR = 56;
@@ -161,14 +162,21 @@ export function assignAddresses(ctx: Context, all: OutputSection[]): Layout {
   const o = ctx.options;
   const page = o.z.maxPageSize;
   const commonPage = o.z.commonPageSize;
-  const separate = o.z.separateCode;
+  // -N / -n: one RWX PT_LOAD, no page alignment between text and read-only data (-N: nor before data), the
+  // headers outside it, no RELRO (GNU ld's omagic/nmagic; see section-start.ts).
+  const magic = o.magic;
+  const separate = o.z.separateCode && magic === undefined;
   const alloc = all.filter((s) => s.isAlloc && (s.size > 0 || s.synthetic !== null)).sort((a, b) => a.rank - b.rank);
   const nonAlloc = all.filter((s) => !s.isAlloc && s.size > 0);
   const base = ctx.imageBase;
+  const starts = sectionStarts(o);
+  const { flow, outOfFlow } = splitPinned(alloc, starts);
+  const classOf = (os: OutputSection): number => (magic !== undefined ? 0 : segClass(os, separate));
 
   // Program headers first: their count fixes where the first section can go.
-  const classes = [...new Set(alloc.map((s) => segClass(s, separate)))].sort();
+  const classes = [...new Set(flow.map(classOf))].sort();
   if (!classes.includes(0)) classes.unshift(0); // the headers' own PT_LOAD
+  const loadCount = classes.length + extraRuns(flow, starts, classOf, magic !== undefined) + outOfFlow.length;
   const notes = alloc.filter((s) => s.type === SHT_NOTE);
   const noteRuns: OutputSection[][] = [];
   for (const n of notes) {
@@ -177,19 +185,29 @@ export function assignAddresses(ctx: Context, all: OutputSection[]): Layout {
     else noteRuns.push([n]);
   }
   const tlsSecs = alloc.filter((s) => s.isTls);
-  const relroSecs = o.z.relro ? alloc.filter((s) => s.rank >= RANK_FIRST_DATA && s.rank <= RANK_RELRO_END) : [];
+  const relroSecs = o.z.relro && magic === undefined ? flow.filter((s) => s.rank >= RANK_FIRST_DATA && s.rank <= RANK_RELRO_END) : [];
   const property = alloc.find((s) => s.name === '.note.gnu.property');
   const ehHdr = alloc.find((s) => s.name === '.eh_frame_hdr');
-  const phnum = classes.length + noteRuns.length + (tlsSecs.length ? 1 : 0) + (property ? 1 : 0) + (ehHdr ? 1 : 0) + 1 /* stack */ + (relroSecs.length ? 1 : 0);
+  const phnum = loadCount + noteRuns.length + (tlsSecs.length ? 1 : 0) + (property ? 1 : 0) + (ehHdr ? 1 : 0) + 1 /* stack */ + (relroSecs.length ? 1 : 0);
 
+  // Runs of sections that one PT_LOAD maps: a class (R, RX, R, RW), or what follows a --section-start address.
+  interface Run { cls: number; secs: OutputSection[]; headers: boolean }
+  const runs: Run[] = [{ cls: 0, secs: [], headers: magic === undefined }];
   let addr = base + EHDR + PHDR * phnum;
+  let cursor = EHDR + PHDR * phnum; // file end so far
+  let delta = base; // address - file offset in the current run
+  let moved = false; // a --section-start address has broken address = base + offset
   let prevClass = 0;
+  let dataStarted = false;
   let relroEnd = 0;
   let fixed: Map<OutputSection, number> | undefined;
-  for (let i = 0; i < alloc.length; i++) {
-    const os = alloc[i]!;
-    const cls = segClass(os, separate);
+  for (let i = 0; i < flow.length; i++) {
+    const os = flow[i]!;
+    const cls = classOf(os);
+    const start = starts.get(os.name);
+    let newRun = false;
     if (cls !== prevClass) {
+      newRun = true;
       if (cls === 3) {
         // DATA_SEGMENT_ALIGN: a new page, keeping the offset within the page; then slide the start so
         // that the end of RELRO lands on a page boundary (DATA_SEGMENT_RELRO_END).
@@ -199,60 +217,83 @@ export function assignAddresses(ctx: Context, all: OutputSection[]): Layout {
         addr = alignUp(addr, page);
       }
       prevClass = cls;
+    } else if (o.magic === 'nmagic' && !dataStarted && os.rank >= RANK_FIRST_DATA) {
+      addr = alignUp(addr, page) + (addr & (page - 1));
     }
-    const pinned = fixed?.get(os);
+    if (os.rank >= RANK_FIRST_DATA) dataStarted = true;
+    if (start !== undefined) {
+      addr = start;
+      moved = true;
+      newRun = true;
+    }
+    const pinned = start === undefined ? fixed?.get(os) : undefined;
     addr = pinned ?? alignUp(addr, os.align);
+    if (newRun) {
+      // A new PT_LOAD: its file offset is congruent to its address modulo the page (-N/-n: the alignment).
+      if (moved) delta = addr - congruentOffset(cursor, addr, magic !== undefined ? Math.max(1, os.align) : page);
+      if (runs.length === 1 && runs[0]!.secs.length === 0 && cls === 0 && start === undefined) runs[0]!.secs.push(os);
+      else runs.push({ cls, secs: [os], headers: false });
+    } else runs[runs.length - 1]!.secs.push(os);
     os.addr = addr;
-    os.offset = addr - base;
+    os.offset = addr - delta;
+    if (!os.isNobits) cursor = Math.max(cursor, os.offset + os.size);
     // .tbss takes no room in the address space of the sections that follow (its space is per thread).
     if (!(os.isTls && os.isNobits)) addr += os.size;
     if (relroSecs.includes(os)) relroEnd = Math.max(relroEnd, os.addr + (os.isNobits && os.isTls ? 0 : os.size));
   }
+  // --section-start for sections the default script does not name (orphans): out of the flow, as GNU ld
+  // places them, each in a PT_LOAD of its own after the rest of the file.
+  for (const os of outOfFlow) {
+    os.addr = starts.get(os.name)!;
+    os.offset = congruentOffset(cursor, os.addr, page);
+    if (!os.isNobits) cursor = os.offset + os.size;
+    runs.push({ cls: -1, secs: [os], headers: false });
+  }
 
   // TLS block (variant II: the thread pointer is just past the aligned block).
   if (tlsSecs.length) {
-    const start = tlsSecs[0]!.addr;
+    const tstart = tlsSecs[0]!.addr;
     const last = tlsSecs[tlsSecs.length - 1]!;
-    const memsz = last.addr + last.size - start;
+    const memsz = last.addr + last.size - tstart;
     const align = Math.max(...tlsSecs.map((s) => s.align));
-    ctx.tls = { start, memsz, align, tp: alignUp(start + memsz, align) };
+    ctx.tls = { start: tstart, memsz, align, tp: alignUp(tstart + memsz, align) };
   }
 
-  // File offsets: allocated sections at address - base; NOBITS take no file space.
+  // File offsets: NOBITS take no file space.
   let fileEnd = EHDR + PHDR * phnum;
   for (const os of alloc) if (!os.isNobits) fileEnd = Math.max(fileEnd, os.offset + os.size);
   const allocEnd = fileEnd;
   for (const os of alloc) if (os.isNobits) os.offset = Math.min(os.offset, fileEnd);
 
-  // Program headers.
-  const phdrs: ProgramHeader[] = [];
-  for (const cls of classes) {
-    const secs = alloc.filter((s) => segClass(s, separate) === cls);
-    let vaddr: number;
-    let offset: number;
-    let end: number;
-    let fileEndSeg: number;
-    if (cls === 0) {
-      vaddr = base;
-      offset = 0;
-    } else {
-      vaddr = secs[0]!.addr;
-      offset = secs[0]!.offset;
-    }
-    end = vaddr;
-    fileEndSeg = offset;
+  // Program headers: the PT_LOADs in address order.
+  const loads: ProgramHeader[] = [];
+  const segOf = new Map<OutputSection, ProgramHeader>();
+  for (const run of runs) {
+    const secs = run.secs;
+    if (secs.length === 0 && !run.headers) continue;
+    const vaddr = run.headers ? base : secs[0]!.addr;
+    const offset = run.headers ? 0 : secs[0]!.offset;
+    let end = vaddr;
+    let fileEndSeg = offset;
     for (const s of secs) {
       const e = s.addr + (s.isTls && s.isNobits ? 0 : s.size);
       if (e > end) end = e;
       if (!s.isNobits) fileEndSeg = Math.max(fileEndSeg, s.offset + s.size);
     }
-    if (cls === 0) {
+    if (run.headers) {
       end = Math.max(end, base + EHDR + PHDR * phnum);
       fileEndSeg = Math.max(fileEndSeg, EHDR + PHDR * phnum);
     }
-    for (const s of secs) s.segment = phdrs.length;
-    phdrs.push({ type: PT_LOAD, flags: loadFlags(cls, separate), offset, vaddr: BigInt(vaddr), paddr: BigInt(vaddr), filesz: fileEndSeg - offset, memsz: end - vaddr, align: page });
+    const flags = magic !== undefined ? PF_R | PF_W | PF_X : run.cls >= 0 ? loadFlags(run.cls, separate) : sectionFlags(secs[0]!);
+    const align = magic !== undefined ? Math.max(1, ...secs.map((s) => s.align)) : page;
+    const ph: ProgramHeader = { type: PT_LOAD, flags, offset, vaddr: BigInt(vaddr), paddr: BigInt(vaddr), filesz: fileEndSeg - offset, memsz: end - vaddr, align };
+    for (const s of secs) segOf.set(s, ph);
+    loads.push(ph);
   }
+  const phdrs: ProgramHeader[] = loads.filter((p) => p.type === PT_LOAD).sort((a, b) => (a.vaddr < b.vaddr ? -1 : a.vaddr > b.vaddr ? 1 : 0));
+  phdrs.push(...loads.filter((p) => p.type !== PT_LOAD));
+  for (const [s, ph] of segOf) s.segment = phdrs.indexOf(ph);
+  if (magic !== undefined && o.warnRwxSegments !== false) ctx.diags.warn(`${o.output} has a LOAD segment with RWX permissions`);
   for (const run of noteRuns) {
     const first = run[0]!;
     const last = run[run.length - 1]!;

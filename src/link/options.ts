@@ -162,6 +162,10 @@ export interface LinkOptions {
   sectionStart: Record<string, bigint>;
   /** -Ttext-segment=ADDR (hex, as GNU) / --image-base=ADDR (decimal or 0x-hex, as lld and mold). */
   imageBase?: bigint;
+  /** -N / --omagic, -n / --nmagic (--no-omagic: neither). */
+  magic?: 'omagic' | 'nmagic';
+  /** --warn-rwx-segments / --no-warn-rwx-segments; undefined: warn (GNU ld 2.40's default). */
+  warnRwxSegments?: boolean;
   /** ukl: --rewrite-syscalls. */
   rewriteSyscalls: boolean;
   /** ukl: --rewrite-report=FILE. */
@@ -519,6 +523,9 @@ const SPECS: Spec[] = [
   { long: ['sort_common'], arg: 'none', run: (s) => void (s.o.sortCommon = true) },
 
   // ---- layout
+  { long: ['nmagic'], short: 'n', arg: 'none', run: (s) => { s.o.magic = 'nmagic'; s.pos.static = true; }, help: ['layout', '', 'Do not page align data (one RWX segment)'] },
+  { long: ['omagic'], short: 'N', arg: 'none', twoDashesOnly: true, run: (s) => { s.o.magic = 'omagic'; s.pos.static = true; }, help: ['layout', '', 'Do not page align data, do not make text readonly (one RWX segment)'] },
+  { long: ['no-omagic'], arg: 'none', twoDashesOnly: true, run: (s) => void (s.o.magic = undefined), help: ['layout', '', 'Page align data, make text readonly'] },
   { long: ['gc-sections'], arg: 'none', run: (s) => void (s.o.gcSections = true), help: ['layout', '', 'Remove unused sections'] },
   { long: ['no-gc-sections'], arg: 'none', run: (s) => void (s.o.gcSections = false), help: ['layout', '', "Don't remove unused sections (default)"] },
   { long: ['print-gc-sections'], arg: 'none', run: (s) => void (s.o.printGcSections = true), help: ['layout', '', 'List removed unused sections on stderr'] },
@@ -646,8 +653,8 @@ const SPECS: Spec[] = [
   { long: ['warn-textrel', 'warn-shared-textrel'], arg: 'none', run: ignore },
   { long: ['warn-execstack'], arg: 'none', run: (s) => void (s.o.warnExecstack = true), help: ['diagnostics', '', 'Warn when the stack is made executable, also for -z execstack'] },
   { long: ['no-warn-execstack'], arg: 'none', run: (s) => void (s.o.warnExecstack = false), help: ['diagnostics', '', 'Do not warn about an executable stack'] },
-  // ukl-ld never makes a segment both writable and executable (no -N output), so there is nothing to warn about.
-  { long: ['warn-rwx-segments', 'no-warn-rwx-segments'], arg: 'none', run: ignore },
+  { long: ['warn-rwx-segments'], arg: 'none', run: (s) => void (s.o.warnRwxSegments = true), help: ['diagnostics', '', 'Warn about a LOAD segment with RWX permissions (-N, -n)'] },
+  { long: ['no-warn-rwx-segments'], arg: 'none', run: (s) => void (s.o.warnRwxSegments = false), help: ['diagnostics', '', 'Do not warn about RWX LOAD segments'] },
   { long: ['warn-once', 'warn-constructors', 'warn-section-align', 'warn-alternate-em'], arg: 'none', run: ignore },
   { long: ['no-keep-memory', 'reduce-memory-overheads', 'stats', 'traditional-format'], arg: 'none', run: ignore },
   { long: ['hash-size'], arg: 'required', run: ignore },
@@ -677,9 +684,6 @@ const SPECS: Spec[] = [
   { long: ['auxiliary'], short: 'f', arg: 'required' },
   { long: ['filter'], short: 'F', arg: 'required' },
   { long: ['gpsize'], short: 'G', arg: 'required' },
-  { long: ['nmagic'], short: 'n', arg: 'none' },
-  { long: ['omagic'], short: 'N', arg: 'none', twoDashesOnly: true },
-  { long: ['no-omagic'], arg: 'none', twoDashesOnly: true },
   { long: ['out-implib'], arg: 'required' },
   { long: ['just-symbols'], short: 'R', arg: 'required' },
   { long: ['strip-discarded'], arg: 'none' },
