@@ -128,6 +128,7 @@ export async function link(ctx: Context): Promise<void> {
   records?.fill();
   let bytes = buildImage(ctx, layout);
   if (compress && o.compressDebug) bytes = [compress.compressDebugSections(Buffer.concat(bytes), o.compressDebug, o.buildId)];
+  if (o.binaryOutput) bytes = [(await import('./binary-output.ts')).binaryImage(Buffer.concat(bytes))];
   mark('copy, relocate, symtab');
   if (o.fatalWarnings && ctx.diags.warnings.length > 0) throw new LinkError(`--fatal-warnings: ${ctx.diags.warnings.length} warning(s)`);
   writeOutputFile(o.output, bytes);

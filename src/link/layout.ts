@@ -12,6 +12,7 @@ import { InputSection } from './input-files.ts';
 import { OutputSection, defaultType, knownRank, orphanRank, placeInput, RANK_FIRST_DATA, RANK_FIRST_RODATA, RANK_FIRST_TEXT, RANK_RELRO_END } from './output-section.ts';
 import { SymKind } from './symbol.ts';
 import { executableStack, stackSize } from './exec-stack.ts';
+import { uniqueTest, type UniqueTest } from './unique-sections.ts';
 import { congruentOffset, extraRuns, sectionFlags, sectionStarts, splitPinned } from './section-start.ts';
 
 export const EHDR = 64;
@@ -44,10 +45,11 @@ interface Filling {
 export function createOutputSections(ctx: Context): OutputSection[] {
   const byName = new Map<string, Filling>();
   const strip = ctx.options.strip !== 'none';
+  const unique = uniqueTest(ctx.options.unique);
   for (const f of ctx.files) {
-    for (const sec of f.sections) if (sec !== undefined) addInput(byName, sec, strip);
+    for (const sec of f.sections) if (sec !== undefined) addInput(byName, sec, strip, unique);
   }
-  for (const sec of ctx.commons) addInput(byName, sec, strip);
+  for (const sec of ctx.commons) addInput(byName, sec, strip, unique);
   const out: OutputSection[] = [];
   for (const { os, keys, ordered } of byName.values()) {
     if (!ordered) sortMembers(os.members, keys);
@@ -56,15 +58,22 @@ export function createOutputSections(ctx: Context): OutputSection[] {
   return out;
 }
 
-function addInput(byName: Map<string, Filling>, sec: InputSection, strip: boolean): void {
+function addInput(byName: Map<string, Filling>, sec: InputSection, strip: boolean, unique: UniqueTest | null): void {
   if (!sec.live) return;
-  const p = placeInput(sec);
+  let p = placeInput(sec);
   if (p.output === null || (strip && (sec.flags & SHF_ALLOC) === 0 && isDebugSection(sec.name))) {
     sec.live = false;
     return;
   }
-  const name = p.output === 'COMMON' ? '.bss' : p.output;
-  let filling = byName.get(name);
+  let name = p.output === 'COMMON' ? '.bss' : p.output;
+  let key = name;
+  if (unique?.(sec, p)) {
+    // --unique: an output section of its own, under the input section's name.
+    p = { output: sec.name, key: 0 };
+    name = sec.name;
+    key = `${name}\0unique${byName.size}`;
+  }
+  let filling = byName.get(key);
   if (filling === undefined) {
     const rank = knownRank(name) ?? orphanRank(name, sec.type, sec.flags);
     // SHF_MERGE/SHF_STRINGS stay while every input has the same ones and entry size (GNU ld's
@@ -72,7 +81,7 @@ function addInput(byName: Map<string, Filling>, sec: InputSection, strip: boolea
     const os = new OutputSection(name, defaultType(name, sec.type), sec.flags & ~0x200 /* SHF_GROUP */, rank);
     os.entsize = sec.entsize;
     filling = { os, keys: [], ordered: true };
-    byName.set(name, filling);
+    byName.set(key, filling);
   } else {
     const os = filling.os;
     os.flags |= sec.flags & (SHF_WRITE | SHF_EXECINSTR | SHF_ALLOC | SHF_TLS);

@@ -162,6 +162,10 @@ export interface LinkOptions {
   sectionStart: Record<string, bigint>;
   /** -Ttext-segment=ADDR (hex, as GNU) / --image-base=ADDR (decimal or 0x-hex, as lld and mold). */
   imageBase?: bigint;
+  /** --oformat=binary: write the memory image, not an ELF file. */
+  binaryOutput: boolean;
+  /** --unique[=SECTION] patterns ('' = every orphan section). */
+  unique: string[];
   /** -N / --omagic, -n / --nmagic (--no-omagic: neither). */
   magic?: 'omagic' | 'nmagic';
   /** --warn-rwx-segments / --no-warn-rwx-segments; undefined: warn (GNU ld 2.40's default). */
@@ -381,6 +385,14 @@ const SPECS: Spec[] = [
   { long: ['no-pie'], arg: 'none', run: (s) => void (s.o.pie = false), help: ['output', '', 'Create a position dependent executable (default)'] },
   { long: ['Map'], arg: 'required', run: (s, v) => void (s.o.mapFile = need(v)), help: ['output', 'FILE', "Write a linker map to FILE ('-': standard output)"] },
   { long: ['print-map'], short: 'M', arg: 'none', run: (s) => void (s.o.mapFile = '-'), help: ['output', '', 'Print map file on standard output'] },
+  {
+    long: ['oformat'], arg: 'required', twoDashesOnly: true,
+    run: (s, v) => {
+      if (v !== 'binary' && v !== 'elf64-x86-64') throw new LinkError(`--oformat=${need(v)}: ukl-ld writes elf64-x86-64 or binary`);
+      s.o.binaryOutput = v === 'binary';
+    },
+    help: ['output', '=TARGET', 'Output format: elf64-x86-64 (default) or binary (the memory image)'],
+  },
   { long: ['dependency-file'], arg: 'required', run: (s, v) => void (s.o.dependencyFile = need(v)), help: ['output', 'FILE', 'Write dependency file'] },
   { long: ['package-metadata'], arg: 'optional', run: (s, v) => void (s.o.packageMetadata = v), help: ['output', '[=JSON]', 'Generate package metadata note (.note.package)'] },
   { long: ['cref'], arg: 'none', run: (s) => void (s.o.cref = true), help: ['output', '', 'Output cross reference table'] },
@@ -526,6 +538,7 @@ const SPECS: Spec[] = [
   { long: ['nmagic'], short: 'n', arg: 'none', run: (s) => { s.o.magic = 'nmagic'; s.pos.static = true; }, help: ['layout', '', 'Do not page align data (one RWX segment)'] },
   { long: ['omagic'], short: 'N', arg: 'none', twoDashesOnly: true, run: (s) => { s.o.magic = 'omagic'; s.pos.static = true; }, help: ['layout', '', 'Do not page align data, do not make text readonly (one RWX segment)'] },
   { long: ['no-omagic'], arg: 'none', twoDashesOnly: true, run: (s) => void (s.o.magic = undefined), help: ['layout', '', 'Page align data, make text readonly'] },
+  { long: ['unique'], arg: 'optional', run: (s, v) => void s.o.unique.push(v ?? ''), help: ['layout', '[=SECTION]', "Don't merge input [SECTION | orphan] sections"] },
   { long: ['gc-sections'], arg: 'none', run: (s) => void (s.o.gcSections = true), help: ['layout', '', 'Remove unused sections'] },
   { long: ['no-gc-sections'], arg: 'none', run: (s) => void (s.o.gcSections = false), help: ['layout', '', "Don't remove unused sections (default)"] },
   { long: ['print-gc-sections'], arg: 'none', run: (s) => void (s.o.printGcSections = true), help: ['layout', '', 'List removed unused sections on stderr'] },
@@ -689,7 +702,6 @@ const SPECS: Spec[] = [
   { long: ['strip-discarded'], arg: 'none' },
   { long: ['no-strip-discarded'], arg: 'none' },
   { long: ['default-script', 'dT'], arg: 'required' },
-  { long: ['unique'], arg: 'optional' },
   { long: ['Ur'], arg: 'none' },
   { long: ['trace-symbol'], short: 'y', arg: 'required' },
   { long: [], short: 'Y', arg: 'required' },
@@ -706,7 +718,6 @@ const SPECS: Spec[] = [
   { long: ['default-symver'], arg: 'none' },
   { long: ['default-imported-symver'], arg: 'none' },
   { long: ['noinhibit-exec', 'noinhibit_exec'], arg: 'none' },
-  { long: ['oformat'], arg: 'required', twoDashesOnly: true },
   { long: ['print-output-format'], arg: 'none' },
   { long: ['print-sysroot'], arg: 'none' },
   { long: ['max-cache-size'], arg: 'required' },
@@ -871,6 +882,8 @@ function freshOptions(): LinkOptions {
     defsyms: [],
     undefinedSymbols: [],
     requireDefined: [],
+    unique: [],
+    binaryOutput: false,
     wrap: [],
     gcSections: false,
     printGcSections: false,
