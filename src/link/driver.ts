@@ -45,7 +45,6 @@ function checkOptions(ctx: Context): void {
   if (o.pie) throw new LinkError('-pie is not supported: ukl-ld links static non-PIE executables (link with -static -no-pie)');
   if (o.emulation !== undefined && o.emulation !== 'elf_x86_64') throw new LinkError(`unrecognised emulation mode: ${o.emulation}\nSupported emulations: elf_x86_64`);
   if (o.ukl) throw new LinkError('--ukl: the UKL image (kernel objects and the PVH entry) is not implemented yet; --rewrite-syscalls links a hosted build');
-  if (o.emitRelocs) throw new LinkError('-q/--emit-relocs is not supported yet');
   if (o.imageBase !== undefined) ctx.imageBase = Number(o.imageBase);
 }
 
@@ -127,6 +126,7 @@ export async function link(ctx: Context): Promise<void> {
   ehHdr?.fill();
   records?.fill();
   let bytes = buildImage(ctx, layout);
+  if (o.emitRelocs) bytes = [(await import('./emit-relocs.ts')).emitRelocations(ctx, layout, Buffer.concat(bytes))];
   if (compress && o.compressDebug) bytes = [compress.compressDebugSections(Buffer.concat(bytes), o.compressDebug, o.buildId)];
   if (o.binaryOutput) bytes = [(await import('./binary-output.ts')).binaryImage(Buffer.concat(bytes))];
   mark('copy, relocate, symtab');
