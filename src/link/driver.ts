@@ -19,6 +19,7 @@ import { pruneEhFrames } from './eh-frame-prune.ts';
 import { checkRequiredSymbols } from './symbol-options.ts';
 import { createPackageNote } from './package-note.ts';
 import { writeDependencyFile } from './dependency-file.ts';
+import { overlappingSections } from './section-start.ts';
 import { ElfFile } from '../elf/reader.ts';
 import { ObjectFile } from './input-files.ts';
 
@@ -115,6 +116,8 @@ export async function link(ctx: Context): Promise<void> {
   for (const os of all) sizeOutputSection(os);
 
   const layout = assignAddresses(ctx, all);
+  const overlap = o.checkSections !== false ? overlappingSections(layout.sections) : undefined;
+  if (overlap) throw new LinkError(overlap);
   placeEmptySections(all, layout, o.z.maxPageSize);
   ctx.outputSections = layout.sections;
   assignLinkerSymbols(ctx, layout);
@@ -135,4 +138,8 @@ export async function link(ctx: Context): Promise<void> {
   if (o.dependencyFile !== undefined) writeDependencyFile(o.dependencyFile, o.output, ctx.inputPaths);
   mark('write');
   if (o.mapFile !== undefined) (await import('./map-file.ts')).writeMapFile(ctx, layout, o.mapFile);
+  if (o.stats) {
+    // GNU ld's two lines (ldmain.c): seconds since start-up, and the memory the link holds.
+    process.stderr.write(`ukl-ld: total time in link: ${(process.uptime()).toFixed(6)}\nukl-ld: data size ${process.memoryUsage().heapUsed}\n`);
+  }
 }

@@ -16,6 +16,21 @@ export function writeMapFile(ctx: Context, l: Layout, path: string): void {
     lines.push('Archive member included to satisfy reference by file (symbol)', '');
     for (const f of members) lines.push(f.displayName, '');
   }
+  if (ctx.options.printMapDiscarded !== false) {
+    // --print-map-discarded (GNU ld's default): the input sections left out of the output.
+    lines.push('Discarded input sections', '');
+    for (const f of ctx.files) {
+      const sh = f.elf.shdrs;
+      for (let i = 1; i < sh.count; i++) {
+        const type = sh.type(i);
+        if (type === 0 || type === 2 || type === 3 || type === 4 || type === 9 || type === 17 || type === 18) continue; // null, symtab, strtab, rel(a), group, symtab_shndx
+        if (f.sections[i]?.live) continue;
+        const n = ` ${f.elf.sectionName(i)}`;
+        lines.push(`${n.padEnd(16)}${n.length >= 16 ? '\n' + ' '.repeat(16) : ''}${hex(0)} ${hex(sh.size(i), 1).padStart(10)} ${f.displayName}`);
+      }
+    }
+    lines.push('');
+  }
   lines.push('', 'Linker script and memory map', '');
   for (const os of l.sections) {
     const head = `${os.name.padEnd(15)}${os.name.length >= 15 ? '\n' + ' '.repeat(15) : ''} ${hex(os.addr)} ${hex(os.size, 1).padStart(10)}`;

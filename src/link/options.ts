@@ -162,6 +162,12 @@ export interface LinkOptions {
   sectionStart: Record<string, bigint>;
   /** -Ttext-segment=ADDR (hex, as GNU) / --image-base=ADDR (decimal or 0x-hex, as lld and mold). */
   imageBase?: bigint;
+  /** --stats: time and memory at the end. */
+  stats?: boolean;
+  /** --check-sections (default) / --no-check-sections: overlapping section addresses are an error. */
+  checkSections?: boolean;
+  /** --print-map-discarded (default) / --no-print-map-discarded. */
+  printMapDiscarded?: boolean;
   /** --oformat=binary: write the memory image, not an ELF file. */
   binaryOutput: boolean;
   /** --unique[=SECTION] patterns ('' = every orphan section). */
@@ -669,11 +675,15 @@ const SPECS: Spec[] = [
   { long: ['warn-rwx-segments'], arg: 'none', run: (s) => void (s.o.warnRwxSegments = true), help: ['diagnostics', '', 'Warn about a LOAD segment with RWX permissions (-N, -n)'] },
   { long: ['no-warn-rwx-segments'], arg: 'none', run: (s) => void (s.o.warnRwxSegments = false), help: ['diagnostics', '', 'Do not warn about RWX LOAD segments'] },
   { long: ['warn-once', 'warn-constructors', 'warn-section-align', 'warn-alternate-em'], arg: 'none', run: ignore },
-  { long: ['no-keep-memory', 'reduce-memory-overheads', 'stats', 'traditional-format'], arg: 'none', run: ignore },
+  // Memory-use hints and a.out-era formatting switches: nothing in ukl-ld depends on them.
+  { long: ['no-keep-memory', 'reduce-memory-overheads', 'traditional-format'], arg: 'none', run: ignore },
+  { long: ['stats'], arg: 'none', run: (s) => void (s.o.stats = true), help: ['diagnostics', '', 'Print memory usage statistics'] },
   { long: ['hash-size'], arg: 'required', run: ignore },
-  { long: ['check-sections', 'no-check-sections'], arg: 'none', run: ignore },
+  { long: ['check-sections'], arg: 'none', run: (s) => void (s.o.checkSections = true), help: ['layout', '', 'Check section addresses for overlaps (default)'] },
+  { long: ['no-check-sections'], arg: 'none', run: (s) => void (s.o.checkSections = false), help: ['layout', '', 'Do not check section addresses for overlaps'] },
   { long: ['accept-unknown-input-arch', 'no-accept-unknown-input-arch'], arg: 'none', run: ignore },
-  { long: ['print-map-discarded', 'no-print-map-discarded'], arg: 'none', run: ignore },
+  { long: ['print-map-discarded'], arg: 'none', run: (s) => void (s.o.printMapDiscarded = true), help: ['output', '', 'Show discarded sections in map file output (default)'] },
+  { long: ['no-print-map-discarded'], arg: 'none', run: (s) => void (s.o.printMapDiscarded = false), help: ['output', '', 'Do not show discarded sections in map file output'] },
   { long: ['ld-generated-unwind-info', 'no-ld-generated-unwind-info'], arg: 'none', run: ignore },
   { long: ['Bsymbolic', 'Bsymbolic-functions', 'Bno-symbolic'], arg: 'none', run: ignore },
   { long: ['exclude-libs'], arg: 'required', run: ignore },

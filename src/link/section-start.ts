@@ -51,3 +51,15 @@ export function congruentOffset(cursor: number, addr: number, align: number): nu
 export function sectionFlags(os: OutputSection): number {
   return PF_R | ((os.flags & SHF_WRITE) !== 0 ? PF_W : 0) | ((os.flags & SHF_EXECINSTR) !== 0 ? PF_X : 0);
 }
+
+/** --check-sections (GNU ld's default): allocated sections whose addresses overlap are an error. */
+export function overlappingSections(sections: readonly OutputSection[]): string | undefined {
+  const secs = sections.filter((s) => s.isAlloc && s.size > 0 && !(s.isTls && s.isNobits)).sort((a, b) => a.addr - b.addr);
+  const h = (v: number) => v.toString(16).padStart(16, '0');
+  for (let i = 1; i < secs.length; i++) {
+    const a = secs[i - 1]!;
+    const b = secs[i]!;
+    if (b.addr < a.addr + a.size) return `section ${b.name} LMA [${h(b.addr)},${h(b.addr + b.size - 1)}] overlaps section ${a.name} LMA [${h(a.addr)},${h(a.addr + a.size - 1)}]`;
+  }
+  return undefined;
+}
