@@ -137,7 +137,9 @@ export async function link(ctx: Context): Promise<void> {
   writeOutputFile(o.output, bytes);
   if (o.dependencyFile !== undefined) writeDependencyFile(o.dependencyFile, o.output, ctx.inputPaths);
   mark('write');
-  if (o.mapFile !== undefined) (await import('./map-file.ts')).writeMapFile(ctx, layout, o.mapFile);
+  const cref = o.cref ? (await import('./cref.ts')).crefText(ctx) : '';
+  if (o.mapFile !== undefined) (await import('./map-file.ts')).writeMapFile(ctx, layout, o.mapFile, cref);
+  else if (cref) process.stdout.write(cref);
   if (o.stats) {
     // GNU ld's two lines (ldmain.c): seconds since start-up, and the memory the link holds.
     process.stderr.write(`ukl-ld: total time in link: ${(process.uptime()).toFixed(6)}\nukl-ld: data size ${process.memoryUsage().heapUsed}\n`);

@@ -3,10 +3,13 @@
 //   otherwise an input whose .note.GNU-stack is executable makes the stack executable ("requires executable
 //   stack"), and so does an input with no .note.GNU-stack at all ("missing .note.GNU-stack section implies
 //   executable stack", plus GNU's deprecation NOTE); --no-warn-execstack silences both.
-// The segment's size is -z stack-size (0 when not given).
+// The segment's size is -z stack-size (0 when not given). When no input has a .note.GNU-stack at all and
+// neither -z execstack/noexecstack nor -z stack-size is given, GNU ld writes no PT_GNU_STACK (and no warning):
+// the kernel's default then applies.
 import type { Context } from './context.ts';
 
-export function executableStack(ctx: Context): boolean {
+/** Whether the stack is executable; null: no PT_GNU_STACK at all. */
+export function executableStack(ctx: Context): boolean | null {
   const o = ctx.options;
   if (o.z.execstack === true) {
     if (o.warnExecstack === true) ctx.diags.warn('enabling an executable stack because of -z execstack command line option');
@@ -23,6 +26,7 @@ export function executableStack(ctx: Context): boolean {
   }
   const lacking = files.filter((f) => !f.hasGnuStack);
   if (lacking.length === 0) return false;
+  if (lacking.length === files.length && o.z.stackSize === undefined) return null;
   if (warn) {
     ctx.diags.warn(`${lacking[lacking.length - 1]!.displayName}: missing .note.GNU-stack section implies executable stack`);
     ctx.diags.warnPlaced('NOTE: This behaviour is deprecated and will be removed in a future version of the linker');

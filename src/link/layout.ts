@@ -13,6 +13,7 @@ import { OutputSection, defaultType, knownRank, orphanRank, placeInput, RANK_FIR
 import { SymKind } from './symbol.ts';
 import { executableStack, stackSize } from './exec-stack.ts';
 import { uniqueTest, type UniqueTest } from './unique-sections.ts';
+import { handleOrphan, isOrphan } from './orphan-handling.ts';
 import { congruentOffset, extraRuns, sectionFlags, sectionStarts, splitPinned } from './section-start.ts';
 
 export const EHDR = 64;
@@ -20,8 +21,12 @@ export const PHDR = 56;
 
 /** Turn common symbols into space in .bss (.tbss for TLS commons), as GNU's *(COMMON). */
 export function allocateCommons(ctx: Context): void {
-  for (const s of ctx.symtab.map.values()) {
-    if (s.kind !== SymKind.Common || !s.file) continue;
+  let commons = [...ctx.symtab.map.values()].filter((s) => s.kind === SymKind.Common && s.file);
+  // --sort-common[=descending|ascending]: by alignment (s.value), to save padding; stable otherwise.
+  const order = ctx.options.sortCommon;
+  if (order) commons = commons.map((s, i) => ({ s, i })).sort((a, b) => (order === 'ascending' ? a.s.value - b.s.value : b.s.value - a.s.value) || a.i - b.i).map((x) => x.s);
+  for (const s of commons) {
+    if (!s.file) continue;
     const tls = s.type === 6;
     const align = Math.max(1, s.value);
     const sec = new InputSection(s.file, -1, tls ? '.tbss' : 'COMMON', SHT_NOBITS, SHF_ALLOC | SHF_WRITE | (tls ? SHF_TLS : 0), align, s.size, 0);
@@ -46,10 +51,13 @@ export function createOutputSections(ctx: Context): OutputSection[] {
   const byName = new Map<string, Filling>();
   const strip = ctx.options.strip !== 'none';
   const unique = uniqueTest(ctx.options.unique);
+  const orphans = ctx.options.orphanHandling;
+  const orphan = orphans === undefined || orphans === 'place' ? null : (sec: InputSection) => handleOrphan(ctx.diags, orphans, sec);
   for (const f of ctx.files) {
-    for (const sec of f.sections) if (sec !== undefined) addInput(byName, sec, strip, unique);
+    for (const sec of f.sections) if (sec !== undefined) addInput(byName, sec, strip, unique, orphan);
   }
-  for (const sec of ctx.commons) addInput(byName, sec, strip, unique);
+  for (const sec of ctx.commons) addInput(byName, sec, strip, unique, orphan);
+  ctx.diags.check();
   const out: OutputSection[] = [];
   for (const { os, keys, ordered } of byName.values()) {
     if (!ordered) sortMembers(os.members, keys);
@@ -58,10 +66,10 @@ export function createOutputSections(ctx: Context): OutputSection[] {
   return out;
 }
 
-function addInput(byName: Map<string, Filling>, sec: InputSection, strip: boolean, unique: UniqueTest | null): void {
+function addInput(byName: Map<string, Filling>, sec: InputSection, strip: boolean, unique: UniqueTest | null, orphan: ((sec: InputSection) => boolean) | null): void {
   if (!sec.live) return;
   let p = placeInput(sec);
-  if (p.output === null || (strip && (sec.flags & SHF_ALLOC) === 0 && isDebugSection(sec.name))) {
+  if (p.output === null || (strip && (sec.flags & SHF_ALLOC) === 0 && isDebugSection(sec.name)) || (orphan && isOrphan(sec, p) && !orphan(sec))) {
     sec.live = false;
     return;
   }
@@ -197,7 +205,8 @@ export function assignAddresses(ctx: Context, all: OutputSection[]): Layout {
   const relroSecs = o.z.relro && magic === undefined ? flow.filter((s) => s.rank >= RANK_FIRST_DATA && s.rank <= RANK_RELRO_END) : [];
   const property = alloc.find((s) => s.name === '.note.gnu.property');
   const ehHdr = alloc.find((s) => s.name === '.eh_frame_hdr');
-  const phnum = loadCount + noteRuns.length + (tlsSecs.length ? 1 : 0) + (property ? 1 : 0) + (ehHdr ? 1 : 0) + 1 /* stack */ + (relroSecs.length ? 1 : 0);
+  const execStack = executableStack(ctx);
+  const phnum = loadCount + noteRuns.length + (tlsSecs.length ? 1 : 0) + (property ? 1 : 0) + (ehHdr ? 1 : 0) + (execStack !== null ? 1 : 0) + (relroSecs.length ? 1 : 0);
 
   // Runs of sections that one PT_LOAD maps: a class (R, RX, R, RW), or what follows a --section-start address.
   interface Run { cls: number; secs: OutputSection[]; headers: boolean }
@@ -320,7 +329,7 @@ export function assignAddresses(ctx: Context, all: OutputSection[]): Layout {
   if (ehHdr) {
     phdrs.push({ type: PT_GNU_EH_FRAME, flags: PF_R, offset: ehHdr.offset, vaddr: BigInt(ehHdr.addr), paddr: BigInt(ehHdr.addr), filesz: ehHdr.size, memsz: ehHdr.size, align: 4 });
   }
-  phdrs.push({ type: PT_GNU_STACK, flags: PF_R | PF_W | (executableStack(ctx) ? PF_X : 0), offset: 0, vaddr: 0n, paddr: 0n, filesz: 0, memsz: stackSize(ctx), align: 16 });
+  if (execStack !== null) phdrs.push({ type: PT_GNU_STACK, flags: PF_R | PF_W | (execStack ? PF_X : 0), offset: 0, vaddr: 0n, paddr: 0n, filesz: 0, memsz: stackSize(ctx), align: 16 });
   if (relroSecs.length) {
     const first = relroSecs[0]!;
     const size = relroEnd - first.addr;

@@ -98,6 +98,12 @@ function claim(ctx: Context, name: string, always: boolean, visibility: number):
 
 const C_IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/** __start_/__stop_ visibility: protected (GNU ld's default) or -z start-stop-visibility=V. */
+function startStopVisibility(ctx: Context): number {
+  const v = ctx.options.z.startStopVisibility;
+  return v === undefined || v === 'protected' ? STV_PROTECTED : v === 'hidden' ? STV_HIDDEN : v === 'internal' ? 1 : 0;
+}
+
 /** Mark the linker-defined symbols defined (values come after layout), so the scan sees them. */
 export function defineLinkerSymbols(ctx: Context, outputNames: Set<string>): void {
     for (const d of DEFINITIONS) {
@@ -107,7 +113,7 @@ export function defineLinkerSymbols(ctx: Context, outputNames: Set<string>): voi
   for (const name of outputNames) {
     if (!C_IDENT.test(name)) continue;
     for (const [prefix, rule] of [['__start_', start], ['__stop_', end]] as const) {
-      const s = claim(ctx, prefix + name, false, STV_PROTECTED);
+      const s = claim(ctx, prefix + name, false, startStopVisibility(ctx));
       if (s) ctx.linkerSymbols.push({ sym: s, value: rule(name, () => 0) });
     }
   }

@@ -118,7 +118,8 @@ function expand(ctx: Context, items: InputItem[], searchDirs: string[], depth = 
     else if (looksLikeScript(bytes)) {
       const cmds = parseScript(Buffer.from(bytes).toString('utf8'), path);
       for (const c of cmds) {
-        if (c.kind === 'search-dir') searchDirs.push(sysrootPath(ctx, c.path));
+        // -nostdlib: only the directories the command line names are searched (GNU ld ignores SEARCH_DIR then).
+        if (c.kind === 'search-dir' && !ctx.options.nostdlib) searchDirs.push(sysrootPath(ctx, c.path));
         else if (c.kind === 'entry') ctx.scriptEntry ??= c.symbol;
       }
       for (const c of cmds) {

@@ -9,7 +9,7 @@ function hex(v: number | bigint, w = 16): string {
   return `0x${v.toString(16).padStart(w, '0')}`;
 }
 
-export function writeMapFile(ctx: Context, l: Layout, path: string): void {
+export function writeMapFile(ctx: Context, l: Layout, path: string, extra = ''): void {
   const lines: string[] = [];
   const members = ctx.files.filter((f) => f.archive);
   if (members.length) {
@@ -46,7 +46,7 @@ export function writeMapFile(ctx: Context, l: Layout, path: string): void {
     }
     lines.push('');
   }
-  const text = lines.join('\n') + '\n';
+  const text = lines.join('\n') + '\n' + extra;
   if (path === '-') {
     process.stdout.write(text);
     return;

@@ -193,7 +193,8 @@ export interface LinkOptions {
   /** --orphan-handling=place|warn|error|discard (lower-cased). */
   orphanHandling?: string;
   noRelax: boolean;
-  sortCommon: boolean;
+  /** --sort-common[=descending|ascending]. */
+  sortCommon?: 'ascending' | 'descending';
   cref: boolean;
   /** Warnings from parsing, without a "warning: " prefix (GNU ld prints them and goes on): `-z foo ignored`, … */
   warnings: string[];
@@ -517,7 +518,7 @@ const SPECS: Spec[] = [
   { long: ['undefined'], short: 'u', arg: 'required', run: (s, v) => void s.o.undefinedSymbols.push(need(v)), help: ['symbols', 'SYMBOL', 'Start with undefined reference to SYMBOL'] },
   { long: ['wrap'], arg: 'required', run: (s, v) => void s.o.wrap.push(need(v)), help: ['symbols', 'SYMBOL', 'Use wrapper functions for SYMBOL'] },
   { long: ['allow-multiple-definition'], arg: 'none', run: (s) => void (s.o.allowMultipleDefinition = true), help: ['symbols', '', 'Allow multiple definitions'] },
-  { long: ['no-undefined'], arg: 'none', run: (s) => void (s.o.noUndefined = true), help: ['symbols', '', 'Do not allow unresolved references in object files'] },
+  { long: ['no-undefined'], arg: 'none', run: (s) => { s.o.noUndefined = true; s.o.unresolvedSymbols = 'report-all'; }, help: ['symbols', '', 'Do not allow unresolved references in object files'] },
   { long: ['warn-unresolved-symbols'], arg: 'none', run: (s) => void (s.o.warnUnresolvedSymbols = true), help: ['symbols', '', 'Report unresolved symbols as warnings'] },
   { long: ['error-unresolved-symbols'], arg: 'none', run: (s) => void (s.o.warnUnresolvedSymbols = false), help: ['symbols', '', 'Report unresolved symbols as errors'] },
   {
@@ -534,11 +535,11 @@ const SPECS: Spec[] = [
     long: ['sort-common'], arg: 'optional',
     run: (s, v) => {
       if (v !== undefined && v !== 'ascending' && v !== 'descending') throw new LinkError(`invalid common section sorting option: ${v}`);
-      s.o.sortCommon = true;
+      s.o.sortCommon = v ?? 'descending';
     },
     help: ['symbols', '[=ascending|descending]', 'Sort common symbols by alignment'],
   },
-  { long: ['sort_common'], arg: 'none', run: (s) => void (s.o.sortCommon = true) },
+  { long: ['sort_common'], arg: 'none', run: (s) => void (s.o.sortCommon = 'descending') },
 
   // ---- layout
   { long: ['nmagic'], short: 'n', arg: 'none', run: (s) => { s.o.magic = 'nmagic'; s.pos.static = true; }, help: ['layout', '', 'Do not page align data (one RWX segment)'] },
@@ -790,8 +791,10 @@ function zKeyword(s: State, kw: string): void {
     case 'text': z.textOff = false; return;
     case 'notext': case 'textoff': z.textOff = true; return;
     case 'muldefs': z.muldefs = true; s.o.allowMultipleDefinition = true; return;
-    case 'defs': s.o.noUndefined = true; return;
-    case 'undefs': s.o.noUndefined = false; return;
+    // GNU ld: -z defs / --no-undefined report undefined symbols of objects, -z undefs ignores them (last wins,
+    // with --unresolved-symbols).
+    case 'defs': s.o.noUndefined = true; s.o.unresolvedSymbols = 'report-all'; return;
+    case 'undefs': s.o.noUndefined = false; s.o.unresolvedSymbols = 'ignore-in-object-files'; return;
     case 'noreloc-overflow': z.noRelocOverflow = true; return;
     case 'ibt': z.ibt = true; return;
     case 'shstk': z.shstk = true; return;
@@ -939,7 +942,6 @@ function freshOptions(): LinkOptions {
     ukl: false,
     noWarnings: false,
     noRelax: false,
-    sortCommon: false,
     cref: false,
     warnings: [],
   };
