@@ -61,7 +61,8 @@ export interface ZOptions {
   startStopGc: boolean;
   /** -z start-stop-visibility=V. */
   startStopVisibility?: 'default' | 'internal' | 'hidden' | 'protected';
-  /** -z noreloc-overflow (x86-64): do not check relocation overflow. */
+  /** -z noreloc-overflow (x86-64): GNU ld skips the overflow check only for dynamic relocations in PIE/shared
+   *  output, so in a static executable it changes nothing (an overflow stays an error there too). */
   noRelocOverflow: boolean;
   /** -z ibt / -z shstk: mark the output's GNU property note. */
   ibt: boolean;

@@ -163,7 +163,6 @@ function symbolName(s: Sym): string {
 /** Whether `v` fits the field; if not, report the overflow (object, section+offset, type, value, symbol). */
 function fits(ctx: Context, v: number, lo: number, hi: number, sec: InputSection, offset: number, type: number, s: Sym): boolean {
   if (v >= lo && v <= hi) return true;
-  if (ctx.options.z.noRelocOverflow) return true; // -z noreloc-overflow: the value is truncated to the field
   ctx.diags.error(`${place(sec, offset)}: relocation ${relocTypeName(type)} out of range: ${v} is not in [${lo}, ${hi}]; references '${s.name ? shownName(s.name) : (s.section?.name ?? '')}'`);
   return false;
 }
