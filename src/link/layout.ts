@@ -227,6 +227,8 @@ export function assignAddresses(ctx: Context, all: OutputSection[]): Layout {
     if (cls !== prevClass) {
       newRun = true;
       if (cls === 3) {
+        // With -z separate-code the script starts the read-only segment on a new page even when it is empty.
+        if (separate && prevClass < 2) addr = alignUp(addr, page);
         // DATA_SEGMENT_ALIGN: a new page, keeping the offset within the page; then slide the start so
         // that the end of RELRO lands on a page boundary (DATA_SEGMENT_RELRO_END).
         addr = alignUp(addr, page) + (addr & (page - 1));

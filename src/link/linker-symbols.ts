@@ -5,6 +5,7 @@
 import { STB_GLOBAL, STT_NOTYPE, STT_TLS, STV_HIDDEN, STV_PROTECTED } from '../elf/constants.ts';
 import type { Context } from './context.ts';
 import { LinkError } from './errors.ts';
+import { alignUp } from '../elf/reader.ts';
 import type { Layout } from './layout.ts';
 import { SymKind, type Sym } from './symbol.ts';
 import { symbolName } from './demangle.ts';
@@ -32,7 +33,13 @@ const end = (name: string, fallback: Rule): Rule => (ctx, l) => {
 /** Where the RW part begins: the home of empty array brackets. */
 const dataStart: Rule = (ctx, l) => {
   const s = l.sections.find((x) => x.isAlloc && x.rank >= 40);
-  return s ? s.addr : ctx.imageBase;
+  if (s) return s.addr;
+  // No RW part: where the default script's dot is when the data would begin (the page after the rest;
+  // DATA_SEGMENT_ALIGN keeps the offset within the page without -z separate-code).
+  let e = ctx.imageBase;
+  for (const x of l.sections) if (x.isAlloc && !(x.isTls && x.isNobits)) e = Math.max(e, x.addr + x.size);
+  const page = ctx.options.z.maxPageSize;
+  return alignUp(e, page) + (ctx.options.z.separateCode ? 0 : e & (page - 1));
 };
 const textEnd: Rule = (ctx, l) => {
   let e = ctx.imageBase;
@@ -45,9 +52,9 @@ const dataEnd: Rule = (ctx, l) => {
   return e;
 };
 const imageEnd: Rule = (ctx, l) => {
-  let e = ctx.imageBase;
+  let e = dataStart(ctx, l);
   for (const s of l.sections) if (s.isAlloc && !(s.isTls && s.isNobits)) e = Math.max(e, s.addr + s.size);
-  return e;
+  return alignUp(e, 8); // the default script: `. = ALIGN(. != 0 ? 64 / 8 : 1); _end = .;`
 };
 const bssStart: Rule = (ctx, l) => {
   const s = find(l, '.bss');
@@ -58,7 +65,7 @@ const irelEnd: Rule = (ctx, l) => end('.rela.plt', () => ctx.imageBase)(ctx, l);
 
 const DEFINITIONS: Definition[] = [
   { name: '__ehdr_start', always: false, visibility: STV_HIDDEN, value: (c) => c.imageBase },
-  { name: '__executable_start', always: true, visibility: 0, value: (c) => c.imageBase },
+  { name: '__executable_start', always: false, visibility: 0, value: (c) => c.imageBase }, // PROVIDE in GNU's script
   { name: '__preinit_array_start', always: false, visibility: STV_HIDDEN, value: start('.preinit_array', dataStart) },
   { name: '__preinit_array_end', always: false, visibility: STV_HIDDEN, value: end('.preinit_array', start('.preinit_array', dataStart)) },
   { name: '__init_array_start', always: false, visibility: STV_HIDDEN, value: start('.init_array', dataStart) },

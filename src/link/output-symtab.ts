@@ -189,5 +189,8 @@ function sectionIndexFor(l: Layout, addr: number): number {
     if (addr >= s.addr && addr < s.addr + Math.max(1, s.size)) return s.shndx;
   }
   for (const s of l.sections) if (s.isAlloc && s.addr + s.size === addr) return s.shndx;
-  return SHN_ABS;
+  // Past the end of a section (_edata, _end with no data): the section before it, as GNU ld's script assignments.
+  let before: (typeof l.sections)[number] | undefined;
+  for (const s of l.sections) if (s.isAlloc && s.addr <= addr && (!before || s.addr > before.addr)) before = s;
+  return before ? before.shndx : SHN_ABS;
 }
