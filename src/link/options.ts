@@ -1136,7 +1136,8 @@ export function helpText(): string {
     ...[...(sp.short ?? '')].map((c) => '-' + c),
     ...sp.long.map((n) => spelled(sp, n)),
   ]);
-  lines.push('  @FILE                       Read options from FILE', '', 'Also accepted and ignored:');
+  lines.push('  @FILE                       Read options from FILE', '', 'Also accepted, with no effect on a static executable (dynamic linking, a.out, memory hints, or',
+    'behaviour ukl-ld always has: --warn-once, the GNU ld LTO/gold spellings):');
   let row = ' ';
   for (const f of quiet) {
     if (row.length + f.length + 1 > 100) {
@@ -1150,9 +1151,10 @@ export function helpText(): string {
     '',
     '-z keywords: execstack, noexecstack, relro, norelro, now, lazy, max-page-size=SIZE,',
     '  common-page-size=SIZE, separate-code, noseparate-code, text, notext, textoff, muldefs, defs, undefs,',
-    '  stack-size=SIZE, start-stop-gc, nostart-stop-gc, start-stop-visibility=V, noreloc-overflow, ibt, shstk,',
-    '  cet-report=none|warning|error, x86-64-{baseline,v2,v3,v4}, and the dynamic-linking keywords (accepted,',
-    '  no effect). Others are ignored with a warning, as GNU ld does.',
+    '  stack-size=SIZE, start-stop-gc, nostart-stop-gc, start-stop-visibility=V, ibt, shstk, ibtplt, lam-u48,',
+    '  lam-u57, cet-report=none|warning|error, x86-64-{baseline,v2,v3,v4}; noreloc-overflow and the',
+    '  dynamic-linking keywords are accepted and change nothing in a static executable, as in GNU ld.',
+    '  Others are ignored with a warning, as GNU ld does.',
     '',
     'ukl-ld: supported targets: elf64-x86-64',
     'ukl-ld: supported emulations: elf_x86_64',
