@@ -178,18 +178,20 @@ function addGlobal(ctx: Context, l: Layout, enc: SymbolEncoder, s: Sym, asLocal:
   const value = ctx.valueOf(s);
   let shndx: number;
   if (s.section) shndx = s.section.output!.symbolShndx;
-  else if (s.synthetic && !s.aliasOf && s.value !== 0) shndx = sectionIndexFor(l, value);
+  else if (s.synthetic && !s.aliasOf && s.value !== 0) shndx = sectionIndexFor(l, value, !ctx.symtab.defsyms.has(s.name));
   else shndx = SHN_ABS;
   enc.add(s.name, stInfo(bind, s.type), s.visibility, shndx, value, s.size);
 }
 
-function sectionIndexFor(l: Layout, addr: number): number {
+/** The output section a linker-defined symbol's value falls in; `after`: also just past one (script assignments). */
+function sectionIndexFor(l: Layout, addr: number, after: boolean): number {
   for (const s of l.sections) {
     if (!s.isAlloc) continue;
     if (addr >= s.addr && addr < s.addr + Math.max(1, s.size)) return s.shndx;
   }
   for (const s of l.sections) if (s.isAlloc && s.addr + s.size === addr) return s.shndx;
   // Past the end of a section (_edata, _end with no data): the section before it, as GNU ld's script assignments.
+  if (!after) return SHN_ABS;
   let before: (typeof l.sections)[number] | undefined;
   for (const s of l.sections) if (s.isAlloc && s.addr <= addr && (!before || s.addr > before.addr)) before = s;
   return before ? before.shndx : SHN_ABS;
