@@ -379,6 +379,16 @@ describe.skipIf(!HAVE_GNU)('files and notes: --dependency-file, --package-metada
       const syms = async (f: string) => (await must(exec('nm', [f]))).stdout.split('\n').filter((l) => / [TtDd] /.test(l)).map((l) => l.split(' ')[2]).sort();
       expect(await syms(join(dir, 'arc.ukl'))).toEqual(await syms(join(dir, 'arc.gnu')));
     }
+    // An archive nothing is taken from (mold no-object-file): GNU ld writes an empty program with a warning.
+    writeAll(dir, { 'foo.s': '.globl foo\nfoo:\n' });
+    const none = join(dir, 'none.a');
+    await must(exec('ar', ['rcs', none, await cc(dir, 'foo.s', 'foo.o')]));
+    const r = await ldBoth(['-o', '@OUT@', none], join(dir, 'none'));
+    expect(r.gnu.status).toBe(0);
+    expect(r.ukl.status, describeExec(r.ukl)).toBe(0);
+    expect(messages(r.ukl.stderr)).toEqual(messages(r.gnu.stderr));
+    const head = async (f: string) => (await readelf(['-h', f])).split('\n').filter((l) => /Entry point|Number of program headers|Start of program headers/.test(l));
+    expect(await head(join(dir, 'none.ukl'))).toEqual(await head(join(dir, 'none.gnu')));
   });
 
   it('--compress-debug-sections=zlib|zlib-gabi|zlib-gnu: the sections GNU ld compresses, the same DWARF once decompressed, a build-id over the result', async () => {

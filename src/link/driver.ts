@@ -82,11 +82,10 @@ export async function link(ctx: Context): Promise<void> {
   loadInputs(ctx);
   addHostedEntry(ctx);
   gnuWarnings(ctx);
-  checkDefsymReferences(ctx, defsymRefs);
   checkRequiredSymbols(ctx);
   mark('load and resolve');
   ctx.diags.check();
-  if (ctx.files.length === 0) throw new LinkError('no input files');
+  // (no object at all can be loaded, e.g. an archive nothing is taken from: GNU ld writes an empty program)
 
   allocateCommons(ctx);
   if (o.gcSections) (await import('./gc-sections.ts')).gcSections(ctx);
@@ -96,6 +95,8 @@ export async function link(ctx: Context): Promise<void> {
   pruneEhFrames(ctx);
   mark('output sections, merge');
   defineLinkerSymbols(ctx, new Set(sections.map((s) => s.name)));
+  // (after the linker's own symbols: --defsym=foo=_GLOBAL_OFFSET_TABLE_ names one of them)
+  checkDefsymReferences(ctx, defsymRefs);
   scanRelocations(ctx);
   ctx.diags.check();
   mark('scan relocations');

@@ -19,6 +19,7 @@ export function executableStack(ctx: Context): boolean | null {
   const warn = o.warnExecstack !== false;
   // Files without sections (none in practice) are skipped, as GNU ld skips them.
   const files = ctx.files.filter((f) => f.elf.shdrs.count > 1);
+  if (files.length === 0) return o.z.stackSize === undefined ? null : false;
   const asks = files.find((f) => f.gnuStackExec);
   if (asks) {
     if (warn) ctx.diags.warn(`${asks.displayName}: requires executable stack (because the .note.GNU-stack section is executable)`);

@@ -192,7 +192,8 @@ export function assignAddresses(ctx: Context, all: OutputSection[]): Layout {
 
   // Program headers first: their count fixes where the first section can go.
   const classes = [...new Set(flow.map(classOf))].sort();
-  if (!classes.includes(0)) classes.unshift(0); // the headers' own PT_LOAD
+  // The headers' own PT_LOAD (none in an empty program: GNU ld writes no program headers then).
+  if (!classes.includes(0) && alloc.length > 0) classes.unshift(0);
   const loadCount = classes.length + extraRuns(flow, starts, classOf, magic !== undefined) + outOfFlow.length;
   const notes = alloc.filter((s) => s.type === SHT_NOTE);
   const noteRuns: OutputSection[][] = [];
@@ -210,7 +211,7 @@ export function assignAddresses(ctx: Context, all: OutputSection[]): Layout {
 
   // Runs of sections that one PT_LOAD maps: a class (R, RX, R, RW), or what follows a --section-start address.
   interface Run { cls: number; secs: OutputSection[]; headers: boolean }
-  const runs: Run[] = [{ cls: 0, secs: [], headers: magic === undefined }];
+  const runs: Run[] = [{ cls: 0, secs: [], headers: magic === undefined && alloc.length > 0 }];
   let addr = base + EHDR + PHDR * phnum;
   let cursor = EHDR + PHDR * phnum; // file end so far
   let delta = base; // address - file offset in the current run

@@ -68,7 +68,7 @@ export function buildImage(ctx: Context, l: Layout): Uint8Array[] {
   view.setUint16(18, EM_X86_64, true);
   view.setUint32(20, EV_CURRENT, true);
   view.setBigUint64(24, BigInt(ctx.entry), true);
-  view.setBigUint64(32, BigInt(EHDR_SIZE), true);
+  view.setBigUint64(32, BigInt(l.phdrs.length ? EHDR_SIZE : 0), true); // e_phoff: 0 without program headers
   view.setBigUint64(40, BigInt(shoff), true);
   view.setUint32(48, 0, true);
   view.setUint16(52, EHDR_SIZE, true);
