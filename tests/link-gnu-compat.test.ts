@@ -100,10 +100,16 @@ describe.skipIf(!HAVE_GNU)('no silently wrong program (against GNU ld)', () => {
     const ok = await ldBoth(['-o', '@OUT@', e, '--defsym', 'A=_start+4'], join(dir, 'defsym-ok'));
     expect(ok.ukl.status, describeExec(ok.ukl)).toBe(0);
     expect((await symbols(join(dir, 'defsym-ok.ukl'))).get('A')).toEqual((await symbols(join(dir, 'defsym-ok.gnu'))).get('A'));
-    // a symbol the linker itself defines counts as defined (mold global-offset-table)
-    const got = await ldBoth(['-o', '@OUT@', e, '--defsym', 'foo=_GLOBAL_OFFSET_TABLE_'], join(dir, 'defsym-got'));
+    // a symbol the linker itself defines counts as defined (mold global-offset-table). (In a link with no GOT at
+    // all GNU ld does not define _GLOBAL_OFFSET_TABLE_ for a --defsym and fails; ukl-ld makes the .got.plt.)
+    writeAll(dir, { 'got.c': '#include <stdio.h>\nextern char foo;\nint main() { printf("%lx\\n", (unsigned long)&foo); }\n' });
+    const gotObj = await cc(dir, 'got.c', 'got.o', ['-fPIC']);
+    const got = await gccBoth('gcc', ['-no-pie', gotObj, '-Wl,--defsym=foo=_GLOBAL_OFFSET_TABLE_'], join(dir, 'defsym-got'));
     expect(got.gnu.status).toBe(0);
     expect(got.ukl.status, describeExec(got.ukl)).toBe(0);
+    const gotAddr = (await readelf(['-s', join(dir, 'defsym-got.ukl')])).match(/([0-9a-f]{16})\s+\d+\s+\w+\s+\w+\s+\w+\s+\S+\s+_GLOBAL_OFFSET_TABLE_$/m)?.[1];
+    expect(gotAddr).toBeDefined();
+    expect((await must(exec(join(dir, 'defsym-got.ukl'), []))).stdout.trim()).toBe(BigInt(`0x${gotAddr}`).toString(16));
   });
 
   it('globals defined in an empty section stay defined, at GNU ld\'s address and section', async () => {
