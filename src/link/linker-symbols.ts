@@ -216,6 +216,7 @@ function parseExpression(expr: string, symbol: (name: string) => Sym): Value {
 
 /** After layout: give each linker-defined symbol its address. */
 export function assignLinkerSymbols(ctx: Context, l: Layout): void {
-  for (const { sym, value } of ctx.linkerSymbols) sym.value = value(ctx, l);
+  // Twice: a --defsym naming a linker-defined symbol (foo=_GLOBAL_OFFSET_TABLE_) comes first in the list.
+  for (let pass = 0; pass < 2; pass++) for (const { sym, value } of ctx.linkerSymbols) sym.value = value(ctx, l);
 }
 
