@@ -4,6 +4,7 @@ import { Context } from '../link/context.ts';
 import { link } from '../link/driver.ts';
 import { LinkError } from '../link/errors.ts';
 import { helpText, parseArgs, versionText, type LinkOptions } from '../link/options.ts';
+import { demanglingWanted, renderText } from '../link/demangle.ts';
 
 const PROG = 'ukl-ld';
 
@@ -33,18 +34,19 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
   const ctx = new Context(options);
+  const demangle = demanglingWanted(options.demangle);
   try {
     // The rewriter (and the x86 decoder it needs) is loaded only when asked for.
     if (options.rewriteSyscalls) (await import('../link/syscall-rewrite.ts')).prepareSyscallRewrite(ctx);
     await link(ctx);
   } catch (e) {
     if (e instanceof LinkError || e instanceof FormatError) {
-      process.stderr.write(`${PROG}: error: ${e.message}\n`);
+      process.stderr.write(await renderText(`${PROG}: error: ${e.message}\n`, demangle));
       return 1;
     }
     throw e;
   } finally {
-    if (!options.noWarnings) for (const w of ctx.diags.warnings) process.stderr.write(`${PROG}: warning: ${w}\n`);
+    if (!options.noWarnings) for (const line of ctx.diags.printed(PROG)) process.stderr.write(await renderText(`${line}\n`, demangle));
   }
   return 0;
 }

@@ -44,6 +44,16 @@ export class RelaView {
     }
   }
 
+  /**
+   * Entries from bytes (Elf64_Rela, little-endian) that were made from a checked table: the linker's
+   * edited copy of a section's relocations (eh-frame-prune.ts). `index` is the original section's.
+   */
+  static fromEntries(bytes: Uint8Array, index: number): RelaView {
+    const v = Object.create(RelaView.prototype) as RelaView;
+    Object.assign(v, { index, count: bytes.length / RELA_SIZE, dv: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), base: 0 });
+    return v;
+  }
+
   offsetBig(i: number): bigint {
     return this.dv.getBigUint64(this.base + i * RELA_SIZE, true);
   }

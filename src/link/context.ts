@@ -37,6 +37,8 @@ export class Context {
   readonly ifuncs: Sym[] = [];
   /** Common symbols turned into .bss (or .tbss) space. */
   readonly commons: InputSection[] = [];
+  /** The output is marked IBT (.note.gnu.property): IPLT entries start with endbr64. */
+  ibtPlt = false;
   /** Some relocation is relative to _GLOBAL_OFFSET_TABLE_ (.got.plt), so it must exist. */
   needGotPlt = false;
   got: OutputSection | null = null;
@@ -52,6 +54,8 @@ export class Context {
   syscallRewriter: ((elf: ElfFile) => { elf: ElfFile; sites: SiteRecord[] }) | null = null;
   /** --rewrite-syscalls: the built-in hosted entry object, added when no kernel defines the entry. */
   hostedEntry: (() => Uint8Array) | null = null;
+  /** Every input file read (objects, archives, scripts), in order: --dependency-file lists them. */
+  readonly inputPaths: string[] = [];
   /** ENTRY() from a linker script given as an input (the -e option wins). */
   scriptEntry: string | undefined;
   entry = 0;

@@ -4,35 +4,24 @@
 import type { Context } from './context.ts';
 import { LinkError } from './errors.ts';
 import { allocateCommons, assignAddresses, createOutputSections, sizeOutputSection } from './layout.ts';
-import { assignLinkerSymbols, defineDefsyms, defineLinkerSymbols } from './linker-symbols.ts';
+import { assignLinkerSymbols, checkDefsymReferences, defineDefsyms, defineLinkerSymbols } from './linker-symbols.ts';
 import { loadInputs } from './load-inputs.ts';
 import { buildImage } from './output.ts';
 import { writeOutputFile } from './output-file.ts';
 import { scanRelocations } from './relocations.ts';
 import { createBuildId, createGotPlt, fillGotPlt, mergeProperties } from './synthetic.ts';
-import { SymKind, type Sym } from './symbol.ts';
+import { SymKind } from './symbol.ts';
 import { mergeSections } from './merge.ts';
+import { placeEmptySections } from './empty-sections.ts';
+import { resolveEntry } from './entry-point.ts';
+import { gnuWarnings } from './gnu-warnings.ts';
+import { pruneEhFrames } from './eh-frame-prune.ts';
+import { checkRequiredSymbols } from './symbol-options.ts';
+import { createPackageNote } from './package-note.ts';
+import { writeDependencyFile } from './dependency-file.ts';
+import { overlappingSections } from './section-start.ts';
 import { ElfFile } from '../elf/reader.ts';
 import { ObjectFile } from './input-files.ts';
-
-/**
- * Link-time warnings from `.gnu.warning.SYM` sections (glibc marks getaddrinfo, dlopen, ... in static
- * links this way): the first object that refers to SYM gets the section's text as a warning, once per
- * symbol, as GNU ld does.
- */
-function gnuWarnings(ctx: Context): void {
-  for (const f of ctx.files) {
-    for (const sec of f.warningSections) {
-      const s = ctx.symtab.find(sec.name.slice('.gnu.warning.'.length));
-      if (!s || !s.referenced) continue;
-      let text = Buffer.from(sec.data).toString('utf8');
-      const nul = text.indexOf('\0');
-      if (nul >= 0) text = text.slice(0, nul);
-      const first = ctx.files.find((g) => g !== f && refersTo(g, s));
-      if (first) ctx.diags.warn(`${first.displayName}: ${text}`);
-    }
-  }
-}
 
 /** With --rewrite-syscalls and no kernel that defines the entry: the built-in hosted entry. */
 function addHostedEntry(ctx: Context): void {
@@ -56,16 +45,7 @@ function checkOptions(ctx: Context): void {
   if (o.shared) throw new LinkError('-shared is not supported: ukl-ld links static executables');
   if (o.pie) throw new LinkError('-pie is not supported: ukl-ld links static non-PIE executables (link with -static -no-pie)');
   if (o.emulation !== undefined && o.emulation !== 'elf_x86_64') throw new LinkError(`unrecognised emulation mode: ${o.emulation}\nSupported emulations: elf_x86_64`);
-  const starts = Object.keys(o.sectionStart);
-  if (starts.length > 0) throw new LinkError(`--section-start/-Ttext/-Tdata/-Tbss (${starts.join(', ')}) are not supported yet; -Ttext-segment/--image-base move the whole image`);
-  if (o.emitRelocs) throw new LinkError('-q/--emit-relocs is not supported yet');
   if (o.imageBase !== undefined) ctx.imageBase = Number(o.imageBase);
-}
-
-/** Does `g` have an undefined reference to `s`? */
-function refersTo(g: ObjectFile, s: Sym): boolean {
-  for (let i = g.firstGlobal; i < g.symbolCount; i++) if (g.sym(i) === s && g.raw!.shndx(i) === 0) return true;
-  return false;
 }
 
 /** UKL_LD_TIMING=1 prints how long each pass took (for profiling; not a GNU ld option). */
@@ -89,29 +69,36 @@ export async function link(ctx: Context): Promise<void> {
   const image = (await import('../image/ukl-inputs.ts')).planUklLink(o).image ? await import('../image/vmlinux.ts') : null;
   if (image && !ctx.syscallRewriter) (await import('./syscall-rewrite.ts')).prepareSyscallRewrite(ctx);
   checkOptions(ctx);
+  const compress = o.compressDebug ? await import('./compress-debug.ts') : null;
+  if (compress && o.compressDebug) compress.checkCodec(o.compressDebug);
   const st = ctx.symtab;
   for (const w of o.wrap) st.wrap.add(w);
   st.allowMultipleDefinition = o.allowMultipleDefinition || o.z.muldefs;
-  defineDefsyms(ctx);
+  st.warnCommon = o.warnCommon;
+  const defsymRefs = defineDefsyms(ctx);
   const entryName = o.entry ?? '_start';
-  for (const name of [...o.undefinedSymbols, entryName]) {
+  for (const name of [...o.undefinedSymbols, ...o.requireDefined, entryName]) {
     st.strongRef(st.get(name));
   }
 
   loadInputs(ctx);
   addHostedEntry(ctx);
   gnuWarnings(ctx);
+  checkRequiredSymbols(ctx);
   mark('load and resolve');
   ctx.diags.check();
-  if (ctx.files.length === 0) throw new LinkError('no input files');
+  // (no object at all can be loaded, e.g. an archive nothing is taken from: GNU ld writes an empty program)
 
   allocateCommons(ctx);
   if (o.gcSections) (await import('./gc-sections.ts')).gcSections(ctx);
   mark('commons, gc');
   const sections = createOutputSections(ctx);
   mergeSections(sections);
+  pruneEhFrames(ctx);
   mark('output sections, merge');
   defineLinkerSymbols(ctx, new Set(sections.map((s) => s.name)));
+  // (after the linker's own symbols: --defsym=foo=_GLOBAL_OFFSET_TABLE_ names one of them)
+  checkDefsymReferences(ctx, defsymRefs);
   scanRelocations(ctx);
   ctx.diags.check();
   mark('scan relocations');
@@ -120,6 +107,8 @@ export async function link(ctx: Context): Promise<void> {
   const synthetic = createGotPlt(ctx, gotPltUsed);
   const prop = mergeProperties(ctx);
   if (prop) synthetic.push(prop);
+  const pkg = createPackageNote(o.packageMetadata);
+  if (pkg) synthetic.push(pkg);
   const bid = o.buildId !== undefined ? createBuildId(o.buildId) : null;
   if (bid) synthetic.push(bid);
   const ehHdr = o.ehFrameHdr ? (await import('./eh-frame-hdr.ts')).createEhFrameHdr(ctx) : null;
@@ -132,29 +121,37 @@ export async function link(ctx: Context): Promise<void> {
   for (const os of all) sizeOutputSection(os);
 
   const layout = assignAddresses(ctx, all);
+  const overlap = o.checkSections !== false ? overlappingSections(layout.sections) : undefined;
+  if (overlap) throw new LinkError(overlap);
+  placeEmptySections(all, layout, o.z.maxPageSize);
   image?.shapeImageHeaders(layout);
   ctx.outputSections = layout.sections;
   assignLinkerSymbols(ctx, layout);
   mark('layout');
 
-  const entry = st.find(o.entry ?? ctx.scriptEntry ?? '_start');
-  if (entry && entry.kind === SymKind.Defined) ctx.entry = ctx.addressOf(entry);
-  else {
-    const text = layout.sections.find((s) => s.name === '.text');
-    ctx.entry = text ? text.addr : 0;
-    if (!o.noWarnings) process.stderr.write(`ukl-ld: warning: cannot find entry symbol ${entryName}; defaulting to ${ctx.entry.toString(16).padStart(16, '0')}\n`);
-  }
+  ctx.entry = resolveEntry(ctx, layout, o.entry ?? ctx.scriptEntry ?? '_start');
 
   fillGotPlt(ctx);
   ehHdr?.fill();
   records?.fill();
   ksyms?.fill();
-  const bytes = buildImage(ctx, layout);
+  let bytes = buildImage(ctx, layout);
   image?.finishImage(ctx, layout, bytes);
+  if (o.emitRelocs) bytes = [(await import('./emit-relocs.ts')).emitRelocations(ctx, layout, Buffer.concat(bytes))];
+  if (compress && o.compressDebug) bytes = [compress.compressDebugSections(Buffer.concat(bytes), o.compressDebug, o.buildId)];
+  if (o.binaryOutput) bytes = [(await import('./binary-output.ts')).binaryImage(Buffer.concat(bytes))];
   mark('copy, relocate, symtab');
   if (o.fatalWarnings && ctx.diags.warnings.length > 0) throw new LinkError(`--fatal-warnings: ${ctx.diags.warnings.length} warning(s)`);
   writeOutputFile(o.output, bytes);
+  if (o.dependencyFile !== undefined) writeDependencyFile(o.dependencyFile, o.output, ctx.inputPaths);
   mark('write');
-  if (o.stats) process.stderr.write((await import('../image/stats.ts')).imageStats(ctx, layout, bytes.reduce((n, c) => n + c.length, 0)));
-  if (o.mapFile !== undefined) (await import('./map-file.ts')).writeMapFile(ctx, layout, o.mapFile);
+  const cref = o.cref ? (await import('./cref.ts')).crefText(ctx) : '';
+  if (o.mapFile !== undefined) (await import('./map-file.ts')).writeMapFile(ctx, layout, o.mapFile, cref);
+  else if (cref) process.stdout.write(cref);
+  if (o.stats) {
+    // GNU ld's two lines (ldmain.c): seconds since start-up, and the memory the link holds.
+    process.stderr.write(`ukl-ld: total time in link: ${(process.uptime()).toFixed(6)}\nukl-ld: data size ${process.memoryUsage().heapUsed}\n`);
+    // ukl's addition: the output's size by part and its syscall sites.
+    process.stderr.write((await import('../image/stats.ts')).imageStats(ctx, layout, bytes.reduce((n, c) => n + c.length, 0)));
+  }
 }

@@ -12,7 +12,8 @@ export interface EhRecord {
 
 /** The records up to the zero terminator or the first malformed length. */
 export function ehRecords(sec: InputSection): EhRecord[] {
-  const d = sec.data;
+  // After eh-frame-prune.ts dropped FDEs: the records as they will be written.
+  const d = sec.mergedData ?? sec.data;
   const dv = new DataView(d.buffer, d.byteOffset, d.byteLength);
   const out: EhRecord[] = [];
   let o = 0;

@@ -19,8 +19,22 @@ export class Diagnostics {
     this.errors.push(msg);
   }
 
+  /** Warnings (by index) whose text already places the word "warning:" itself, as GNU ld's located ones do. */
+  private readonly placed = new Set<number>();
+
   warn(msg: string): void {
     this.warnings.push(msg);
+  }
+
+  /** A warning laid out as GNU ld prints a located one: `file: in function \`f':` / `src:(sec+off): warning: text`. */
+  warnPlaced(msg: string): void {
+    this.placed.add(this.warnings.length);
+    this.warnings.push(msg);
+  }
+
+  /** The warnings as printed, each line of a warning after `prog: `. */
+  printed(prog: string): string[] {
+    return this.warnings.map((w, i) => (this.placed.has(i) ? `${prog}: ${w}` : `${prog}: warning: ${w}`));
   }
 
   /** Throw the collected errors as one LinkError (one per paragraph). */

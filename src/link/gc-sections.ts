@@ -29,13 +29,14 @@ export function gcSections(ctx: Context): void {
     if (s.kind === SymKind.Defined || s.kind === SymKind.Common) keep(s.section);
     if (s.kind === SymKind.Undefined || s.synthetic) {
       const m = /^__(start|stop)_(.+)$/.exec(s.name);
-      if (m) startStopNames.add(m[2]!);
+      // -z start-stop-gc: a __start_/__stop_ reference does not keep the sections alive.
+      if (m && !ctx.options.z.startStopGc) startStopNames.add(m[2]!);
     }
     if (s.aliasOf) keepSym(s.aliasOf);
   };
   const o = ctx.options;
   keepSym(ctx.symtab.find(o.entry ?? ctx.scriptEntry ?? '_start'));
-  for (const u of o.undefinedSymbols) keepSym(ctx.symtab.find(u));
+  for (const u of [...o.undefinedSymbols, ...o.requireDefined]) keepSym(ctx.symtab.find(u));
   for (const n of ['__ehdr_start']) keepSym(ctx.symtab.find(n));
   const ehFrames: InputSection[] = [];
   for (const f of ctx.files) {

@@ -1,7 +1,7 @@
 // Input files as the linker sees them: relocatable objects (from the command line, archives or
 // --start-lib groups), split into input sections, with their symbols bound to the global symbol table.
 import {
-  ET_REL, GRP_COMDAT, SHF_ALLOC, SHF_EXCLUDE, SHF_GROUP, SHN_ABS, SHN_COMMON, SHN_UNDEF, SHT_GROUP, SHT_NOBITS, SHT_NOTE,
+  ET_REL, GRP_COMDAT, SHF_ALLOC, SHF_EXECINSTR, SHF_EXCLUDE, SHF_GROUP, SHN_ABS, SHN_COMMON, SHN_UNDEF, SHT_GROUP, SHT_NOBITS,
   SHT_NULL, SHT_REL, SHT_RELA, SHT_STRTAB, SHT_SYMTAB, SHT_SYMTAB_SHNDX, STB_LOCAL, STT_SECTION, SHT_LLVM_ADDRSIG,
 } from '../elf/constants.ts';
 import { Archive, type ArchiveMember } from '../elf/archive.ts';
@@ -91,6 +91,8 @@ export class ObjectFile {
   readonly groups: ComdatGroup[] = [];
   /** Has a .note.GNU-stack section (GNU ld makes the stack executable when an input lacks one). */
   hasGnuStack = false;
+  /** Its .note.GNU-stack is SHF_EXECINSTR: the object asks for an executable stack. */
+  gnuStackExec = false;
   /** Has .gnu.lto_* sections (compiled with -flto). */
   hasLtoSections = false;
   /** Its .gnu.warning.SYM sections (link-time warnings for references to SYM). */
@@ -132,6 +134,7 @@ export class ObjectFile {
       const name = elf.sectionName(i);
       if (name === '.note.GNU-stack') {
         this.hasGnuStack = true;
+        this.gnuStackExec = (sh.flags(i) & SHF_EXECINSTR) !== 0;
         continue;
       }
       if (name.startsWith('.gnu.lto_')) {
@@ -140,7 +143,6 @@ export class ObjectFile {
       }
       const flags = sh.flags(i);
       if ((flags & SHF_EXCLUDE) !== 0 && (flags & SHF_ALLOC) === 0) continue;
-      if (type === SHT_NOTE && (flags & SHF_ALLOC) === 0) continue;
       // From the header in place: no Section object, and the contents' view is made when first needed.
       const sec = new InputSection(this, i, name, type, flags, sh.addralign(i), sh.size(i), sh.entsize(i));
       this.sections[i] = sec;

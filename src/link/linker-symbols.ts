@@ -5,8 +5,10 @@
 import { STB_GLOBAL, STT_NOTYPE, STT_TLS, STV_HIDDEN, STV_PROTECTED } from '../elf/constants.ts';
 import type { Context } from './context.ts';
 import { LinkError } from './errors.ts';
+import { alignUp } from '../elf/reader.ts';
 import type { Layout } from './layout.ts';
 import { SymKind, type Sym } from './symbol.ts';
+import { symbolName } from './demangle.ts';
 
 type Rule = (ctx: Context, l: Layout) => number;
 
@@ -31,7 +33,13 @@ const end = (name: string, fallback: Rule): Rule => (ctx, l) => {
 /** Where the RW part begins: the home of empty array brackets. */
 const dataStart: Rule = (ctx, l) => {
   const s = l.sections.find((x) => x.isAlloc && x.rank >= 40);
-  return s ? s.addr : ctx.imageBase;
+  if (s) return s.addr;
+  // No RW part: where the default script's dot is when the data would begin (the page after the rest;
+  // DATA_SEGMENT_ALIGN keeps the offset within the page without -z separate-code).
+  let e = ctx.imageBase;
+  for (const x of l.sections) if (x.isAlloc && !(x.isTls && x.isNobits)) e = Math.max(e, x.addr + x.size);
+  const page = ctx.options.z.maxPageSize;
+  return alignUp(e, page) + (ctx.options.z.separateCode ? 0 : e & (page - 1));
 };
 const textEnd: Rule = (ctx, l) => {
   let e = ctx.imageBase;
@@ -44,9 +52,9 @@ const dataEnd: Rule = (ctx, l) => {
   return e;
 };
 const imageEnd: Rule = (ctx, l) => {
-  let e = ctx.imageBase;
+  let e = dataStart(ctx, l);
   for (const s of l.sections) if (s.isAlloc && !(s.isTls && s.isNobits)) e = Math.max(e, s.addr + s.size);
-  return e;
+  return alignUp(e, 8); // the default script: `. = ALIGN(. != 0 ? 64 / 8 : 1); _end = .;`
 };
 const bssStart: Rule = (ctx, l) => {
   const s = find(l, '.bss');
@@ -57,7 +65,7 @@ const irelEnd: Rule = (ctx, l) => end('.rela.plt', () => ctx.imageBase)(ctx, l);
 
 const DEFINITIONS: Definition[] = [
   { name: '__ehdr_start', always: false, visibility: STV_HIDDEN, value: (c) => c.imageBase },
-  { name: '__executable_start', always: true, visibility: 0, value: (c) => c.imageBase },
+  { name: '__executable_start', always: false, visibility: 0, value: (c) => c.imageBase }, // PROVIDE in GNU's script
   { name: '__preinit_array_start', always: false, visibility: STV_HIDDEN, value: start('.preinit_array', dataStart) },
   { name: '__preinit_array_end', always: false, visibility: STV_HIDDEN, value: end('.preinit_array', start('.preinit_array', dataStart)) },
   { name: '__init_array_start', always: false, visibility: STV_HIDDEN, value: start('.init_array', dataStart) },
@@ -97,6 +105,12 @@ function claim(ctx: Context, name: string, always: boolean, visibility: number):
 
 const C_IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/** __start_/__stop_ visibility: protected (GNU ld's default) or -z start-stop-visibility=V. */
+function startStopVisibility(ctx: Context): number {
+  const v = ctx.options.z.startStopVisibility;
+  return v === undefined || v === 'protected' ? STV_PROTECTED : v === 'hidden' ? STV_HIDDEN : v === 'internal' ? 1 : 0;
+}
+
 /** Mark the linker-defined symbols defined (values come after layout), so the scan sees them. */
 export function defineLinkerSymbols(ctx: Context, outputNames: Set<string>): void {
     for (const d of DEFINITIONS) {
@@ -106,7 +120,7 @@ export function defineLinkerSymbols(ctx: Context, outputNames: Set<string>): voi
   for (const name of outputNames) {
     if (!C_IDENT.test(name)) continue;
     for (const [prefix, rule] of [['__start_', start], ['__stop_', end]] as const) {
-      const s = claim(ctx, prefix + name, false, STV_PROTECTED);
+      const s = claim(ctx, prefix + name, false, startStopVisibility(ctx));
       if (s) ctx.linkerSymbols.push({ sym: s, value: rule(name, () => 0) });
     }
   }
@@ -121,14 +135,19 @@ export function defineLinkerSymbols(ctx: Context, outputNames: Set<string>): voi
   }
 }
 
-/** --defsym NAME=EXPR: numbers (decimal, 0x hex, NNh), symbols, unary minus, + and -, parentheses. */
-export function defineDefsyms(ctx: Context): void {
+/**
+ * --defsym NAME=EXPR: numbers (decimal, 0x hex, NNh), symbols, unary minus, + and -, parentheses. Returns
+ * the symbols the expressions use, which checkDefsymReferences() wants defined once the inputs are loaded.
+ */
+export function defineDefsyms(ctx: Context): Sym[] {
+  const used: Sym[] = [];
   for (const { name, expr } of ctx.options.defsyms) {
     const s = ctx.symtab.get(name);
     ctx.symtab.defsyms.add(name);
     const value = parseExpression(expr, (sym) => {
       const t = ctx.symtab.get(sym);
       ctx.symtab.strongRef(t);
+      used.push(t);
       return t;
     });
     s.kind = SymKind.Defined;
@@ -138,6 +157,14 @@ export function defineDefsyms(ctx: Context): void {
     s.type = STT_NOTYPE;
     if (typeof value === 'bigint') s.value = Number(value);
     else ctx.linkerSymbols.push({ sym: s, value: (c) => value(c) });
+  }
+  return used;
+}
+
+/** GNU ld: a --defsym expression naming a symbol nothing defines is an error, not the value 0. */
+export function checkDefsymReferences(ctx: Context, used: readonly Sym[]): void {
+  for (const t of new Set(used)) {
+    if (t.kind === SymKind.Undefined || t.kind === SymKind.Lazy) ctx.diags.error(`--defsym:1: undefined symbol \`${symbolName(t.name)}' referenced in expression`);
   }
 }
 
@@ -189,6 +216,7 @@ function parseExpression(expr: string, symbol: (name: string) => Sym): Value {
 
 /** After layout: give each linker-defined symbol its address. */
 export function assignLinkerSymbols(ctx: Context, l: Layout): void {
-  for (const { sym, value } of ctx.linkerSymbols) sym.value = value(ctx, l);
+  // Twice: a --defsym naming a linker-defined symbol (foo=_GLOBAL_OFFSET_TABLE_) comes first in the list.
+  for (let pass = 0; pass < 2; pass++) for (const { sym, value } of ctx.linkerSymbols) sym.value = value(ctx, l);
 }
 

@@ -12,6 +12,8 @@ import { ElfFile, isElf } from '../elf/reader.ts';
 import type { Context } from './context.ts';
 import { LinkError } from './errors.ts';
 import { ArchiveInput, ObjectFile } from './input-files.ts';
+import { memberForCommon } from './common-extraction.ts';
+import { scriptFileName, sysrootPrefixed } from './sysroot.ts';
 import type { InputAttrs, InputItem } from './options.ts';
 import { looksLikeScript, parseScript } from './script.ts';
 import { SymKind } from './symbol.ts';
@@ -83,8 +85,7 @@ function findLibrary(name: string, searchDirs: string[]): string {
 }
 
 function sysrootPath(ctx: Context, p: string): string {
-  if (p.startsWith('=')) return (ctx.options.sysroot ?? '') + p.slice(1);
-  return p;
+  return sysrootPrefixed(ctx.options.sysroot, p);
 }
 
 /** Flatten the command line (and the scripts it names) into load actions. */
@@ -107,6 +108,7 @@ function expand(ctx: Context, items: InputItem[], searchDirs: string[], depth = 
       shown = it.path;
     }
     const input = readInput(path, shown);
+    ctx.inputPaths.push(path);
     if (input.archive) {
       out.push({ kind: 'archive', path, attrs: it.attrs });
       continue;
@@ -116,7 +118,8 @@ function expand(ctx: Context, items: InputItem[], searchDirs: string[], depth = 
     else if (looksLikeScript(bytes)) {
       const cmds = parseScript(Buffer.from(bytes).toString('utf8'), path);
       for (const c of cmds) {
-        if (c.kind === 'search-dir') searchDirs.push(sysrootPath(ctx, c.path));
+        // -nostdlib: only the directories the command line names are searched (GNU ld ignores SEARCH_DIR then).
+        if (c.kind === 'search-dir' && !ctx.options.nostdlib) searchDirs.push(sysrootPath(ctx, c.path));
         else if (c.kind === 'entry') ctx.scriptEntry ??= c.symbol;
       }
       for (const c of cmds) {
@@ -127,7 +130,7 @@ function expand(ctx: Context, items: InputItem[], searchDirs: string[], depth = 
           const attrs = { ...it.attrs, asNeeded: si.asNeeded || it.attrs.asNeeded };
           if (si.library) sub.push({ kind: 'library', name: si.path, attrs });
           else {
-            let p = sysrootPath(ctx, si.path);
+            let p = scriptFileName(ctx.options.sysroot, path, si.path);
             // A relative name in a script is looked up next to the script, then in the search path.
             if (!isAbsolute(p)) {
               const near = join(dirname(path), p);
@@ -160,13 +163,14 @@ function checkLto(f: ObjectFile): void {
 
 export function loadInputs(ctx: Context): void {
   const o = ctx.options;
-  const searchDirs = [...o.libraryPaths];
+  const searchDirs = o.libraryPaths.map((d) => sysrootPath(ctx, d));
   // -T scripts take the same subset as scripts given as inputs (INPUT, GROUP, ENTRY, SEARCH_DIR, ...);
   // anything else in them (SECTIONS, MEMORY, ...) is an error from the script parser.
   const scripts: InputItem[] = o.scripts.map((path) => ({ kind: 'file', path, attrs: { wholeArchive: false, asNeeded: false, static: true, lazy: false } }));
   for (const item of scripts) {
     if (item.kind !== 'file') continue;
     const bytes = readFile(sysrootPath(ctx, item.path), item.path);
+    ctx.inputPaths.push(sysrootPath(ctx, item.path));
     if (!looksLikeScript(bytes)) throw new LinkError(`-T ${item.path}: not a linker script`);
   }
   const actions = expand(ctx, [...scripts, ...o.inputs], searchDirs);
@@ -210,6 +214,17 @@ function loadActions(ctx: Context, actions: Action[]): void {
           continue;
         }
         const m = a.memberFor(s.name);
+        if (m) {
+          load(m);
+          changed = any = true;
+        }
+      }
+      for (const s of [...st.commons]) {
+        if (s.kind !== SymKind.Common) {
+          st.commons.delete(s);
+          continue;
+        }
+        const m = memberForCommon(a, s.name);
         if (m) {
           load(m);
           changed = any = true;

@@ -9,12 +9,27 @@ function hex(v: number | bigint, w = 16): string {
   return `0x${v.toString(16).padStart(w, '0')}`;
 }
 
-export function writeMapFile(ctx: Context, l: Layout, path: string): void {
+export function writeMapFile(ctx: Context, l: Layout, path: string, extra = ''): void {
   const lines: string[] = [];
   const members = ctx.files.filter((f) => f.archive);
   if (members.length) {
     lines.push('Archive member included to satisfy reference by file (symbol)', '');
     for (const f of members) lines.push(f.displayName, '');
+  }
+  if (ctx.options.printMapDiscarded !== false) {
+    // --print-map-discarded (GNU ld's default): the input sections left out of the output.
+    lines.push('Discarded input sections', '');
+    for (const f of ctx.files) {
+      const sh = f.elf.shdrs;
+      for (let i = 1; i < sh.count; i++) {
+        const type = sh.type(i);
+        if (type === 0 || type === 2 || type === 3 || type === 4 || type === 9 || type === 17 || type === 18) continue; // null, symtab, strtab, rel(a), group, symtab_shndx
+        if (f.sections[i]?.live) continue;
+        const n = ` ${f.elf.sectionName(i)}`;
+        lines.push(`${n.padEnd(16)}${n.length >= 16 ? '\n' + ' '.repeat(16) : ''}${hex(0)} ${hex(sh.size(i), 1).padStart(10)} ${f.displayName}`);
+      }
+    }
+    lines.push('');
   }
   lines.push('', 'Linker script and memory map', '');
   for (const os of l.sections) {
@@ -31,7 +46,7 @@ export function writeMapFile(ctx: Context, l: Layout, path: string): void {
     }
     lines.push('');
   }
-  const text = lines.join('\n') + '\n';
+  const text = lines.join('\n') + '\n' + extra;
   if (path === '-') {
     process.stdout.write(text);
     return;

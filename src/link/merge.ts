@@ -4,7 +4,8 @@
 // compared on a hash match); nothing is allocated per piece, and per section only a view of the group's
 // merged contents and an offset map. The per-piece work is in small functions, which V8 optimizes
 // early in a single run (a large loop waits for on-stack replacement).
-import { SHF_MERGE, SHF_STRINGS } from '../elf/constants.ts';
+import { SHF_ALLOC, SHF_MERGE, SHF_STRINGS } from '../elf/constants.ts';
+import { tailMergeStrings } from './string-tail-merge.ts';
 import type { InputSection } from './input-files.ts';
 import type { OutputSection } from './output-section.ts';
 import { doubled, PieceTable } from './piece-table.ts';
@@ -31,7 +32,12 @@ export function mergeSections(outputs: OutputSection[]): void {
       }
       g.members.push(m);
     }
-    for (const g of groups) mergeGroup(g.members, g.entsize, (g.flags & SHF_STRINGS) !== 0);
+    for (const g of groups) {
+      const strings = (g.flags & SHF_STRINGS) !== 0;
+      // Debug strings and .comment: also tail-merged, as GNU ld does (string-tail-merge.ts).
+      if (strings && g.entsize === 1 && (g.flags & SHF_ALLOC) === 0) tailMergeStrings(g.members);
+      else mergeGroup(g.members, g.entsize, strings);
+    }
   }
 }
 

@@ -25,6 +25,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { VERSION } from '../cli/version.ts';
 import { LinkError } from './errors.ts';
+import { UNRESOLVED_METHODS, type UnresolvedMethod } from './unresolved.ts';
 
 export interface InputAttrs {
   wholeArchive: boolean;
@@ -60,11 +61,21 @@ export interface ZOptions {
   startStopGc: boolean;
   /** -z start-stop-visibility=V. */
   startStopVisibility?: 'default' | 'internal' | 'hidden' | 'protected';
-  /** -z noreloc-overflow (x86-64): do not check relocation overflow. */
+  /** -z noreloc-overflow (x86-64): GNU ld skips the overflow check only for dynamic relocations in PIE/shared
+   *  output, so in a static executable it changes nothing (an overflow stays an error there too). */
   noRelocOverflow: boolean;
   /** -z ibt / -z shstk: mark the output's GNU property note. */
   ibt: boolean;
   shstk: boolean;
+  /** -z cet-report=none|warning|error: report inputs without the IBT/SHSTK property (that -z ibt/shstk do not force). */
+  cetReport: 'none' | 'warning' | 'error';
+  /** -z x86-64-{baseline,v2,v3,v4}: GNU_PROPERTY_X86_ISA_1_NEEDED bits to set in the output (1, 2, 4, 8). */
+  isaNeeded: number;
+  /** -z lam-u48 / -z lam-u57: mark the output's GNU property note. */
+  lamU48: boolean;
+  lamU57: boolean;
+  /** -z ibtplt: IPLT entries start with endbr64 even when the output is not marked IBT. */
+  ibtPlt: boolean;
 }
 
 export interface LinkOptions {
@@ -81,6 +92,14 @@ export interface LinkOptions {
   defsyms: { name: string; expr: string }[];
   /** -u / --undefined. */
   undefinedSymbols: string[];
+  /** --require-defined=SYM: like -u, and an error if SYM is not defined in the end. */
+  requireDefined: string[];
+  /** --retain-symbols-file=FILE: the output's symbol table keeps only the names FILE lists. */
+  retainSymbolsFile?: string;
+  /** --dependency-file=FILE: a Makefile rule naming every input file read. */
+  dependencyFile?: string;
+  /** --package-metadata=JSON: a .note.package (FDO packaging metadata) note; '' or no value: none. */
+  packageMetadata?: string;
   /** --wrap=sym. */
   wrap: string[];
   gcSections: boolean;
@@ -93,6 +112,8 @@ export interface LinkOptions {
   mapFile?: string;
   /** --build-id: 'sha1'; --build-id=STYLE: md5 | sha1 | uuid | fast | 0xHEX; undefined: none. */
   buildId?: string;
+  /** --compress-debug-sections=STYLE (undefined: none). */
+  compressDebug?: CompressStyle;
   /** --hash-style (sysv | gnu | both): accepted; no effect in static links. */
   hashStyle?: string;
   ehFrameHdr: boolean;
@@ -104,9 +125,13 @@ export interface LinkOptions {
   /** --no-undefined / -z defs (-z undefs clears it). */
   noUndefined: boolean;
   fatalWarnings: boolean;
+  /** --warn-execstack (true) / --no-warn-execstack (false); undefined: GNU 2.40's default (warn for objects only). */
+  warnExecstack?: boolean;
   warnCommon: boolean;
   /** --warn-unresolved-symbols (undefined symbols are warnings; --error-unresolved-symbols clears it). */
   warnUnresolvedSymbols: boolean;
+  /** --unresolved-symbols=METHOD; undefined: report-all. */
+  unresolvedSymbols?: UnresolvedMethod;
   /** -plugin / --plugin, -plugin-opt / --plugin-opt: recorded, not run. */
   plugin: { path?: string; opts: string[] };
   /** --sysroot=DIR. */
@@ -138,6 +163,18 @@ export interface LinkOptions {
   sectionStart: Record<string, bigint>;
   /** -Ttext-segment=ADDR (hex, as GNU) / --image-base=ADDR (decimal or 0x-hex, as lld and mold). */
   imageBase?: bigint;
+  /** --check-sections (default) / --no-check-sections: overlapping section addresses are an error. */
+  checkSections?: boolean;
+  /** --print-map-discarded (default) / --no-print-map-discarded. */
+  printMapDiscarded?: boolean;
+  /** --oformat=binary: write the memory image, not an ELF file. */
+  binaryOutput: boolean;
+  /** --unique[=SECTION] patterns ('' = every orphan section). */
+  unique: string[];
+  /** -N / --omagic, -n / --nmagic (--no-omagic: neither). */
+  magic?: 'omagic' | 'nmagic';
+  /** --warn-rwx-segments / --no-warn-rwx-segments; undefined: warn (GNU ld 2.40's default). */
+  warnRwxSegments?: boolean;
   /** ukl: --rewrite-syscalls. */
   rewriteSyscalls: boolean;
   /** ukl: --rewrite-report=FILE. */
@@ -148,14 +185,17 @@ export interface LinkOptions {
   syscallDirect: boolean;
   /** ukl: --ukl (the short UKL mode; the driver fills in the rest). */
   ukl: boolean;
-  /** --stats: print the output's size by part and its syscall sites (src/image/stats.ts). */
+  /** --stats: GNU ld's time and memory lines, then the output's size by part and its syscall sites (src/image/stats.ts). */
   stats: boolean;
+  /** --demangle (true) / --no-demangle (false); undefined: demangle unless COLLECT_NO_DEMANGLE is set (GNU ld). */
+  demangle?: boolean;
   /** -w / --no-warnings. */
   noWarnings: boolean;
   /** --orphan-handling=place|warn|error|discard (lower-cased). */
   orphanHandling?: string;
   noRelax: boolean;
-  sortCommon: boolean;
+  /** --sort-common[=descending|ascending]. */
+  sortCommon?: 'ascending' | 'descending';
   cref: boolean;
   /** Warnings from parsing, without a "warning: " prefix (GNU ld prints them and goes on): `-z foo ignored`, … */
   warnings: string[];
@@ -311,6 +351,19 @@ function parseHexAddress(s: string): bigint {
   return BigInt('0x' + m[1]);
 }
 
+export type CompressStyle = 'zlib-gabi' | 'zlib-gnu' | 'zstd';
+
+/** --compress-debug-sections=VALUE as GNU ld 2.40 takes it (whether this Node has zstd is checked when linking). */
+function compressStyle(value: string): CompressStyle | undefined {
+  switch (value) {
+    case 'none': return undefined;
+    case 'zlib': case 'zlib-gabi': return 'zlib-gabi';
+    case 'zlib-gnu': return 'zlib-gnu';
+    case 'zstd': return 'zstd';
+  }
+  throw new LinkError(`invalid --compress-debug-sections option: \`${value}'`);
+}
+
 function pushInput(s: State, path: string): void {
   s.o.inputs.push({ kind: 'file', path, attrs: attrs(s) });
 }
@@ -340,6 +393,16 @@ const SPECS: Spec[] = [
   { long: ['no-pie'], arg: 'none', run: (s) => void (s.o.pie = false), help: ['output', '', 'Create a position dependent executable (default)'] },
   { long: ['Map'], arg: 'required', run: (s, v) => void (s.o.mapFile = need(v)), help: ['output', 'FILE', "Write a linker map to FILE ('-': standard output)"] },
   { long: ['print-map'], short: 'M', arg: 'none', run: (s) => void (s.o.mapFile = '-'), help: ['output', '', 'Print map file on standard output'] },
+  {
+    long: ['oformat'], arg: 'required', twoDashesOnly: true,
+    run: (s, v) => {
+      if (v !== 'binary' && v !== 'elf64-x86-64') throw new LinkError(`--oformat=${need(v)}: ukl-ld writes elf64-x86-64 or binary`);
+      s.o.binaryOutput = v === 'binary';
+    },
+    help: ['output', '=TARGET', 'Output format: elf64-x86-64 (default) or binary (the memory image)'],
+  },
+  { long: ['dependency-file'], arg: 'required', run: (s, v) => void (s.o.dependencyFile = need(v)), help: ['output', 'FILE', 'Write dependency file'] },
+  { long: ['package-metadata'], arg: 'optional', run: (s, v) => void (s.o.packageMetadata = v), help: ['output', '[=JSON]', 'Generate package metadata note (.note.package)'] },
   { long: ['cref'], arg: 'none', run: (s) => void (s.o.cref = true), help: ['output', '', 'Output cross reference table'] },
   {
     long: ['build-id'], arg: 'optional',
@@ -366,10 +429,8 @@ const SPECS: Spec[] = [
   },
   {
     long: ['compress-debug-sections'], arg: 'required',
-    run: (_s, v) => {
-      if (need(v).toLowerCase() !== 'none') throw new LinkError(`--compress-debug-sections=${need(v)} is not supported by ukl-ld (only none)`);
-    },
-    help: ['output', '=none', 'Compress DWARF debug sections (only none)'],
+    run: (s, v) => void (s.o.compressDebug = compressStyle(need(v))),
+    help: ['output', '=STYLE', 'Compress DWARF debug sections: none, zlib (= zlib-gabi), zlib-gnu, zstd (Node >= 22.15)'],
   },
 
   // ---- input files and libraries
@@ -453,24 +514,39 @@ const SPECS: Spec[] = [
     },
     help: ['symbols', 'SYMBOL=EXPRESSION', 'Define a symbol'],
   },
+  { long: ['require-defined'], arg: 'required', run: (s, v) => void s.o.requireDefined.push(need(v)), help: ['symbols', 'SYMBOL', 'Require SYMBOL be defined in the final output'] },
+  { long: ['retain-symbols-file'], arg: 'required', run: (s, v) => void (s.o.retainSymbolsFile = need(v)), help: ['symbols', 'FILE', 'Keep only symbols listed in FILE'] },
   { long: ['undefined'], short: 'u', arg: 'required', run: (s, v) => void s.o.undefinedSymbols.push(need(v)), help: ['symbols', 'SYMBOL', 'Start with undefined reference to SYMBOL'] },
   { long: ['wrap'], arg: 'required', run: (s, v) => void s.o.wrap.push(need(v)), help: ['symbols', 'SYMBOL', 'Use wrapper functions for SYMBOL'] },
   { long: ['allow-multiple-definition'], arg: 'none', run: (s) => void (s.o.allowMultipleDefinition = true), help: ['symbols', '', 'Allow multiple definitions'] },
-  { long: ['no-undefined'], arg: 'none', run: (s) => void (s.o.noUndefined = true), help: ['symbols', '', 'Do not allow unresolved references in object files'] },
+  { long: ['no-undefined'], arg: 'none', run: (s) => { s.o.noUndefined = true; s.o.unresolvedSymbols = 'report-all'; }, help: ['symbols', '', 'Do not allow unresolved references in object files'] },
   { long: ['warn-unresolved-symbols'], arg: 'none', run: (s) => void (s.o.warnUnresolvedSymbols = true), help: ['symbols', '', 'Report unresolved symbols as warnings'] },
   { long: ['error-unresolved-symbols'], arg: 'none', run: (s) => void (s.o.warnUnresolvedSymbols = false), help: ['symbols', '', 'Report unresolved symbols as errors'] },
+  {
+    long: ['unresolved-symbols'], arg: 'required',
+    run: (s, v) => {
+      const m = UNRESOLVED_METHODS.find((x) => x === v);
+      if (!m) throw new LinkError(`bad --unresolved-symbols option: ${need(v)}`);
+      s.o.unresolvedSymbols = m;
+    },
+    help: ['symbols', '=METHOD', 'How to handle unresolved symbols: ignore-all, report-all, ignore-in-object-files, ignore-in-shared-libs'],
+  },
   { long: ['warn-common'], arg: 'none', run: (s) => void (s.o.warnCommon = true), help: ['symbols', '', 'Warn about duplicate common symbols'] },
   {
     long: ['sort-common'], arg: 'optional',
     run: (s, v) => {
       if (v !== undefined && v !== 'ascending' && v !== 'descending') throw new LinkError(`invalid common section sorting option: ${v}`);
-      s.o.sortCommon = true;
+      s.o.sortCommon = v ?? 'descending';
     },
     help: ['symbols', '[=ascending|descending]', 'Sort common symbols by alignment'],
   },
-  { long: ['sort_common'], arg: 'none', run: (s) => void (s.o.sortCommon = true) },
+  { long: ['sort_common'], arg: 'none', run: (s) => void (s.o.sortCommon = 'descending') },
 
   // ---- layout
+  { long: ['nmagic'], short: 'n', arg: 'none', run: (s) => { s.o.magic = 'nmagic'; s.pos.static = true; }, help: ['layout', '', 'Do not page align data (one RWX segment)'] },
+  { long: ['omagic'], short: 'N', arg: 'none', twoDashesOnly: true, run: (s) => { s.o.magic = 'omagic'; s.pos.static = true; }, help: ['layout', '', 'Do not page align data, do not make text readonly (one RWX segment)'] },
+  { long: ['no-omagic'], arg: 'none', twoDashesOnly: true, run: (s) => void (s.o.magic = undefined), help: ['layout', '', 'Page align data, make text readonly'] },
+  { long: ['unique'], arg: 'optional', run: (s, v) => void s.o.unique.push(v ?? ''), help: ['layout', '[=SECTION]', "Don't merge input [SECTION | orphan] sections"] },
   { long: ['gc-sections'], arg: 'none', run: (s) => void (s.o.gcSections = true), help: ['layout', '', 'Remove unused sections'] },
   { long: ['no-gc-sections'], arg: 'none', run: (s) => void (s.o.gcSections = false), help: ['layout', '', "Don't remove unused sections (default)"] },
   { long: ['print-gc-sections'], arg: 'none', run: (s) => void (s.o.printGcSections = true), help: ['layout', '', 'List removed unused sections on stderr'] },
@@ -521,6 +597,16 @@ const SPECS: Spec[] = [
   { long: [], short: 'z', arg: 'required', run: (s, v) => zKeyword(s, need(v)), help: ['layout', 'KEYWORD', 'ELF keywords, see below'] },
 
   // ---- diagnostics and information
+  {
+    long: ['demangle'], arg: 'optional',
+    run: (s, v) => {
+      // GNU ld takes a style name; C++ (gnu-v3) and Rust are what ukl-ld demangles, whatever is named.
+      if (v !== undefined && !['auto', 'gnu-v3', 'rust', 'dlang', 'gnat', 'java', 'none'].includes(v)) throw new LinkError(`unknown demangling style \`${v}'`);
+      s.o.demangle = v !== 'none';
+    },
+    help: ['diagnostics', '[=STYLE]', 'Demangle C++ and Rust symbol names in messages (default; COLLECT_NO_DEMANGLE turns it off)'],
+  },
+  { long: ['no-demangle'], arg: 'none', run: (s) => void (s.o.demangle = false), help: ['diagnostics', '', 'Do not demangle symbol names'] },
   { long: ['fatal-warnings'], arg: 'none', run: (s) => void (s.o.fatalWarnings = true), help: ['diagnostics', '', 'Treat warnings as errors'] },
   { long: ['no-fatal-warnings'], arg: 'none', run: (s) => void (s.o.fatalWarnings = false), help: ['diagnostics', '', 'Do not treat warnings as errors (default)'] },
   { long: ['no-warnings'], short: 'w', arg: 'none', run: (s) => void (s.o.noWarnings = true), help: ['diagnostics', '', 'Do not display any warning messages'] },
@@ -586,16 +672,20 @@ const SPECS: Spec[] = [
   { long: ['no-warn-mismatch'], arg: 'none', run: ignore, help: ['compat', '', 'Accepted, no effect'] },
   { long: ['no-warn-search-mismatch'], arg: 'none', run: ignore },
   { long: ['warn-textrel', 'warn-shared-textrel'], arg: 'none', run: ignore },
-  { long: ['warn-execstack', 'no-warn-execstack', 'warn-rwx-segments', 'no-warn-rwx-segments'], arg: 'none', run: ignore },
+  { long: ['warn-execstack'], arg: 'none', run: (s) => void (s.o.warnExecstack = true), help: ['diagnostics', '', 'Warn when the stack is made executable, also for -z execstack'] },
+  { long: ['no-warn-execstack'], arg: 'none', run: (s) => void (s.o.warnExecstack = false), help: ['diagnostics', '', 'Do not warn about an executable stack'] },
+  { long: ['warn-rwx-segments'], arg: 'none', run: (s) => void (s.o.warnRwxSegments = true), help: ['diagnostics', '', 'Warn about a LOAD segment with RWX permissions (-N, -n)'] },
+  { long: ['no-warn-rwx-segments'], arg: 'none', run: (s) => void (s.o.warnRwxSegments = false), help: ['diagnostics', '', 'Do not warn about RWX LOAD segments'] },
   { long: ['warn-once', 'warn-constructors', 'warn-section-align', 'warn-alternate-em'], arg: 'none', run: ignore },
+  // Memory-use hints and a.out-era formatting switches: nothing in ukl-ld depends on them.
   { long: ['no-keep-memory', 'reduce-memory-overheads', 'traditional-format'], arg: 'none', run: ignore },
-  { long: ['stats'], arg: 'none', run: (s) => void (s.o.stats = true), help: ['diagnostics', '', 'Print the output\'s size by part (kernel, glibc, libraries, application) and its syscall sites'] },
+  { long: ['stats'], arg: 'none', run: (s) => void (s.o.stats = true), help: ['diagnostics', '', 'Print GNU ld\'s time and memory lines, then the output\'s size by part (kernel, glibc, libraries, application) and its syscall sites'] },
   { long: ['hash-size'], arg: 'required', run: ignore },
-  { long: ['check-sections', 'no-check-sections'], arg: 'none', run: ignore },
-  { long: ['demangle'], arg: 'optional', run: ignore },
-  { long: ['no-demangle'], arg: 'none', run: ignore },
+  { long: ['check-sections'], arg: 'none', run: (s) => void (s.o.checkSections = true), help: ['layout', '', 'Check section addresses for overlaps (default)'] },
+  { long: ['no-check-sections'], arg: 'none', run: (s) => void (s.o.checkSections = false), help: ['layout', '', 'Do not check section addresses for overlaps'] },
   { long: ['accept-unknown-input-arch', 'no-accept-unknown-input-arch'], arg: 'none', run: ignore },
-  { long: ['print-map-discarded', 'no-print-map-discarded'], arg: 'none', run: ignore },
+  { long: ['print-map-discarded'], arg: 'none', run: (s) => void (s.o.printMapDiscarded = true), help: ['output', '', 'Show discarded sections in map file output (default)'] },
+  { long: ['no-print-map-discarded'], arg: 'none', run: (s) => void (s.o.printMapDiscarded = false), help: ['output', '', 'Do not show discarded sections in map file output'] },
   { long: ['ld-generated-unwind-info', 'no-ld-generated-unwind-info'], arg: 'none', run: ignore },
   { long: ['Bsymbolic', 'Bsymbolic-functions', 'Bno-symbolic'], arg: 'none', run: ignore },
   { long: ['exclude-libs'], arg: 'required', run: ignore },
@@ -611,7 +701,6 @@ const SPECS: Spec[] = [
   { long: ['format'], short: 'b', arg: 'required' },
   { long: ['mri-script'], short: 'c', arg: 'required' },
   { long: ['dc', 'dp'], short: 'd', arg: 'none' },
-  { long: ['dependency-file'], arg: 'required' },
   { long: ['force-group-allocation'], arg: 'none' },
   { long: ['enable-non-contiguous-regions'], arg: 'none' },
   { long: ['enable-non-contiguous-regions-warnings'], arg: 'none' },
@@ -620,16 +709,11 @@ const SPECS: Spec[] = [
   { long: ['auxiliary'], short: 'f', arg: 'required' },
   { long: ['filter'], short: 'F', arg: 'required' },
   { long: ['gpsize'], short: 'G', arg: 'required' },
-  { long: ['nmagic'], short: 'n', arg: 'none' },
-  { long: ['omagic'], short: 'N', arg: 'none', twoDashesOnly: true },
-  { long: ['no-omagic'], arg: 'none', twoDashesOnly: true },
   { long: ['out-implib'], arg: 'required' },
   { long: ['just-symbols'], short: 'R', arg: 'required' },
   { long: ['strip-discarded'], arg: 'none' },
   { long: ['no-strip-discarded'], arg: 'none' },
   { long: ['default-script', 'dT'], arg: 'required' },
-  { long: ['require-defined'], arg: 'required' },
-  { long: ['unique'], arg: 'optional' },
   { long: ['Ur'], arg: 'none' },
   { long: ['trace-symbol'], short: 'y', arg: 'required' },
   { long: [], short: 'Y', arg: 'required' },
@@ -646,11 +730,9 @@ const SPECS: Spec[] = [
   { long: ['default-symver'], arg: 'none' },
   { long: ['default-imported-symver'], arg: 'none' },
   { long: ['noinhibit-exec', 'noinhibit_exec'], arg: 'none' },
-  { long: ['oformat'], arg: 'required', twoDashesOnly: true },
   { long: ['print-output-format'], arg: 'none' },
   { long: ['print-sysroot'], arg: 'none' },
   { long: ['max-cache-size'], arg: 'required' },
-  { long: ['retain-symbols-file'], arg: 'required' },
   { long: ['sort-section'], arg: 'required' },
   { long: ['spare-dynamic-tags'], arg: 'required' },
   { long: ['split-by-file'], arg: 'optional' },
@@ -659,7 +741,6 @@ const SPECS: Spec[] = [
   { long: ['task-link'], arg: 'required' },
   { long: ['Trodata-segment'], arg: 'required' },
   { long: ['Tldata-segment'], arg: 'required' },
-  { long: ['unresolved-symbols'], arg: 'required' },
   { long: ['version-script'], arg: 'required' },
   { long: ['version-exports-section'], arg: 'required' },
   { long: ['dynamic-list-data'], arg: 'none' },
@@ -677,7 +758,6 @@ const SPECS: Spec[] = [
   { long: ['audit'], arg: 'required' },
   { long: ['depaudit'], short: 'P', arg: 'required' },
   { long: ['Bgroup'], arg: 'none' },
-  { long: ['package-metadata'], arg: 'optional' },
 ];
 
 // ---------------------------------------------------------------------------------------------------------
@@ -687,8 +767,8 @@ const Z_IGNORED = new Set([
   'unique-symbol', 'nounique-symbol', 'globalaudit', 'global', 'initfirst', 'interpose', 'loadfltr', 'nodefaultlib',
   'nodelete', 'nodlopen', 'nodump', 'origin', 'unique', 'nounique', 'combreloc', 'nocombreloc', 'nocopyreloc',
   'common', 'nocommon', 'noextern-protected-data', 'indirect-extern-access', 'noindirect-extern-access',
-  'dynamic-undefined-weak', 'nodynamic-undefined-weak', 'ibtplt', 'report-relative-reloc', 'lam-u48', 'lam-u57',
-  'pack-relative-relocs', 'nopack-relative-relocs', 'x86-64-baseline', 'x86-64-v2', 'x86-64-v3', 'x86-64-v4',
+  'dynamic-undefined-weak', 'nodynamic-undefined-weak', 'report-relative-reloc',
+  'pack-relative-relocs', 'nopack-relative-relocs',
 ]);
 
 function pageSize(kw: string, prefix: string, what: string): number {
@@ -712,11 +792,16 @@ function zKeyword(s: State, kw: string): void {
     case 'text': z.textOff = false; return;
     case 'notext': case 'textoff': z.textOff = true; return;
     case 'muldefs': z.muldefs = true; s.o.allowMultipleDefinition = true; return;
-    case 'defs': s.o.noUndefined = true; return;
-    case 'undefs': s.o.noUndefined = false; return;
+    // GNU ld: -z defs / --no-undefined report undefined symbols of objects, -z undefs ignores them (last wins,
+    // with --unresolved-symbols).
+    case 'defs': s.o.noUndefined = true; s.o.unresolvedSymbols = 'report-all'; return;
+    case 'undefs': s.o.noUndefined = false; s.o.unresolvedSymbols = 'ignore-in-object-files'; return;
     case 'noreloc-overflow': z.noRelocOverflow = true; return;
     case 'ibt': z.ibt = true; return;
     case 'shstk': z.shstk = true; return;
+    case 'lam-u48': z.lamU48 = true; return;
+    case 'lam-u57': z.lamU57 = true; return;
+    case 'ibtplt': z.ibtPlt = true; return;
   }
   if (Z_IGNORED.has(kw)) return;
   if (kw.startsWith('max-page-size=')) { z.maxPageSize = pageSize(kw, 'max-page-size=', 'maximum'); return; }
@@ -742,8 +827,15 @@ function zKeyword(s: State, kw: string): void {
     if (kw.startsWith(p)) {
       const v = kw.slice(p.length);
       if (v !== 'none' && v !== 'warning' && v !== 'error') throw new LinkError(`invalid option for -z ${p}: ${v}`);
+      // LAM (Intel's linear address masking) reports concern properties no x86-64 input of a static link has.
+      if (p === 'cet-report=') z.cetReport = v;
       return;
     }
+  }
+  const isa = ['x86-64-baseline', 'x86-64-v2', 'x86-64-v3', 'x86-64-v4'].indexOf(kw);
+  if (isa >= 0) {
+    z.isaNeeded |= 1 << isa;
+    return;
   }
   if (kw.startsWith('call-nop=')) {
     const v = kw.slice(9);
@@ -803,6 +895,9 @@ function freshOptions(): LinkOptions {
     scripts: [],
     defsyms: [],
     undefinedSymbols: [],
+    requireDefined: [],
+    unique: [],
+    binaryOutput: false,
     wrap: [],
     gcSections: false,
     printGcSections: false,
@@ -819,6 +914,11 @@ function freshOptions(): LinkOptions {
       noRelocOverflow: false,
       ibt: false,
       shstk: false,
+      cetReport: 'none',
+      isaNeeded: 0,
+      lamU48: false,
+      lamU57: false,
+      ibtPlt: false,
     },
     allowMultipleDefinition: false,
     noUndefined: false,
@@ -844,7 +944,6 @@ function freshOptions(): LinkOptions {
     stats: false,
     noWarnings: false,
     noRelax: false,
-    sortCommon: false,
     cref: false,
     warnings: [],
   };
@@ -1038,7 +1137,8 @@ export function helpText(): string {
     ...[...(sp.short ?? '')].map((c) => '-' + c),
     ...sp.long.map((n) => spelled(sp, n)),
   ]);
-  lines.push('  @FILE                       Read options from FILE', '', 'Also accepted and ignored:');
+  lines.push('  @FILE                       Read options from FILE', '', 'Also accepted, with no effect on a static executable (dynamic linking, a.out, memory hints, or',
+    'behaviour ukl-ld always has: --warn-once, the GNU ld LTO/gold spellings):');
   let row = ' ';
   for (const f of quiet) {
     if (row.length + f.length + 1 > 100) {
@@ -1052,9 +1152,10 @@ export function helpText(): string {
     '',
     '-z keywords: execstack, noexecstack, relro, norelro, now, lazy, max-page-size=SIZE,',
     '  common-page-size=SIZE, separate-code, noseparate-code, text, notext, textoff, muldefs, defs, undefs,',
-    '  stack-size=SIZE, start-stop-gc, nostart-stop-gc, start-stop-visibility=V, noreloc-overflow, ibt, shstk,',
-    '  cet-report=none|warning|error, x86-64-{baseline,v2,v3,v4}, and the dynamic-linking keywords (accepted,',
-    '  no effect). Others are ignored with a warning, as GNU ld does.',
+    '  stack-size=SIZE, start-stop-gc, nostart-stop-gc, start-stop-visibility=V, ibt, shstk, ibtplt, lam-u48,',
+    '  lam-u57, cet-report=none|warning|error, x86-64-{baseline,v2,v3,v4}; noreloc-overflow and the',
+    '  dynamic-linking keywords are accepted and change nothing in a static executable, as in GNU ld.',
+    '  Others are ignored with a warning, as GNU ld does.',
     '',
     'ukl-ld: supported targets: elf64-x86-64',
     'ukl-ld: supported emulations: elf_x86_64',

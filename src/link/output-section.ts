@@ -26,6 +26,16 @@ export class OutputSection {
   relro = false;
   /** Has SHF_MERGE members (the only output sections mergeSections looks into). */
   hasMerge = false;
+  /**
+   * An empty allocated section is not written, but symbols defined in it stay defined (GNU ld): they
+   * keep the address it would have had and name this neighbouring output section (empty-sections.ts).
+   */
+  standIn: OutputSection | null = null;
+
+  /** The section index symbols in this section get in the output. */
+  get symbolShndx(): number {
+    return this.standIn ? this.standIn.shndx : this.shndx;
+  }
 
   constructor(name: string, type: number, flags: number, rank: number) {
     this.name = name;

@@ -2,12 +2,13 @@
 // turned local as GNU ld does, then the globals; encoded as they are chosen, without an object per symbol.
 import { put64 } from '../elf/bytes.ts';
 import { PieceTable } from './piece-table.ts';
-import { SHN_ABS, SHN_UNDEF, STB_GLOBAL, STB_LOCAL, STB_WEAK, STT_FILE, STT_SECTION, STV_HIDDEN, STV_INTERNAL } from '../elf/constants.ts';
+import { SHF_MERGE, SHN_ABS, SHN_UNDEF, STB_GLOBAL, STB_LOCAL, STB_WEAK, STT_FILE, STT_SECTION, STV_HIDDEN, STV_INTERNAL } from '../elf/constants.ts';
 import { stInfo, stType } from '../elf/types.ts';
 import { basename } from 'node:path';
 import type { Context } from './context.ts';
 import type { Layout } from './layout.ts';
 import { SymKind, type Sym } from './symbol.ts';
+import { retainedSymbols } from './symbol-options.ts';
 
 /**
  * The output string table: each name stored once. Names are interned as bytes (locals straight from
@@ -100,16 +101,17 @@ export function buildSymtab(ctx: Context, l: Layout): OutputSymtab {
   for (const s of ctx.symtab.map.values()) bytes += 3 * s.name.length + 1;
   const enc = new SymbolEncoder(new LinkerStrtab(bytes, names));
   enc.add('', 0, 0, 0, 0, 0);
-  if (ctx.options.discard !== 'all') addFileLocals(ctx, enc); // -x: no local symbols at all
+  const keep = retainedSymbols(ctx);
+  if (ctx.options.discard !== 'all') addFileLocals(ctx, enc, keep); // -x: no local symbols at all
   const hidden: Sym[] = [];
   const globals: Sym[] = [];
   for (const s of ctx.symtab.map.values()) {
-    if (!isOutputGlobal(s)) continue;
+    if (!isOutputGlobal(s) || (keep && !keep.has(s.name))) continue;
     if (s.visibility === STV_HIDDEN || s.visibility === STV_INTERNAL) hidden.push(s);
     else globals.push(s);
   }
   if (hidden.length) {
-    enc.add('', stInfo(STB_LOCAL, STT_FILE), 0, SHN_ABS, 0, 0);
+    if (!keep) enc.add('', stInfo(STB_LOCAL, STT_FILE), 0, SHN_ABS, 0, 0);
     for (const s of hidden) addGlobal(ctx, l, enc, s, true);
   }
   const firstGlobal = enc.count;
@@ -118,7 +120,8 @@ export function buildSymtab(ctx: Context, l: Layout): OutputSymtab {
 }
 
 /** Each file's named local symbols, read from its symbol table (most were never made into Sym objects). */
-function addFileLocals(ctx: Context, enc: SymbolEncoder): void {
+function addFileLocals(ctx: Context, enc: SymbolEncoder, keep: Set<string> | null): void {
+  const discard = ctx.options.discard;
   const picked: number[] = [];
   for (const f of ctx.files) {
     const raw = f.raw;
@@ -135,21 +138,27 @@ function addFileLocals(ctx: Context, enc: SymbolEncoder): void {
       if (type === STT_SECTION) continue;
       const shndx = raw.shndx(i);
       if (shndx === SHN_UNDEF) continue;
+      let merge = false;
       if (shndx !== SHN_ABS && raw.rawShndx(i) !== SHN_ABS) {
         const sec = f.sections[shndx];
-        if (sec && (!sec.live || !sec.output || sec.output.shndx === 0)) continue;
+        if (sec && (!sec.live || !sec.output || sec.output.symbolShndx === 0)) continue;
+        merge = sec !== undefined && (sec.flags & SHF_MERGE) !== 0;
       }
       const at = raw.nameStart(i);
-      if (at === 0 || d[at] === 0 || (d[at] === 0x2e && d[at + 1] === 0x4c)) continue; // unnamed, or a .L local label
+      if (at === 0 || d[at] === 0) continue; // unnamed
+      // A .L local label: -X drops them all, --discard-none none, GNU's default those in SHF_MERGE sections.
+      if (d[at] === 0x2e && d[at + 1] === 0x4c && discard !== 'none' && (discard === 'locals' || merge)) continue;
+      if (keep && !keep.has(raw.name(i))) continue;
       picked.push(i);
     }
     if (picked.length === 0) continue;
-    enc.add(fileName ?? basename(f.member?.name ?? f.displayName), stInfo(STB_LOCAL, STT_FILE), 0, SHN_ABS, 0, 0);
+    const file = fileName ?? basename(f.member?.name ?? f.displayName);
+    if (!keep || keep.has(file)) enc.add(file, stInfo(STB_LOCAL, STT_FILE), 0, SHN_ABS, 0, 0);
     for (const i of picked) {
       const shndx = raw.shndx(i);
       const sec = shndx === SHN_ABS || raw.rawShndx(i) === SHN_ABS ? undefined : f.sections[shndx];
       const value = sec ? ctx.sectionAddress(sec, raw.value(i)) : raw.value(i);
-      enc.addNamed(enc.strtab.addBytes(d, raw.nameOffset(i)), stInfo(STB_LOCAL, stType(raw.info(i))), raw.other(i) & 3, sec ? sec.output!.shndx : SHN_ABS, value, raw.size(i));
+      enc.addNamed(enc.strtab.addBytes(d, raw.nameOffset(i)), stInfo(STB_LOCAL, stType(raw.info(i))), raw.other(i) & 3, sec ? sec.output!.symbolShndx : SHN_ABS, value, raw.size(i));
     }
   }
 }
@@ -168,17 +177,22 @@ function addGlobal(ctx: Context, l: Layout, enc: SymbolEncoder, s: Sym, asLocal:
   }
   const value = ctx.valueOf(s);
   let shndx: number;
-  if (s.section) shndx = s.section.output!.shndx;
-  else if (s.synthetic && !s.aliasOf && s.value !== 0) shndx = sectionIndexFor(l, value);
+  if (s.section) shndx = s.section.output!.symbolShndx;
+  else if (s.synthetic && !s.aliasOf && s.value !== 0) shndx = sectionIndexFor(l, value, !ctx.symtab.defsyms.has(s.name));
   else shndx = SHN_ABS;
   enc.add(s.name, stInfo(bind, s.type), s.visibility, shndx, value, s.size);
 }
 
-function sectionIndexFor(l: Layout, addr: number): number {
+/** The output section a linker-defined symbol's value falls in; `after`: also just past one (script assignments). */
+function sectionIndexFor(l: Layout, addr: number, after: boolean): number {
   for (const s of l.sections) {
     if (!s.isAlloc) continue;
     if (addr >= s.addr && addr < s.addr + Math.max(1, s.size)) return s.shndx;
   }
   for (const s of l.sections) if (s.isAlloc && s.addr + s.size === addr) return s.shndx;
-  return SHN_ABS;
+  // Past the end of a section (_edata, _end with no data): the section before it, as GNU ld's script assignments.
+  if (!after) return SHN_ABS;
+  let before: (typeof l.sections)[number] | undefined;
+  for (const s of l.sections) if (s.isAlloc && s.addr <= addr && (!before || s.addr > before.addr)) before = s;
+  return before ? before.shndx : SHN_ABS;
 }

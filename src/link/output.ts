@@ -11,6 +11,8 @@ import { LinkError } from './errors.ts';
 import type { Layout } from './layout.ts';
 import { applyAllocRelocations, applyNonAllocRelocations } from './relocations.ts';
 import { buildSymtab } from './output-symtab.ts';
+import { reverseCtorsInOutput } from './ctors-order.ts';
+import { outputOsAbi } from './osabi.ts';
 
 /**
  * Input sections this big with nothing to relocate are written from the input's bytes, not copied into
@@ -61,12 +63,12 @@ export function buildImage(ctx: Context, l: Layout): Uint8Array[] {
   const out = new Uint8Array(total);
   const view = new DataView(out.buffer);
   // ELF header
-  out.set([0x7f, 0x45, 0x4c, 0x46, ELFCLASS64, ELFDATA2LSB, EV_CURRENT, 0], 0);
+  out.set([0x7f, 0x45, 0x4c, 0x46, ELFCLASS64, ELFDATA2LSB, EV_CURRENT, outputOsAbi(ctx, shown)], 0);
   view.setUint16(16, ET_EXEC, true);
   view.setUint16(18, EM_X86_64, true);
   view.setUint32(20, EV_CURRENT, true);
   view.setBigUint64(24, BigInt(ctx.entry), true);
-  view.setBigUint64(32, BigInt(EHDR_SIZE), true);
+  view.setBigUint64(32, BigInt(l.phdrs.length ? EHDR_SIZE : 0), true); // e_phoff: 0 without program headers
   view.setBigUint64(40, BigInt(shoff), true);
   view.setUint32(48, 0, true);
   view.setUint16(52, EHDR_SIZE, true);
@@ -110,6 +112,7 @@ export function buildImage(ctx: Context, l: Layout): Uint8Array[] {
       else applyNonAllocRelocations(ctx, m, out, view, os.offset + m.offset);
     }
   }
+  reverseCtorsInOutput(shown, out);
   ctx.diags.check();
   if (symtab && strtab) {
     out.set(symtab, symtabOff);

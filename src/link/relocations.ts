@@ -7,6 +7,8 @@ import type { Context } from './context.ts';
 import type { InputSection, ObjectFile } from './input-files.ts';
 import type { RelaView } from '../elf/rela-view.ts';
 import { SymKind, type Sym } from './symbol.ts';
+import { reportUnresolved } from './unresolved.ts';
+import { symbolName as shownName } from './demangle.ts';
 
 const R = R_X86_64;
 
@@ -62,12 +64,12 @@ export function scanRelocations(ctx: Context): void {
     }
   }
   for (const [s, refs] of undefinedRefs) {
-    let msg = `undefined symbol: ${s.name}`;
+    let msg = `undefined symbol: ${shownName(s.name)}`;
     for (const w of refs.slice(0, 3)) msg += `\n>>> referenced by ${w}`;
     if (refs.length > 3) msg += `\n>>> referenced ${refs.length - 3} more times`;
     const hint = ctx.lazyDefinitionHint(s);
     if (hint) msg += `\n>>> ${hint}`;
-    ctx.diags.error(msg);
+    reportUnresolved(ctx, msg);
   }
 }
 
@@ -113,7 +115,7 @@ function scanSection(ctx: Context, f: ObjectFile, sec: InputSection, rt: RelaVie
         ctx.needGotPlt = true;
         break;
       case R.GOTPCRELX: case R.REX_GOTPCRELX:
-        if (gotpcrelxForm(sec.data, off, type, s, rt.addend(i)) === null && !s.needsGot) { s.needsGot = true; ctx.gotSymbols.push(s); }
+        if ((ctx.options.noRelax || gotpcrelxForm(sec.data, off, type, s, rt.addend(i)) === null) && !s.needsGot) { s.needsGot = true; ctx.gotSymbols.push(s); }
         break;
       case R.GOTTPOFF:
         if (gottpoffForm(sec.data, off) === null && !s.needsTpGot) { s.needsTpGot = true; ctx.tpGotSymbols.push(s); }
@@ -161,7 +163,7 @@ function symbolName(s: Sym): string {
 /** Whether `v` fits the field; if not, report the overflow (object, section+offset, type, value, symbol). */
 function fits(ctx: Context, v: number, lo: number, hi: number, sec: InputSection, offset: number, type: number, s: Sym): boolean {
   if (v >= lo && v <= hi) return true;
-  ctx.diags.error(`${place(sec, offset)}: relocation ${relocTypeName(type)} out of range: ${v} is not in [${lo}, ${hi}]; references '${s.name || (s.section?.name ?? '')}'`);
+  ctx.diags.error(`${place(sec, offset)}: relocation ${relocTypeName(type)} out of range: ${v} is not in [${lo}, ${hi}]; references '${s.name ? shownName(s.name) : (s.section?.name ?? '')}'`);
   return false;
 }
 
@@ -278,7 +280,8 @@ function applyOther(ctx: Context, sec: InputSection, type: number, s: Sym, off: 
       put64(view, at, ctx.gotAddress(s) + A - P);
       return 0;
     case R.GOTPCREL: case R.GOTPCRELX: case R.REX_GOTPCRELX: {
-      const form = type === R.GOTPCREL ? null : gotpcrelxForm(sec.data, off, type, s, addend);
+      // --no-relax: GOTPCRELX stays a GOT load (GNU ld on x86-64); the TLS relaxations a static link needs stay.
+      const form = type === R.GOTPCREL || ctx.options.noRelax ? null : gotpcrelxForm(sec.data, off, type, s, addend);
       if (form === null || s.needsGot && form !== 'call' && form !== 'jmp' && form !== 'lea' && form !== 'mov-imm') {
         v = ctx.gotAddress(s) + A - P;
         if (fits(ctx, v, I32_MIN, I32_MAX, sec, off, type, s)) view.setInt32(at, v, true);

@@ -5,6 +5,8 @@ import { stBind, stType } from '../elf/types.ts';
 import type { Diagnostics } from './errors.ts';
 import type { ObjectFile } from './input-files.ts';
 import { Sym, SymKind } from './symbol.ts';
+import { warnCommon } from './warn-common.ts';
+import { symbolName } from './demangle.ts';
 
 export class SymbolTable {
   readonly map = new Map<string, Sym>();
@@ -14,10 +16,14 @@ export class SymbolTable {
   readonly pending: ObjectFile[] = [];
   readonly wrap = new Set<string>();
   allowMultipleDefinition = false;
+  /** --warn-common. */
+  warnCommon = false;
   /** Symbols defined by --defsym: inputs do not override them. */
   readonly defsyms = new Set<string>();
   /** Symbols with a strong reference and no definition yet: what archive members are searched for. */
   readonly undefs = new Set<Sym>();
+  /** Symbols that are (or were) only COMMON: an archive member with a real data definition is extracted for them (GNU ld). */
+  readonly commons = new Set<Sym>();
   private readonly diags: Diagnostics;
 
   constructor(diags: Diagnostics) {
@@ -95,12 +101,16 @@ export class SymbolTable {
         if (s.kind === SymKind.Undefined || s.kind === SymKind.Lazy) {
           this.define(s, f, null, value, size, info);
           s.kind = SymKind.Common;
+          this.commons.add(s);
         } else if (s.kind === SymKind.Common) {
+          if (this.warnCommon) warnCommon(this.diags, 'common-common', s.name, f, s.file, size, s.size);
           if (size > s.size) {
             s.size = size;
             s.file = f;
           }
           if (value > s.value) s.value = value;
+        } else if (this.warnCommon && s.kind === SymKind.Defined && !s.synthetic) {
+          warnCommon(this.diags, 'common-definition', s.name, f, s.file, size, s.size);
         }
         continue;
       }
@@ -108,6 +118,7 @@ export class SymbolTable {
       const section = sec ?? null;
       if (s.kind === SymKind.Undefined || s.kind === SymKind.Lazy || s.kind === SymKind.Common) {
         // (mold's rank: a weak definition still beats a common one)
+        if (this.warnCommon && s.kind === SymKind.Common) warnCommon(this.diags, 'definition-common', s.name, f, s.file, size, s.size);
         this.define(s, f, section, value, size, info);
         continue;
       }
@@ -115,7 +126,7 @@ export class SymbolTable {
       if (s.bind === STB_WEAK && bind !== STB_WEAK) {
         this.define(s, f, section, value, size, info);
       } else if (s.bind !== STB_WEAK && bind !== STB_WEAK && !s.synthetic && !this.allowMultipleDefinition) {
-        if (s.file !== f) this.diags.error(`duplicate symbol: ${s.name}\n>>> defined at ${where(s.file, s.section?.name)}\n>>> defined at ${where(f, section?.name)}`);
+        if (s.file !== f) this.diags.error(`duplicate symbol: ${symbolName(s.name)}\n>>> defined at ${where(s.file, s.section?.name)}\n>>> defined at ${where(f, section?.name)}`);
       }
     }
   }

@@ -4,6 +4,8 @@
 import { NT_GNU_BUILD_ID, NT_GNU_PROPERTY_TYPE_0, R_X86_64, SHF_ALLOC, SHF_EXECINSTR, SHF_INFO_LINK, SHF_WRITE, SHT_NOTE, SHT_PROGBITS, SHT_RELA } from '../elf/constants.ts';
 import type { Context } from './context.ts';
 import { OutputSection, knownRank } from './output-section.ts';
+import type { ObjectFile } from './input-files.ts';
+import { addCommandLineProperties, FEATURE_IBT, GNU_PROPERTY_STACK_SIZE, reportCet, X86_FEATURE_1_AND } from './gnu-property.ts';
 
 const IPLT_ENTRY = 16;
 
@@ -62,9 +64,15 @@ export function fillGotPlt(ctx: Context): void {
     ctx.ifuncs.forEach((s, i) => {
       const slot = gotPlt + 24 + 8 * i;
       const at = i * IPLT_ENTRY;
-      // jmp *slot(%rip), then padding nops to 16 bytes
-      code.set([0xff, 0x25, 0, 0, 0, 0, 0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00, 0x0f, 0x1f, 0x40, 0x00], at);
-      cv.setInt32(at + 2, slot - (iplt + at + 6), true);
+      if (ctx.ibtPlt) {
+        // endbr64; jmp *slot(%rip); 6-byte nop (GNU ld's entry when the output is marked IBT)
+        code.set([0xf3, 0x0f, 0x1e, 0xfa, 0xff, 0x25, 0, 0, 0, 0, 0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00], at);
+        cv.setInt32(at + 6, slot - (iplt + at + 10), true);
+      } else {
+        // jmp *slot(%rip), then padding nops to 16 bytes
+        code.set([0xff, 0x25, 0, 0, 0, 0, 0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00, 0x0f, 0x1f, 0x40, 0x00], at);
+        cv.setInt32(at + 2, slot - (iplt + at + 6), true);
+      }
       rela.setBigUint64(i * 24, BigInt(slot), true);
       rela.setBigUint64(i * 24 + 8, BigInt(R_X86_64.IRELATIVE), true);
       rela.setBigInt64(i * 24 + 16, BigInt(ctx.valueOf(s)), true);
@@ -88,12 +96,15 @@ function readProperties(dv: DataView, at: number, size: number, props: Map<numbe
 /** Merge every input's .note.gnu.property into one note, or null when nothing survives. */
 export function mergeProperties(ctx: Context): OutputSection | null {
   const perFile: Map<number, number>[] = [];
+  const inputs: [ObjectFile, Map<number, number>][] = [];
+  let inputNote = false;
   for (const f of ctx.files) {
     const props = new Map<number, number>();
     const sh = f.elf.shdrs;
     for (let i = 1; i < sh.count; i++) {
       // Allocated notes are input sections, named already.
       if (sh.type(i) !== SHT_NOTE || f.sections[i]?.name !== '.note.gnu.property') continue;
+      inputNote = true;
       const data = f.elf.sectionData(i);
       const base = sh.offset(i);
       f.elf.forEachNote(data, base, sh.addralign(i), (nameStart, nameEnd, type, descStart, descsz) => {
@@ -101,9 +112,12 @@ export function mergeProperties(ctx: Context): OutputSection | null {
         if (gnu && type === NT_GNU_PROPERTY_TYPE_0) readProperties(f.elf.view, base + descStart, descsz, props);
       });
     }
-    if (sh.count > 1) perFile.push(props);
+    if (sh.count > 1) {
+      perFile.push(props);
+      inputs.push([f, props]);
+    }
   }
-  if (perFile.length === 0) return null;
+  reportCet(ctx, inputs);
   const types = new Set<number>();
   for (const p of perFile) for (const t of p.keys()) types.add(t);
   const merged: [number, number][] = [];
@@ -122,18 +136,30 @@ export function mergeProperties(ctx: Context): OutputSection | null {
       if (v !== 0) merged.push([t, v]);
     }
   }
-  if (merged.length === 0) return null;
-  const descSize = merged.length * 16;
+  addCommandLineProperties(merged, ctx.options.z);
+  const ibt = merged.find(([t]) => t === X86_FEATURE_1_AND);
+  ctx.ibtPlt = ctx.options.z.ibtPlt || (ibt !== undefined && (ibt[1] & FEATURE_IBT) !== 0);
+  // GNU ld adds the stack size to a note that exists anyway (an input's, or one the command line forces).
+  const stackSize = merged.length > 0 || inputNote ? ctx.options.z.stackSize : undefined;
+  if (merged.length === 0 && stackSize === undefined) return null;
+  // GNU_PROPERTY_STACK_SIZE (type 1, an 8-byte value) sorts first.
+  const first = stackSize === undefined ? 0 : 16;
+  const descSize = first + merged.length * 16;
   const os = synthetic('.note.gnu.property', SHT_NOTE, SHF_ALLOC, 8, 16 + descSize);
   const dv = new DataView(os.synthetic!.buffer);
   dv.setUint32(0, 4, true);
   dv.setUint32(4, descSize, true);
   dv.setUint32(8, NT_GNU_PROPERTY_TYPE_0, true);
   os.synthetic!.set([0x47, 0x4e, 0x55, 0], 12);
+  if (stackSize !== undefined) {
+    dv.setUint32(16, GNU_PROPERTY_STACK_SIZE, true);
+    dv.setUint32(20, 8, true);
+    dv.setBigUint64(24, BigInt.asUintN(64, stackSize), true);
+  }
   merged.forEach(([t, v], i) => {
-    dv.setUint32(16 + i * 16, t, true);
-    dv.setUint32(20 + i * 16, 4, true);
-    dv.setUint32(24 + i * 16, v, true);
+    dv.setUint32(16 + first + i * 16, t, true);
+    dv.setUint32(20 + first + i * 16, 4, true);
+    dv.setUint32(24 + first + i * 16, v, true);
   });
   return os;
 }

@@ -7,6 +7,7 @@ import { LinkError } from './errors.ts';
 import { OutputSection, RANK_NONALLOC } from './output-section.ts';
 import { encode, recordSectionSize, RECORD_SECTION, type StoredSite } from '../relink-syscalls/record-section.ts';
 import { makeReport, type ReportSite } from '../relink-syscalls/report.ts';
+import { plainText } from './demangle.ts';
 
 function where(s: { symbol: string | null; symbolOffset: number }): string {
   if (s.symbol === null) return '';
@@ -34,7 +35,7 @@ export function createSyscallRecords(ctx: Context): { section: OutputSection; fi
     if (path !== undefined) {
       const sites: ReportSite[] = all.map(({ s }, i) => ({ ...s, address: addrs[i] ? `0x${addrs[i]!.toString(16)}` : undefined }));
       try {
-        writeFileSync(path, JSON.stringify(makeReport(sites, ctx.diags.warnings), null, 1) + '\n');
+        writeFileSync(path, JSON.stringify(makeReport(sites, ctx.diags.warnings.map(plainText)), null, 1) + '\n');
       } catch (e) {
         throw new LinkError(`cannot write rewrite report ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
       }
