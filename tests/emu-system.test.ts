@@ -140,6 +140,23 @@ describe('ukl-run IMAGE endings', () => {
     expect(lines.some((l) => /<putc\+0x[0-9a-f]+>: ec {2}in +\(%dx\),%al/.test(l))).toBe(true);
   });
 
+  it('options after the image are read as options (QEMU-style), extra words are refused, bad numbers are usage errors', () => {
+    const path = join(IMAGES, 'hello32.elf');
+    const before = ukl('ukl-run', ['--append', 'a "b c"', path]);
+    const after = ukl('ukl-run', [path, '--append', 'a "b c"']);
+    expect(after.stderr).toBe('');
+    expect(after.stdout).toBe(before.stdout);
+    expect(after.stdout).toContain('b c');
+    expect(after.status).toBe(before.status);
+    const extra = ukl('ukl-run', [path, 'stray']);
+    expect(extra.status).toBe(EXIT_USAGE);
+    expect(extra.stderr.trim().split('\n')).toHaveLength(1);
+    expect(extra.stderr).toMatch(/takes no arguments/);
+    const bad = ukl('ukl-run', ['--timeout', '-1', path]);
+    expect(bad.status).toBe(EXIT_USAGE);
+    expect(bad.stderr).toBe('ukl-run: --timeout: not a positive number: -1\n');
+  });
+
   it('cleans up', () => {
     rmSync(dir, { recursive: true, force: true });
     expect(true).toBe(true);

@@ -24,7 +24,25 @@ interface Opts {
   trace?: string;
 }
 
-export function main(argv: string[]): number | Promise<number> {
+/** A bad command line: one line on stderr and status 2 (EXIT_USAGE), like commander's own errors. */
+class UsageError extends Error {}
+
+export function main(argv: string[], reordered = false): number | Promise<number> {
+  try {
+    const r = parseAndRun(argv, reordered);
+    return typeof r === 'number' ? r : r.catch(usage);
+  } catch (e) {
+    return usage(e);
+  }
+}
+
+function usage(e: unknown): number {
+  if (!(e instanceof UsageError)) throw e;
+  process.stderr.write(`${PROG}: ${e.message}\n`);
+  return EXIT_USAGE;
+}
+
+function parseAndRun(argv: string[], reordered: boolean): number | Promise<number> {
   const p = new Command(PROG)
     .usage('[options] IMAGE | --linux [options] program [args...]')
     .description('Boot a PVH image (ELF64 vmlinux with a Xen PVH note) on the built-in x86-64 PC, or run a static Linux executable with --linux.')
@@ -55,9 +73,12 @@ export function main(argv: string[]): number | Promise<number> {
   const num = (v: string | undefined, what: string): number | undefined => {
     if (v === undefined) return undefined;
     const n = Number(v);
-    if (!Number.isFinite(n) || n <= 0) throw new FormatError(PROG, `${what}: not a positive number: ${v}`);
+    if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${what}: not a positive number: ${v}`);
     return n;
   };
+  // QEMU-style `ukl-run IMAGE --append ARGS`: options after the image are read as options (the pass-through
+  // that keeps a --linux program's own options for it stops parsing at the first word).
+  if (!o.linux && !reordered && args.length > 0 && args[0]!.startsWith('-')) return main([...argv.slice(0, argv.indexOf(prog!)), ...args, prog!], true);
   if (!o.linux) return runImage(prog!, args, o, num);
   let bytes: Uint8Array;
   try {
