@@ -179,6 +179,7 @@ const CASES: Record<string, string[]> = {
   'redundant and unused prefixes': ['662e0f1f840000000000', '66662e0f1f840000000000', '2e66660f1f840000000000', '6690', '66666690', '26488b00', '36488b00', '2e8b00', '2e90', '6790', '67e800000000', '6564488b00', '66488b00', '6648b80100000000000000'],
   'REX prefixes objdump names': ['48c3', '400f05', '4b8b00', '4890', '4850', '48ff20', '4aff2400', '4088c0', '4088c6', '400fb6c4', 'f3480f1efa', '41dcdb', '453135acb2face'],
   'rep, bnd, notrack, hints, HLE': ['f3c3', 'f2c3', 'f2e800000000', 'f2ff20', '3eff20', '3effe0', '2eff20', '2e7405', '3e7405', 'f20f1f00', 'f2f00100', 'f3f00100', 'f00f1f00', 'f0f390'],
+  'SSE2 movsd/cmpsd beside the string movsd/cmpsd': ['f20f1006', 'f20f1106', 'f20f100b', 'f20f1003', 'f2410f1106', 'a5', 'a7', 'f20fc20601', 'f20fc20e05'],
   'string instructions': ['f3aa', 'f2ae', '48a5', 'f3a4', 'a6', 'f3a6', 'ac', '67ac', '67aa', '2ea4', '64a4', '26ac', '3e6d', '65ae', '66f3a5', '6c', '6f', 'd7', '64d7'],
   'x87': ['d8c1', 'dcc1', 'dee9', 'dee1', 'd9c9', 'ddd9', 'd9c0', 'dbe9', 'dfe9', 'ddc0', 'd8c0', 'dbe8', 'db2c24', 'dd1c24', 'd97c2402', 'dcd1', 'dfc9', 'd94c5c74', 'dd2b'],
   'fwait pairs': ['9bd97c2402', '9bdfe0', '9bdbe3', '9b90', '9bd8c190', '9b66d8c1'],

@@ -42,7 +42,8 @@ const table = new Uint8Array(Object.keys(Code).length);
 const strings = new Uint8Array(table.length);
 for (let c = 0; c < table.length; c++) {
   const n = codeName(c);
-  if (/^(Movs|Cmps|Stos|Lods|Scas|Ins|Outs)[bwdq]_/.test(n)) strings[c] = 1;
+  // Not the SSE2 movsd/cmpsd (Movsd_xmm_xmmm64, Cmpsd_xmm_xmmm64_imm8), which share the string ops' names.
+  if (/^(Movs|Cmps|Stos|Lods|Scas|Ins|Outs)[bwdq]_/.test(n) && !n.includes('xmm')) strings[c] = 1;
   if (/^(Call|Jmp|Push|Pop)_rm64$/.test(n)) table[c] = Rule.NoQSuffix;
   else if (/^(Rol|Ror|Rcl|Rcr|Shl|Shr|Sal|Sar)_rm(8|16|32|64)_1$/.test(n)) table[c] = Rule.ShiftByOne;
   else if (/^Imul_r(16|32|64)_rm(16|32|64)_imm/.test(n)) table[c] = Rule.Imul3;
