@@ -208,8 +208,9 @@ const HAVE_STRACE = NO_STRACE === '';
  * from the same path). Normalised so that only what the program asked for is compared: addresses (hex;
  * the three links lay out differently, and so the RELRO mprotect's length), the executable's path, thread
  * and process ids (numbered in creation order; the parent's is strace's), getrandom's bytes, sysinfo's
- * figures, futex calls (whether a thread waits depends on scheduling) and SIGCHLD deliveries
- * (asynchronous) are left out. One string per thread, sorted.
+ * figures, the lengths malloc trims off a new arena's reservation (arenaTrim), futex calls (whether a
+ * thread waits depends on scheduling) and SIGCHLD deliveries (asynchronous) are left out. One string per
+ * thread, sorted.
  */
 async function straceThreads(c: Case, built: string, dir: string, tag: string): Promise<string[] | undefined> {
   const prefix = `strace.${tag}`;
@@ -243,9 +244,22 @@ async function straceThreads(c: Case, built: string, dir: string, tag: string): 
             .replace(/^mprotect\(0x\?, \d+, PROT_READ\)/, 'mprotect(0x?, N, PROT_READ)')
             .replace(/\s+= /, ' = '),
         )
+        .map(arenaTrim)
         .join('\n'),
     )
     .sort();
+}
+
+/**
+ * malloc's per-thread arenas: glibc reserves twice HEAP_MAX_SIZE with PROT_NONE and unmaps the parts that
+ * are not HEAP_MAX_SIZE-aligned, so those munmap lengths follow the reservation's address (like the RELRO
+ * mprotect's length); they are compared as N. Every other munmap keeps its length.
+ */
+function arenaTrim(line: string, i: number, lines: string[]): string {
+  if (!line.startsWith('munmap(')) return line;
+  let j = i - 1;
+  while (j >= 0 && lines[j]!.startsWith('munmap(')) j--;
+  return j >= 0 && /^mmap\(NULL, \d+, PROT_NONE, MAP_PRIVATE\|MAP_ANONYMOUS\|MAP_NORESERVE, -1, 0\)/.test(lines[j]!) ? line.replace(/^munmap\(0x\?, \d+\)/, 'munmap(0x?, N)') : line;
 }
 
 async function compareStrace(c: Case, r: CaseResult): Promise<string | undefined> {
