@@ -295,7 +295,8 @@ async function compareStrace(c: Case, r: CaseResult): Promise<string | undefined
   for (const [tag, out] of [['b', r.b.out], ['c', r.c.out]] as const) {
     let diff = '';
     for (let k = 0; k < STRACE_TRIES; k++) {
-      diff = straceDifference(tag, await straceThreads(c, out, r.dir, tag), ref1);
+      // each try writes its own logs (strace.b, strace.b1, ...): straceThreads reads every log of its prefix
+      diff = straceDifference(tag, await straceThreads(c, out, r.dir, k === 0 ? tag : `${tag}${k}`), ref1);
       if (diff === '' || ref1.length === 1) break; // one thread: no scheduling to blame
     }
     if (diff) return diff;
