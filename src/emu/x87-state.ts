@@ -36,6 +36,18 @@ function bitLength(v: bigint): number {
  * Round sign * M * 2^E to `p` significant bits under rounding control rc (0 nearest, 1 down, 2 up, 3 zero).
  * Sets `inexact` on the state object when rounding lost bits.
  */
+/** M >> shift (shift > 0) rounded by the x87/MXCSR rounding control rc (0 nearest-even, 1 down, 2 up, 3 toward 0) for sign s; sets PE when bits are lost. */
+function shiftRound(M: bigint, shift: number, s: number, rc: number, flags: { pe: boolean }): bigint {
+  const sh = BigInt(shift);
+  const q = M >> sh;
+  const rem = M & ((1n << sh) - 1n);
+  if (rem === 0n) return q;
+  flags.pe = true;
+  const half = 1n << (sh - 1n);
+  const up = rc === 0 ? rem > half || (rem === half && (q & 1n) === 1n) : rc === 1 ? s === 1 : rc === 2 ? s === 0 : false;
+  return up ? q + 1n : q;
+}
+
 export function roundExact(s: number, M: bigint, E: number, p: number, rc: number, flags: { pe: boolean; oe: boolean; ue: boolean }): X80 {
   if (M === 0n) return { s, e: 0, m: 0n };
   let bl = bitLength(M);
@@ -50,18 +62,7 @@ export function roundExact(s: number, M: bigint, E: number, p: number, rc: numbe
     shift = bl - keep;
   }
   if (shift > 0) {
-    const sh = BigInt(shift);
-    q = M >> sh;
-    const rem = M & ((1n << sh) - 1n);
-    const half = 1n << (sh - 1n);
-    let up = false;
-    if (rem !== 0n) {
-      flags.pe = true;
-      if (rc === 0) up = rem > half || (rem === half && (q & 1n) === 1n);
-      else if (rc === 1) up = s === 1;
-      else if (rc === 2) up = s === 0;
-    }
-    if (up) q += 1n;
+    q = shiftRound(M, shift, s, rc, flags);
     E += shift;
   } else {
     q = M << BigInt(-shift);
@@ -149,18 +150,7 @@ function roundToBinary(s: number, M: bigint, E: number, p: number, emin: number,
   let shift = bl - keep;
   let q: bigint;
   if (shift > 0) {
-    const sh = BigInt(shift);
-    q = M >> sh;
-    const rem = M & ((1n << sh) - 1n);
-    const half = 1n << (sh - 1n);
-    let up = false;
-    if (rem !== 0n) {
-      flags.pe = true;
-      if (rc === 0) up = rem > half || (rem === half && (q & 1n) === 1n);
-      else if (rc === 1) up = s === 1;
-      else if (rc === 2) up = s === 0;
-    }
-    if (up) q += 1n;
+    q = shiftRound(M, shift, s, rc, flags);
   } else {
     q = M << BigInt(-shift);
     shift = 0 - -shift;
