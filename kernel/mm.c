@@ -64,7 +64,6 @@ static u64 *pte_of(u64 va, int create) {
 	return &t[(va >> 12) & 511];
 }
 
-static void map_page(u64 va, u64 flags) { *pte_of(va, 1) = va | PTE_P | flags; }
 
 static inline void invlpg(u64 va) { __asm__ volatile("invlpg (%0)" : : "r"(va) : "memory"); }
 
@@ -98,11 +97,21 @@ void ukl_mm_init(u64 nx_supported) {
 	u64 img_end = ALIGN_UP((u64)_end, PAGE);
 	early_next = img_end;
 	pml4 = (u64 *)ukl_phys_alloc_early(PAGE);
+	/* One table walk per 2 MiB, and the segment lookup only for the image's own pages: a per-page walk
+	 * and lookup made this loop 5 of the hello image's 5.6 million boot instructions. */
 	for (int i = 0; i < nram; i++) {
-		for (u64 va = ram[i].start; va < ram[i].end; va += PAGE) {
-			u64 found;
-			u64 f = image_flags(va, &found);
-			map_page(va, found ? f : PTE_W | nx_bit);
+		for (u64 va = ram[i].start; va < ram[i].end;) {
+			u64 *pte = pte_of(va, 1);
+			u64 stop = (va | 0x1fffffUL) + 1;
+			if (stop > ram[i].end) stop = ram[i].end;
+			for (; va < stop; va += PAGE, pte++) {
+				u64 f = PTE_W | nx_bit, found = 0;
+				if (va >= img_start && va < img_end) {
+					u64 fl = image_flags(va, &found);
+					if (found) f = fl;
+				}
+				*pte = va | PTE_P | f;
+			}
 		}
 	}
 	/* Image pages outside the RAM map (should not happen) are mapped too. */
