@@ -30,20 +30,25 @@ function timed(cmd, args) {
 }
 
 const native = timed(exe, []);
-const emu = timed(process.execPath, [join(root, 'bin/ukl-run.js'), '--linux', '--stats', exe]);
-const m = /(\d+) instructions in ([\d.]+) s wall .*?, ([\d.]+) s CPU \(([\d.]+) MIPS\)/.exec(emu.r.stderr);
-if (!m || emu.r.status !== native.r.status || emu.r.stdout !== native.r.stdout) {
-  console.error(`ukl-run differs from native or printed no stats:\n${emu.r.stderr}`);
-  process.exit(1);
-}
-const insns = Number(m[1]);
-console.log(`program: ${src} (${insns} guest instructions)`);
+let insns = 0;
+console.log(`program: ${src}`);
 console.log(`native:       ${native.ms.toFixed(0)} ms wall, ${(cpuSeconds(exe) * 1000).toFixed(0)} ms CPU`);
-console.log(`ukl-run:      ${(Number(m[2]) * 1000).toFixed(0)} ms wall (${(insns / Number(m[2]) / 1e6).toFixed(1)} MIPS), ${(Number(m[3]) * 1000).toFixed(0)} ms CPU (${m[4]} MIPS); process total ${emu.ms.toFixed(0)} ms`);
+// ukl-run with block translation (the default) and without it (--jit off: every instruction interpreted).
+for (const jit of ['default', 'off']) {
+  const emu = timed(process.execPath, [join(root, 'bin/ukl-run.js'), '--linux', '--stats', ...(jit === 'off' ? ['--jit', 'off'] : []), exe]);
+  const m = /(\d+) instructions in ([\d.]+) s wall .*?, ([\d.]+) s CPU \(([\d.]+) MIPS\)/.exec(emu.r.stderr);
+  if (!m || emu.r.status !== native.r.status || emu.r.stdout !== native.r.stdout) {
+    console.error(`ukl-run differs from native or printed no stats:\n${emu.r.stderr}`);
+    process.exit(1);
+  }
+  insns = Number(m[1]);
+  const label = `ukl-run --jit ${jit}:`.padEnd(22);
+  console.log(`${label}${(Number(m[2]) * 1000).toFixed(0)} ms wall (${(insns / Number(m[2]) / 1e6).toFixed(1)} MIPS), ${(Number(m[3]) * 1000).toFixed(0)} ms CPU (${m[4]} MIPS); process total ${emu.ms.toFixed(0)} ms; ${insns} guest instructions`);
+}
 const hasQemu = spawnSync('sh', ['-c', 'command -v qemu-x86_64']).status === 0;
 if (hasQemu) {
   const q = timed('qemu-x86_64', [exe]);
   const qcpu = cpuSeconds(`qemu-x86_64 ${exe}`);
-  console.log(`qemu-x86_64:  ${q.ms.toFixed(0)} ms wall (${(insns / q.ms / 1000).toFixed(1)} MIPS at the same instruction count), ${(qcpu * 1000).toFixed(0)} ms CPU (${(insns / qcpu / 1e6).toFixed(1)} MIPS)`);
+  console.log(`qemu-x86_64:          ${q.ms.toFixed(0)} ms wall (${(insns / q.ms / 1000).toFixed(1)} MIPS at the same instruction count), ${(qcpu * 1000).toFixed(0)} ms CPU (${(insns / qcpu / 1e6).toFixed(1)} MIPS)`);
 } else console.log('qemu-x86_64: not installed');
 rmSync(tmp, { recursive: true, force: true });

@@ -9,6 +9,7 @@ import { EXIT_INSTRUCTION_LIMIT, EXIT_SIGNAL_BASE, EXIT_TIMEOUT, EXIT_UNIMPLEMEN
 import { VERSION } from './version.ts';
 import { DEFAULT_MEMORY, runSystem } from '../emu/system-run.ts';
 import { PvhError } from '../emu/pvh-boot.ts';
+import type { JitMode } from '../emu/jit/block.ts';
 
 const PROG = 'ukl-run';
 
@@ -22,6 +23,7 @@ interface Opts {
   realTsc?: boolean;
   append?: string;
   trace?: string;
+  jit?: string;
 }
 
 /** A bad command line: one line on stderr and status 2 (EXIT_USAGE), like commander's own errors. */
@@ -55,6 +57,7 @@ function parseAndRun(argv: string[], reordered: boolean): number | Promise<numbe
     .option('--memory <MiB>', 'guest RAM in MiB (default 1024 for --linux, 128 for images)')
     .option('--argv0 <name>', 'argv[0] given to the program (default: the program path)')
     .option('--real-tsc', 'rdtsc reads the host clock instead of counting instructions')
+    .option('--jit <mode>', 'block translation: off, eager, or compile a block after N runs (default 40)')
     .version(VERSION, '-V, --version')
     .helpOption('-h, --help')
     .argument('<program>')
@@ -101,6 +104,7 @@ function parseAndRun(argv: string[], reordered: boolean): number | Promise<numbe
       gid: process.getgid?.() ?? 0,
       memory: memory !== undefined ? memory * 1024 * 1024 : undefined,
       realTimeTsc: o.realTsc,
+      jit: jitMode(o.jit),
     });
   } catch (e) {
     if (e instanceof FormatError) {
@@ -117,7 +121,7 @@ function parseAndRun(argv: string[], reordered: boolean): number | Promise<numbe
     const n = proc.cpu.icount;
     const cu = process.cpuUsage(cpu0);
     const cpuMs = (cu.user + cu.system) / 1000;
-    process.stderr.write(`${PROG}: ${n} instructions in ${(ms / 1000).toFixed(3)} s wall (${(n / ms / 1000).toFixed(2)} MIPS), ${(cpuMs / 1000).toFixed(3)} s CPU (${(n / cpuMs / 1000).toFixed(2)} MIPS); ${proc.cpu.code.decodeCount} instructions decoded in ${(proc.cpu.code.decodeMs / 1000).toFixed(3)} s\n`);
+    process.stderr.write(`${PROG}: ${n} instructions in ${(ms / 1000).toFixed(3)} s wall (${(n / ms / 1000).toFixed(2)} MIPS), ${(cpuMs / 1000).toFixed(3)} s CPU (${(n / cpuMs / 1000).toFixed(2)} MIPS); ${proc.cpu.code.decodeCount} instructions decoded in ${(proc.cpu.code.decodeMs / 1000).toFixed(3)} s, ${proc.cpu.blocks.compiled} blocks compiled in ${(proc.cpu.blocks.compileMs / 1000).toFixed(3)} s\n`);
   }
   switch (r.kind) {
     case 'exit':
@@ -131,6 +135,14 @@ function parseAndRun(argv: string[], reordered: boolean): number | Promise<numbe
       if (r.reason.kind === 'requested' && r.reason.reason === 'timeout') return EXIT_TIMEOUT;
       return EXIT_UNIMPLEMENTED;
   }
+}
+
+/** --jit's value as a JitMode. */
+function jitMode(v: string | undefined): JitMode | undefined {
+  if (v === undefined) return undefined;
+  if (v === 'off' || v === 'eager') return v;
+  if (/^\d+$/.test(v)) return Number(v);
+  throw new UsageError(`--jit must be off, eager or a number of runs, not '${v}'`);
 }
 
 // ---- system mode: `ukl-run IMAGE` (src/emu/system-run.ts boots and runs it)
@@ -159,6 +171,7 @@ async function runImage(image: string, args: string[], o: Opts, num: (v: string 
       maxInstructions: num(o.maxInstructions, '--max-instructions'),
       traceFile: o.trace,
       realTime: o.realTsc,
+      jit: jitMode(o.jit),
       stats: o.stats,
       serialOut: (b) => process.stdout.write(b),
       serialIn: (feed) => {

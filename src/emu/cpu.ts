@@ -11,6 +11,7 @@ import { CodeCache } from './decode.ts';
 import { Fault, Stop, type InterruptSource, type Mmio, type PortIo, type StopReason, DF, GP, PF, SS, UD, NP, VECTOR_NAMES } from './types.ts';
 import { Insn, K_IMM, K_MEM, K_REG } from './insn.ts';
 import { Fpu } from './x87-state.ts';
+import { BlockCache, type Block, type JitMode, DEFAULT_HOT } from './jit/block.ts';
 
 export interface CpuOptions {
   /** Bytes of guest RAM, from physical address 0 (rounded up to 4 KiB). */
@@ -20,6 +21,8 @@ export interface CpuOptions {
   interrupts?: InterruptSource;
   /** rdtsc from the host clock instead of the instruction count. */
   realTimeTsc?: boolean;
+  /** Block translation (jit/block.ts): 'off', 'eager' or the runs after which a block is compiled. */
+  jit?: JitMode;
 }
 
 export const PARITY = new Uint8Array(256);
@@ -64,6 +67,9 @@ export class Cpu {
   readonly ramSize: number;
   readonly mmu: Mmu;
   readonly code: CodeCache;
+  readonly blocks: BlockCache;
+  /** Instructions a compiled block may still run in this batch (it loops on itself within it). */
+  budget = 0;
   ports: PortIo | undefined;
   mmio: Mmio | undefined;
   interrupts: InterruptSource | undefined;
@@ -173,6 +179,7 @@ export class Cpu {
     this.realTimeTsc = opts.realTimeTsc ?? false;
     this.mmu = new Mmu(this);
     this.code = new CodeCache(this);
+    this.blocks = new BlockCache(this, opts.jit ?? DEFAULT_HOT);
     this.segAttr[CS] = 0x4c9b; // 32-bit code, present, DPL 0
     for (const s of [ES, SSEG, DS, FS, GS]) this.segAttr[s] = 0x4c93;
   }
@@ -809,6 +816,51 @@ export class Cpu {
 
   /** Run up to n instructions; guest faults and stops propagate as exceptions (see runChecked). */
   private runBatch(n: number): void {
+    if (this.bits === 64) this.runBlocks(n);
+    else this.runSteps(n);
+  }
+
+  /** 64-bit mode: block by block, interpreted until hot, then compiled (jit/). */
+  private runBlocks(n: number): void {
+    const blocks = this.blocks;
+    const code = this.code;
+    const hot = blocks.hot;
+    this.brk = false;
+    this.cur = null;
+    let left = n;
+    let b: Block = blocks.lookup();
+    for (;;) {
+      let k: number;
+      let fn = b.fn;
+      if (fn === null && b.hits++ >= hot && b.cached) fn = blocks.compile(b);
+      if (fn !== null && b.fnLen <= left) {
+        this.budget = left;
+        k = fn(this);
+        this.icount += k;
+      } else k = b.interpret(this, left);
+      left -= k;
+      if (this.brk || left <= 0 || this.bits !== 64) return;
+      // Follow the cached successor when control went where it went last time.
+      const r = this.rip;
+      let nx: Block | null = null;
+      if (b.linkEpoch === code.epoch) nx = r === b.next ? b.succ : r === b.target ? b.tsucc : null;
+      else {
+        b.succ = b.tsucc = null;
+        b.linkEpoch = code.epoch;
+      }
+      if (nx === null || nx.dead) {
+        this.cur = null; // a fault while fetching belongs to the new rip
+        nx = blocks.lookup();
+        if (r === b.next) b.succ = nx;
+        else if (r === b.target) b.tsucc = nx;
+        b.linkEpoch = code.epoch;
+      }
+      b = nx;
+    }
+  }
+
+  /** Legacy modes: one instruction at a time. */
+  private runSteps(n: number): void {
     const code = this.code;
     this.brk = false;
     this.cur = null;

@@ -247,6 +247,8 @@ export class CodeCache {
     this.pages[ppn] = 0;
     this.cache[ppn] = undefined;
     this.epoch++;
+    this.c.blocks.invalidate(ppn);
+    this.c.mmu.allowWrite(ppn);
   }
 
   invalidateRange(pa: number, n: number): void {
@@ -261,6 +263,36 @@ export class CodeCache {
     this.cache = [];
     this.fetchLa = NaN;
     this.epoch++;
+    this.c.blocks.flush();
+    this.c.mmu.refreshTags();
+  }
+
+  /** Mark physical page `ppn` as holding decoded code (writes to it must reach invalidate). */
+  private markCode(ppn: number): void {
+    if (this.pages[ppn]) return;
+    this.pages[ppn] = 1;
+    this.c.mmu.dropWrite(ppn);
+  }
+
+  /** The physical address of instruction fetch at linear `la` (faults as fetch would). */
+  translateFetch(la: number): number {
+    const off = la - this.fetchLa;
+    if (off >= 0 && off < 4096) return this.fetchPa + off;
+    const pa = this.c.mmu.tr(la, ACC_EXEC);
+    const o = la & 4095;
+    this.fetchLa = la - o;
+    this.fetchPa = pa - o;
+    return pa;
+  }
+
+  /** The decoded instruction at linear `la` = physical `pa` (64-bit mode: the cached one when there is one). */
+  insnAt(la: number, pa: number): Insn {
+    const page = this.cache[pa >>> 12];
+    if (page !== undefined) {
+      const d = page[pa & 4095];
+      if (d !== undefined && d.ip === la) return d;
+    }
+    return this.decode(la, pa);
   }
 
   /** The decoded instruction at the current rip. */
@@ -308,7 +340,7 @@ export class CodeCache {
       const start = ppn * 4096;
       e = { dec: new Decoder(c.bits, c.ram.subarray(start, Math.min(c.ramSize, start + 4096 + 15)), DecoderOptions.None), bits: c.bits };
       this.decoders.set(ppn, e);
-      this.pages[ppn] = 1; // writes to the page must drop the decoder's copy
+      this.markCode(ppn); // writes to the page must drop the decoder's copy
     }
     return e.dec;
   }
@@ -367,7 +399,7 @@ export class CodeCache {
       if (page === undefined) {
         page = new Array<Insn>(4096);
         this.cache[ppn] = page;
-        this.pages[ppn] = 1;
+        this.markCode(ppn);
       }
       page[pa & 4095] = d;
     }

@@ -8,6 +8,8 @@ const TLB_SIZE = 4096;
 const TWO32 = 4294967296;
 const TWO48 = 281474976710656;
 const LIMIT47 = 140737488355328;
+/** Physical pages the fast tags may name (int32 offsets into RAM). */
+const FAST_LIMIT = 2147483648;
 
 /** Permission bits in the TLB: read/write/execute for user (CPL 3) and supervisor accesses. */
 const U_R = 1, U_W = 2, S_R = 4, S_W = 8, U_X = 16, S_X = 32;
@@ -16,8 +18,20 @@ export const ACC_READ = 0, ACC_WRITE = 1, ACC_EXEC = 2;
 
 export class Mmu {
   private readonly tag = new Float64Array(TLB_SIZE).fill(NaN);
-  private readonly phys = new Float64Array(TLB_SIZE);
+  /** Physical page of each TLB entry. */
+  readonly phys = new Float64Array(TLB_SIZE);
   private readonly perm = new Uint8Array(TLB_SIZE);
+  /** The fast tags that translated blocks test, on int32 halves of the linear address: an entry that the
+   * current privilege may read and that is RAM below 2 GiB has readLo = bits 12-31 of the address and
+   * readHi = bits 32-63 (else readLo = -1, which no address matches); writeLo/writeHi the same for writes
+   * to pages that hold no decoded code; frame = the physical page. */
+  readonly readLo = new Int32Array(TLB_SIZE).fill(-1);
+  readonly readHi = new Int32Array(TLB_SIZE);
+  readonly writeLo = new Int32Array(TLB_SIZE).fill(-1);
+  readonly writeHi = new Int32Array(TLB_SIZE);
+  readonly frame = new Int32Array(TLB_SIZE);
+  /** The privilege the read/write tags were filled for (user or not). */
+  private tagsUser = false;
   /** Paging enabled (CR0.PG). */
   paging = false;
   /** Needed permission bit per access kind for the current privilege. */
@@ -29,6 +43,8 @@ export class Mmu {
   /** Drop every translation (CR3/CR4/CR0 writes, EFER changes). */
   flush(): void {
     this.tag.fill(NaN);
+    this.readLo.fill(-1);
+    this.writeLo.fill(-1);
     this.paging = (this.c.cr0 & 0x80000000) !== 0;
     this.c.code.resetFetch();
   }
@@ -37,7 +53,10 @@ export class Mmu {
   invalidate(la: number): void {
     const vpn = Math.floor(la / 4096);
     const i = vpn & (TLB_SIZE - 1);
-    if (this.tag[i] === vpn) this.tag[i] = NaN;
+    if (this.tag[i] === vpn) {
+      this.tag[i] = NaN;
+      this.readLo[i] = this.writeLo[i] = -1;
+    }
     this.c.code.resetFetch();
   }
 
@@ -47,6 +66,10 @@ export class Mmu {
     this.need[0] = user ? U_R : S_R;
     this.need[1] = user ? U_W : S_W;
     this.need[2] = user ? U_X : S_X;
+    if (user !== this.tagsUser) {
+      this.tagsUser = user;
+      this.refreshTags();
+    }
     this.paging = (this.c.cr0 & 0x80000000) !== 0;
     this.c.code.resetFetch();
   }
@@ -70,6 +93,45 @@ export class Mmu {
     const i = vpn & (TLB_SIZE - 1);
     if (this.tag[i] === vpn && this.perm[i] & this.need[acc]) return this.phys[i] + (la & 4095);
     return this.walk(la, acc, vpn, i);
+  }
+
+  /** Recompute the read/write tags from the TLB for the current privilege and code pages. */
+  refreshTags(): void {
+    for (let i = 0; i < TLB_SIZE; i++) this.setFastTags(i);
+  }
+
+  /** The fast tags of TLB entry i from its translation, permissions and the code pages. */
+  private setFastTags(i: number): void {
+    const c = this.c;
+    const vpn = this.tag[i];
+    const base = this.phys[i];
+    const p = this.perm[i];
+    this.readLo[i] = this.writeLo[i] = -1;
+    if (vpn !== vpn || base + 4096 > c.ramSize || base + 4096 > FAST_LIMIT) return;
+    const hi = Math.floor(vpn / 1048576);
+    const lo = vpn - hi * 1048576;
+    this.frame[i] = base;
+    if (p & this.need[ACC_READ]) {
+      this.readLo[i] = lo;
+      this.readHi[i] = hi | 0;
+    }
+    if (p & this.need[ACC_WRITE] && !c.code.pages[base / 4096]) {
+      this.writeLo[i] = lo;
+      this.writeHi[i] = hi | 0;
+    }
+  }
+
+  /** Physical page `ppn` no longer holds decoded code: writes to it may take the fast path again. */
+  allowWrite(ppn: number): void {
+    const base = ppn * 4096;
+    for (let i = 0; i < TLB_SIZE; i++) if (this.phys[i] === base) this.setFastTags(i);
+  }
+
+  /** Physical page `ppn` now holds decoded code: writes to it must take the CPU's write path. */
+  dropWrite(ppn: number): void {
+    const base = ppn * 4096;
+    const phys = this.phys, wl = this.writeLo;
+    for (let i = 0; i < TLB_SIZE; i++) if (phys[i] === base) wl[i] = -1;
   }
 
   /** Translate without faulting or side effects: physical address or -1 (for debuggers and diagnoses). */
@@ -152,6 +214,7 @@ export class Mmu {
       this.tag[i] = vpn;
       this.phys[i] = pageBase;
       this.perm[i] = p;
+      this.setFastTags(i);
     }
     return pageBase + (la & 4095);
   }

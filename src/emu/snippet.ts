@@ -4,6 +4,7 @@
 import { Cpu, CR0_MP, CR0_NE, CR0_PE, CR0_PG, CR0_WP, CR4_OSFXSR, CR4_OSXMMEXCPT, CR4_PAE, CS, EFER_LMA, EFER_LME, EFER_NXE, EFER_SCE, SSEG } from './cpu.ts';
 import { AddressSpace, PROT_EXEC, PROT_READ, PROT_WRITE } from './linux/address-space.ts';
 import type { StopReason } from './types.ts';
+import type { JitMode } from './jit/block.ts';
 
 export interface SnippetMemory {
   address: bigint;
@@ -34,6 +35,8 @@ export interface SnippetOptions {
   memorySize?: number;
   /** Privilege level (default 3). Ring 0 runs with no IDT: any exception stops the run. */
   ring?: 0 | 3;
+  /** Block translation mode (default: compile hot blocks). */
+  jit?: JitMode;
 }
 
 export interface SnippetResult {
@@ -54,7 +57,7 @@ const STACK_SIZE = 0x10000;
 
 /** Run `code` in 64-bit mode (CPL 3 by default; paging, SSE enabled) until int3/hlt, a fault or the instruction budget. */
 export function runSnippet(code: Uint8Array, state: SnippetState = {}, opts: SnippetOptions = {}): SnippetResult {
-  const c = new Cpu({ memorySize: opts.memorySize ?? 64 * 1024 * 1024 });
+  const c = new Cpu({ memorySize: opts.memorySize ?? 64 * 1024 * 1024, jit: opts.jit });
   const as = new AddressSpace(c);
   const codeAt = Number(opts.codeAddress ?? 0x400000n);
   const page = (v: number) => v - (v % 4096);

@@ -10,6 +10,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { Cpu } from './cpu.ts';
 import { describeLocation } from './diagnose.ts';
 import type { StopReason } from './types.ts';
+import type { JitMode } from './jit/block.ts';
 import { MachineClock, NS_PER_INSTRUCTION } from './devices/clock.ts';
 import type { DeviceStop } from './devices/device.ts';
 import { createPcDevices, type PcDevices } from './devices/pc-devices.ts';
@@ -45,6 +46,8 @@ export interface SystemRunOptions {
   realTime?: boolean;
   /** Collect per-part timings (adds a clock read per device access). */
   stats?: boolean;
+  /** Block translation mode (default: compile hot blocks). */
+  jit?: JitMode;
   /** COM1 output, as the guest writes it. */
   serialOut: (bytes: Uint8Array) => void;
   /** COM1 input: called with a function that queues bytes for the guest. */
@@ -124,7 +127,7 @@ export interface Machine {
   decodeStats(): { ms: number; count: number };
 }
 
-export function bootMachine(o: Pick<SystemRunOptions, 'file' | 'bytes' | 'append' | 'memoryBytes' | 'realTime' | 'stats' | 'serialOut'>): Machine {
+export function bootMachine(o: Pick<SystemRunOptions, 'file' | 'bytes' | 'append' | 'memoryBytes' | 'realTime' | 'stats' | 'serialOut' | 'jit'>): Machine {
   const image = parsePvhImage(o.bytes, o.file);
   const memoryBytes = o.memoryBytes ?? DEFAULT_MEMORY;
   let stop: DeviceStop | undefined;
@@ -180,7 +183,7 @@ export function bootMachine(o: Pick<SystemRunOptions, 'file' | 'bytes' | 'append
         },
       }
     : untimedMmio;
-  const cpu = new MachineCpu({ memorySize: memoryBytes, ports, mmio, interrupts: apic, realTimeTsc: o.realTime });
+  const cpu = new MachineCpu({ memorySize: memoryBytes, ports, mmio, interrupts: apic, realTimeTsc: o.realTime, jit: o.jit });
   cpu.clock = clock;
   cpuRef = cpu;
   const { cpu: entry } = loadPvh(image, cpu.ram, o.append ?? '');

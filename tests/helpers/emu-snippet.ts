@@ -35,7 +35,8 @@ const TABLES = 0x2000, DATA_PHYS = 0x20000, STACK_PHYS = 0x30000, CODE_PHYS = 0x
 let cpu: Cpu | undefined;
 
 export function runSnippetVector(v: SnippetInput): SnippetOutcome {
-  cpu ??= new Cpu({ memorySize: 1 << 20 });
+  // UKL_TEST_JIT=eager (tests/emu-vectors-jit.test.ts) compiles every block on its first run.
+  cpu ??= new Cpu({ memorySize: 1 << 20, jit: process.env.UKL_TEST_JIT === 'eager' ? 'eager' : 'off' });
   const c = cpu;
   const dv = c.dv;
   c.ram.fill(0, 0, 0x60000);

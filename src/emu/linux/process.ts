@@ -11,12 +11,15 @@ import { doSyscall } from './syscalls.ts';
 import { Fault, Stop, type StopReason, PF, GP, UD, DE, BP, XM, MF, SS, AC, VECTOR_NAMES } from '../types.ts';
 import { describeLocation, type AddressNamer } from '../diagnose.ts';
 import { symbolizer } from '../symbols.ts';
+import type { JitMode } from '../jit/block.ts';
 
 export interface LinuxOptions extends ExecArgs {
   /** Guest RAM in bytes (default 1 GiB). */
   memory?: number;
   /** Host clock for rdtsc. */
   realTimeTsc?: boolean;
+  /** Block translation mode (default: compile hot blocks). */
+  jit?: JitMode;
 }
 
 /** How a guest process ended. */
@@ -42,7 +45,7 @@ export class LinuxProcess {
 
   constructor(bytes: Uint8Array, opts: LinuxOptions) {
     this.args = opts;
-    this.cpu = new Cpu({ memorySize: opts.memory ?? 1024 * 1024 * 1024, realTimeTsc: opts.realTimeTsc });
+    this.cpu = new Cpu({ memorySize: opts.memory ?? 1024 * 1024 * 1024, realTimeTsc: opts.realTimeTsc, jit: opts.jit });
     const c = this.cpu;
     this.as = new AddressSpace(c);
     this.image = loadElf(this.as, bytes, opts);
