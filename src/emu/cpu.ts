@@ -12,6 +12,7 @@ import { Fault, Stop, type InterruptSource, type Mmio, type PortIo, type StopRea
 import { Insn, K_IMM, K_MEM, K_REG } from './insn.ts';
 import { Fpu } from './x87-state.ts';
 import { BlockCache, type Block, type JitMode, DEFAULT_HOT } from './jit/block.ts';
+import { decodeExit } from './jit/gen.ts';
 
 export interface CpuOptions {
   /** Bytes of guest RAM, from physical address 0 (rounded up to 4 KiB). */
@@ -836,7 +837,8 @@ export class Cpu {
       if (fn !== null && b.fnLen <= left) {
         this.budget = left;
         k = fn(this);
-        this.icount += k;
+        if (k < 0) k = this.leftBlock(b, k, left);
+        else this.icount += k;
       } else k = b.interpret(this, left);
       left -= k;
       if (this.brk || left <= 0 || this.bits !== 64) return;
@@ -857,6 +859,26 @@ export class Cpu {
       }
       b = nx;
     }
+  }
+
+  /** A compiled block left early (code `r`, see jit/gen.ts exitCode): account for what it did, then either
+   * follow its taken branch or run the instruction it stopped before with its handler. Returns the
+   * instructions done. */
+  private leftBlock(b: Block, r: number, left: number): number {
+    const [done, k, taken] = decodeExit(r);
+    const d = b.region[k];
+    this.icount += done;
+    if (taken) {
+      this.rip = d.target;
+      return done;
+    }
+    this.rip = d.ip;
+    if (done >= left) return done;
+    this.cur = d;
+    this.rip = d.next;
+    d.exec(this, d);
+    this.icount++;
+    return done + 1;
   }
 
   /** Legacy modes: one instruction at a time. */

@@ -17,7 +17,7 @@ function indirectTarget(g: Gen, d: Insn): string {
     const [lo, hi] = g.load(8, g.ea(d));
     g.line(`const ${t} = (${hi} | 0) * 4294967296 + ${lo};`);
   }
-  g.line(`if (${t} < -140737488355328 || ${t} >= 140737488355328) throw new Fault(13, 0);`);
+  g.line(`if (${t} < -140737488355328 || ${t} >= 140737488355328) ${g.exitBefore()}`);
   return t;
 }
 
@@ -71,7 +71,7 @@ export function planBranch(d: Insn): Inline | null {
         const [lo, hi] = g.load(8, g.regAddr(4, 0));
         const t = g.v('tg');
         g.line(`const ${t} = (${hi} | 0) * 4294967296 + ${lo};`);
-        g.line(`if (${t} < -140737488355328 || ${t} >= 140737488355328) throw new Fault(13, 0);`);
+        g.line(`if (${t} < -140737488355328 || ${t} >= 140737488355328) ${g.exitBefore()}`);
         emitRspAdd(g, 8);
         g.line(`c.rip = ${t};`);
       },

@@ -1,8 +1,8 @@
 // Inline translations of the SSE moves and bitwise operations that glibc's string functions and compiled
 // loops use most: movdqa/movdqu/movaps/movups/movapd/movupd (and the non-temporal stores), movd/movq, and
 // pand/por/pxor/andps/orps/xorps/... The xmm file is c.xd (four uint32 lanes per register). Anything off
-// the fast path (SSE disabled in CR0/CR4, a misaligned aligned access, a page crossing, a TLB miss) runs
-// the family handler in sse.ts, which raises the fault or does the slow access exactly as the interpreter.
+// the fast path (SSE disabled in CR0/CR4, a misaligned aligned access, a page crossing, a TLB miss) leaves
+// the block before the instruction, and the run loop executes it with the family handler in sse.ts.
 import { Mnemonic } from '../../asm/iced.ts';
 import { K_MEM, K_REG, K_XMM, type Insn } from '../insn.ts';
 import { Gen } from './gen.ts';
@@ -20,7 +20,7 @@ const LOGIC = new Map<number, string>([
 const ENABLED = '(c.cr0 & 12) === 0 && (c.cr4 & 512) !== 0';
 
 /** Emit `inline` guarded by SSE being enabled and, for a memory operand, by the fast path of a 16/8/4-byte
- * access; otherwise the handler runs. `inline` gets the physical address expression ('' without memory). */
+ * access; otherwise the block is left before the instruction. `inline` gets the physical address ('' without memory). */
 function guarded(g: Gen, d: Insn, size: number, aligned: boolean, write: boolean, inline: (p: string) => void): void {
   let cond = ENABLED;
   let p = '';
@@ -34,9 +34,7 @@ function guarded(g: Gen, d: Insn, size: number, aligned: boolean, write: boolean
   }
   g.line(`if (${cond}) {`);
   inline(p);
-  g.line('} else {');
-  g.callHandler(d);
-  g.line('}');
+  g.line(`} else ${g.exitBefore()}`);
 }
 
 function lanes(g: Gen, to: number, from: (k: number) => string): void {

@@ -24,8 +24,6 @@ export class Gen {
   next = 0;
   /** Flags read after this instruction (only these need computing). */
   live = ALL_FLAGS;
-  /** The instruction stored through the slow path (which may have written this block's page). */
-  stored = false;
 
   line(s: string): void {
     this.out.push(s);
@@ -42,6 +40,14 @@ export class Gen {
     this.names.push(h, i);
     this.values.push(d.exec, d);
     this.line(`c.rip = ${lit(d.next)}; ${h}(c, ${i});`);
+  }
+
+  /** Leave the function before the current instruction, which has changed nothing yet: the run loop
+   * executes it with its handler (a TLB miss, a page-crossing or MMIO access, a store to a page holding
+   * code, a fault to raise). Returning a code keeps this rarely taken path free of property accesses, so
+   * that V8's optimized code has nothing to deoptimize for when it is taken. */
+  exitBefore(): string {
+    return `return ${exitCode(this.k, false)};`;
   }
 
   needs(flag: number): boolean {
@@ -134,49 +140,39 @@ export class Gen {
     return [`${tl}[${i}] === (${al} >>> 12) && ${th}[${i}] === ${ah} && ${o} <= ${4096 - s}`, `(FR[${i}] | ${o})`];
   }
 
-  /** The address halves as a signed double (for the CPU's slow paths). */
-  private num(al: string, ah: string): string {
-    return `${ah} * 4294967296 + ${al}`;
-  }
-
   /** Emit a read of s bytes at address halves [al, ah]; returns [lo, hi] variable names (hi '0' unless s = 8). */
   load(s: number, [al, ah]: [string, string]): [string, string] {
     const lo = this.v('m'), hi = s === 8 ? this.v('mh') : '0';
     this.line(`let ${lo}${s === 8 ? `, ${hi}` : ''};`);
     const [ok, p] = this.probe(s, al, ah, false);
-    const a = this.num(al, ah);
-    let fast: string, slow: string;
+    let fast: string;
     switch (s) {
-      case 1: fast = `${lo} = ram[${p}];`; slow = `${lo} = c.read8(${a});`; break;
-      case 2: fast = `${lo} = dv.getUint16(${p}, true);`; slow = `${lo} = c.read16(${a});`; break;
-      case 4: fast = `${lo} = dv.getUint32(${p}, true);`; slow = `${lo} = c.read32(${a});`; break;
+      case 1: fast = `${lo} = ram[${p}];`; break;
+      case 2: fast = `${lo} = dv.getUint16(${p}, true);`; break;
+      case 4: fast = `${lo} = dv.getUint32(${p}, true);`; break;
       default: {
         const q = this.v('q');
         fast = `const ${q} = ${p}; ${lo} = dv.getUint32(${q}, true); ${hi} = dv.getUint32(${q} + 4, true);`;
-        slow = `${lo} = c.read64(${a}); ${hi} = c.th;`;
       }
     }
-    this.line(`if (${ok}) { ${fast} } else { ${slow} }`);
+    this.line(`if (${ok}) { ${fast} } else ${this.exitBefore()}`);
     return [lo, hi];
   }
 
   /** Emit a write of s bytes (lo, and hi for s = 8) at address halves [al, ah]. */
   store(s: number, [al, ah]: [string, string], lo: string, hi: string): void {
     const [ok, p] = this.probe(s, al, ah, true);
-    const a = this.num(al, ah);
-    let fast: string, slow: string;
+    let fast: string;
     switch (s) {
-      case 1: fast = `ram[${p}] = ${lo};`; slow = `c.write8(${a}, (${lo}) & 0xff);`; break;
-      case 2: fast = `dv.setUint16(${p}, ${lo}, true);`; slow = `c.write16(${a}, (${lo}) & 0xffff);`; break;
-      case 4: fast = `dv.setUint32(${p}, ${lo}, true);`; slow = `c.write32(${a}, ${lo});`; break;
+      case 1: fast = `ram[${p}] = ${lo};`; break;
+      case 2: fast = `dv.setUint16(${p}, ${lo}, true);`; break;
+      case 4: fast = `dv.setUint32(${p}, ${lo}, true);`; break;
       default: {
         const q = this.v('q');
         fast = `const ${q} = ${p}; dv.setUint32(${q}, ${lo}, true); dv.setUint32(${q} + 4, ${hi}, true);`;
-        slow = `c.write64(${a}, ${lo}, ${hi});`;
       }
     }
-    this.line(`if (${ok}) { ${fast} } else { ${slow} sw = 1; }`);
-    this.stored = true;
+    this.line(`if (${ok}) { ${fast} } else ${this.exitBefore()}`);
   }
 
   /** Address halves of the 64-bit register r (e.g. rsp) plus a small constant delta. */
@@ -209,6 +205,19 @@ export class Gen {
     }
     this.flag(PF, 'pfb', lo);
   }
+}
+
+/** The value a block function returns when it leaves early at instruction k of its region: before it
+ * (taken = false; k instructions of this round done) or after taking its branch (k + 1 done). `n` is the
+ * function's count of instructions done in earlier rounds. Decoded by decodeExit. */
+export function exitCode(k: number, taken: boolean): string {
+  return `-((n + ${taken ? k + 1 : k}) * 128 + ${2 * k + (taken ? 1 : 0)}) - 1`;
+}
+
+/** [instructions done, region index, taken] of a negative return value. */
+export function decodeExit(r: number): [number, number, boolean] {
+  const v = -r - 1;
+  return [Math.floor(v / 128), (v >> 1) & 63, (v & 1) === 1];
 }
 
 /** iced condition code (1-16, as Cpu.cond) → the flags it reads. */

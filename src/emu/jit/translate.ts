@@ -1,17 +1,18 @@
 // Translation of a block into one JavaScript function. Instructions with an inline form (emit-int.ts,
-// emit-branch.ts) become straight-line code; every other one calls its family handler, exactly as the
-// interpreter would, and the block is left if the handler stopped the CPU, moved rip or killed the block.
+// emit-branch.ts, emit-sse.ts) become straight-line code that leaves the function before the instruction
+// when its fast path does not apply (the run loop then executes it with its handler); every other
+// instruction calls its family handler, exactly as the interpreter would, and the block is left if the
+// handler stopped the CPU, moved rip or killed the block.
 // Flags are computed only where a later instruction of the block reads them (all are live at the exit and
 // before a handler call). A block that branches back to its own start loops inside the function while the
 // run's instruction budget allows. A fault records the faulting instruction (c.cur) and the instructions
 // completed before it, as the interpreter's loop does.
 import type { Cpu } from '../cpu.ts';
 import { PARITY } from '../cpu.ts';
-import { Fault } from '../types.ts';
 import type { Block, BlockFn } from './block.ts';
 import type { Insn } from '../insn.ts';
 import { flagNeutral, isConditional, isTerminator } from './flow.ts';
-import { ALL_FLAGS, condExpr, Gen, lit } from './gen.ts';
+import { ALL_FLAGS, condExpr, exitCode, Gen, lit } from './gen.ts';
 import { planInt, type Inline } from './emit-int.ts';
 import { planBranch } from './emit-branch.ts';
 import { planSse } from './emit-sse.ts';
@@ -45,18 +46,15 @@ export function blockSource(b: Block, insns: Insn[]): { src: string; names: stri
     g.k = k;
     g.next = d.next;
     g.live = liveOut[k];
-    g.stored = false;
     g.line(`k = ${k};`);
     if (p && !last && isConditional(d)) {
       // Side exit: leave (or loop, when it goes back to the block's start) if taken.
       g.line(`if (${condExpr(d.cc)}) {`);
-      g.line(`  n += ${k + 1};`);
-      if (d.target === b.la) g.line(`  if (n + ${n} <= c.budget) continue;`);
-      g.line(`  c.rip = ${lit(d.target)}; return n;`);
+      if (d.target === b.la) g.line(`  if (n + ${k + 1 + n} <= bud) { n += ${k + 1}; continue; }`);
+      g.line(`  return ${exitCode(k, true)};`);
       g.line('}');
     } else if (p) {
       p.emit(g, d);
-      if (g.stored && !last) g.line(`if (sw !== 0) { sw = 0; if (B.dead) { c.rip = ${lit(d.next)}; return n + ${k + 1}; } }`);
       if (last && !isTerminator(d)) g.line(`c.rip = ${lit(d.next)};`);
     } else {
       g.callHandler(d);
@@ -66,11 +64,12 @@ export function blockSource(b: Block, insns: Insn[]): { src: string; names: stri
   g.line(`n += ${n};`);
   if (!plans[n - 1]) g.line('if (c.brk) return n;');
   // Back at the start (a loop, however it branched): run again without leaving, within the budget.
-  g.line(`if (c.rip === ${lit(b.la)} && n + ${n} <= c.budget && !B.dead) continue;`);
+  g.line(`if (c.rip === ${lit(b.la)} && n + ${n} <= bud && !B.dead) continue;`);
   g.line('return n;');
   const body = g.out.map((l) => `      ${l}`).join('\n');
   const src = `return function blk_${b.la < 0 ? 'm' : ''}${Math.abs(b.la).toString(16)}(c) {
-  let n = 0, k = 0, sw = 0;
+  const bud = c.budget;
+  let n = 0, k = 0;
   try {
     for (;;) {
 ${body}
@@ -88,6 +87,6 @@ ${body}
 export function translate(c: Cpu, b: Block, insns: Insn[]): BlockFn {
   const { src, names, values } = blockSource(b, insns);
   const mmu = c.mmu;
-  const factory = new Function('L', 'H', 'X', 'dv', 'ram', 'RL', 'RH', 'WL', 'WH', 'FR', 'B', 'D', 'PAR', 'Fault', ...names, src) as (...args: unknown[]) => BlockFn;
-  return factory(c.lo, c.hi, c.xd, c.dv, c.ram, mmu.readLo, mmu.readHi, mmu.writeLo, mmu.writeHi, mmu.frame, b, insns, PARITY, Fault, ...values);
+  const factory = new Function('L', 'H', 'X', 'dv', 'ram', 'RL', 'RH', 'WL', 'WH', 'FR', 'B', 'D', 'PAR', ...names, src) as (...args: unknown[]) => BlockFn;
+  return factory(c.lo, c.hi, c.xd, c.dv, c.ram, mmu.readLo, mmu.readHi, mmu.writeLo, mmu.writeHi, mmu.frame, b, insns, PARITY, ...values);
 }
