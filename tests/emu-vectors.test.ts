@@ -34,27 +34,11 @@ interface Gap {
   /** Vectors left out entirely (their inputs select what the CPU gets wrong). */
   skip?: (input: SnippetInput) => boolean;
 }
-const MXCSR_FLAGS: Gap = { what: 'MXCSR exception flags not set', mxcsr: 0x3f };
-const FSW_DE: Gap = { what: 'x87 denormal-operand flag (FSW.DE) not set', memory: [[0x130, 0x02]] };
-const FSW_PE_ON_INVALID: Gap = { what: 'x87 FSW.PE set with IE on an out-of-range integer store', memory: [[0x130, 0x20]] };
-const DIRECTED_ROUNDING: Gap = { what: 'results under MXCSR.RC other than round-to-nearest', skip: (i) => ((i.mxcsr >> 13) & 3) !== 0 };
 const GAPS: Record<string, Gap[]> = {};
 const addGap = (forms: string[], g: Gap) => forms.forEach((f) => (GAPS[f] = [...(GAPS[f] ?? []), g]));
 
 /** Forms the CPU gets wrong outright (form name -> what is wrong): run, but counted as not reproduced. */
-const WRONG: Record<string, string> = {
-  shlq_cl: 'shl %cl of a 64-bit register by 32..63: CF wrong',
-  shrq_cl: 'shr %cl of a 64-bit register by 32..63: CF wrong',
-  sarq_cl: 'sar %cl of a 64-bit register by 32..63: CF wrong',
-  sqrtsd: 'the square root of a negative number is not the default NaN; directed rounding off by one ulp',
-};
-for (const f of ['addsd', 'subsd', 'mulsd', 'divsd', 'minsd', 'maxsd', 'addsd_m', 'addss', 'subss', 'mulss', 'divss', 'sqrtss',
-  'minss', 'maxss', 'comisd', 'ucomisd', 'comiss', 'ucomiss', 'cmpeqsd', 'cmpltsd', 'cmplesd', 'cmpunordsd', 'cmpneqsd', 'cmpnltsd',
-  'cmpnlesd', 'cmpordsd', 'cmpltss', 'cvtsd2ss', 'cvtss2sd', 'cvtsi2sdq', 'cvtsi2ssq']) addGap([f], MXCSR_FLAGS);
-addGap(['mulsd', 'divsd', 'addss', 'subss'], DIRECTED_ROUNDING);
-for (const f of ['faddp', 'fsubp', 'fsubrp', 'fmulp', 'fdivp', 'fdivrp', 'fadd_st1', 'fmul_st1', 'fsub_st1', 'fdiv_st1', 'faddl_m', 'fmull_m',
-  'fucomi', 'fucomip']) addGap([f], FSW_DE);
-addGap(['fistpl', 'fistps'], FSW_PE_ON_INVALID);
+const WRONG: Record<string, string> = {};
 
 interface Header {
   family: string;

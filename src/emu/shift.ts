@@ -37,7 +37,7 @@ function shift(op: number) {
             hi = ((hi << n) | (lo >>> (32 - n))) >>> 0;
             lo = (lo << n) >>> 0;
           } else {
-            cf = n === 32 ? lo & 1 : (lo >>> (64 - n)) & 1;
+            cf = n === 32 ? hi & 1 : (lo >>> (64 - n)) & 1; // the last bit out is bit 64-n
             hi = (lo << (n - 32)) >>> 0;
             lo = 0;
           }
@@ -49,7 +49,7 @@ function shift(op: number) {
             lo = ((lo >>> n) | (hi << (32 - n))) >>> 0;
             hi = (op === SAR ? (hi | 0) >> n : hi >>> n) >>> 0;
           } else {
-            cf = n === 32 ? hi >>> 31 : (op === SAR ? (hi | 0) >> (n - 33) : hi >>> (n - 33)) & 1;
+            cf = n === 32 ? lo >>> 31 : (op === SAR ? (hi | 0) >> (n - 33) : hi >>> (n - 33)) & 1;
             lo = (op === SAR ? (hi | 0) >> (n - 32) : hi >>> (n - 32)) >>> 0;
             hi = sign >>> 0;
           }

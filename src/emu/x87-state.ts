@@ -36,8 +36,16 @@ function bitLength(v: bigint): number {
  * Round sign * M * 2^E to `p` significant bits under rounding control rc (0 nearest, 1 down, 2 up, 3 zero).
  * Sets `inexact` on the state object when rounding lost bits.
  */
-/** M >> shift (shift > 0) rounded by the x87/MXCSR rounding control rc (0 nearest-even, 1 down, 2 up, 3 toward 0) for sign s; sets PE when bits are lost. */
-function shiftRound(M: bigint, shift: number, s: number, rc: number, flags: { pe: boolean }): bigint {
+/** Exception flags of one rounding, and `up`: the magnitude was rounded up (the x87's C1). */
+export interface RoundFlags {
+  pe: boolean;
+  oe: boolean;
+  ue: boolean;
+  up?: boolean;
+}
+
+/** M >> shift (shift > 0) rounded by the x87/MXCSR rounding control rc (0 nearest-even, 1 down, 2 up, 3 toward 0) for sign s; sets PE when bits are lost, `up` when the magnitude was rounded up. */
+function shiftRound(M: bigint, shift: number, s: number, rc: number, flags: { pe: boolean; up?: boolean }): bigint {
   const sh = BigInt(shift);
   const q = M >> sh;
   const rem = M & ((1n << sh) - 1n);
@@ -45,10 +53,11 @@ function shiftRound(M: bigint, shift: number, s: number, rc: number, flags: { pe
   flags.pe = true;
   const half = 1n << (sh - 1n);
   const up = rc === 0 ? rem > half || (rem === half && (q & 1n) === 1n) : rc === 1 ? s === 1 : rc === 2 ? s === 0 : false;
+  if (up) flags.up = true;
   return up ? q + 1n : q;
 }
 
-export function roundExact(s: number, M: bigint, E: number, p: number, rc: number, flags: { pe: boolean; oe: boolean; ue: boolean }): X80 {
+export function roundExact(s: number, M: bigint, E: number, p: number, rc: number, flags: RoundFlags): X80 {
   if (M === 0n) return { s, e: 0, m: 0n };
   let bl = bitLength(M);
   // Denormal range: the smallest normal exponent is 1 - BIAS for the integer bit.
@@ -79,6 +88,7 @@ export function roundExact(s: number, M: bigint, E: number, p: number, rc: numbe
       flags.oe = true;
       flags.pe = true;
       const toInf = rc === 0 || (rc === 1 && s === 1) || (rc === 2 && s === 0);
+      flags.up = toInf;
       return toInf ? { s, e: 0x7fff, m: TOP } : { s, e: 0x7ffe, m: M64 & ~((1n << BigInt(64 - p)) - 1n) };
     }
   } else {
@@ -120,7 +130,7 @@ export function fromFloat(v: number): X80 {
 }
 
 /** Round to double under rc; returns the double's bits as (hi, lo) via DataView. */
-export function toDouble(x: X80, rc: number, flags = { pe: false, oe: false, ue: false }): number {
+export function toDouble(x: X80, rc: number, flags: RoundFlags = { pe: false, oe: false, ue: false }): number {
   if (x.e === 0x7fff) {
     if ((x.m & ~TOP) === 0n) return x.s ? -Infinity : Infinity;
     const frac = (x.m >> 11n) & 0xfffffffffffffn;
@@ -134,7 +144,7 @@ export function toDouble(x: X80, rc: number, flags = { pe: false, oe: false, ue:
   return roundToBinary(x.s, M, E, 53, 1022, 1023, rc, flags);
 }
 
-export function toFloat(x: X80, rc: number, flags = { pe: false, oe: false, ue: false }): number {
+export function toFloat(x: X80, rc: number, flags: RoundFlags = { pe: false, oe: false, ue: false }): number {
   if (x.e === 0x7fff) return toDouble(x, rc, flags);
   if (x.m === 0n) return x.s ? -0 : 0;
   const [M, E] = unpack(x);
@@ -142,7 +152,7 @@ export function toFloat(x: X80, rc: number, flags = { pe: false, oe: false, ue: 
 }
 
 /** Round sign*M*2^E to an IEEE binary format with p-bit significands and the given exponent range. */
-function roundToBinary(s: number, M: bigint, E: number, p: number, emin: number, emax: number, rc: number, flags: { pe: boolean; oe: boolean; ue: boolean }): number {
+function roundToBinary(s: number, M: bigint, E: number, p: number, emin: number, emax: number, rc: number, flags: RoundFlags): number {
   const bl = bitLength(M);
   const topExp = E + bl - 1;
   let keep = p;
@@ -162,10 +172,13 @@ function roundToBinary(s: number, M: bigint, E: number, p: number, emin: number,
     // Math.pow underflow/overflow for extreme e2: scale in two steps.
     v = Number(q) * Math.pow(2, Math.trunc(e2 / 2)) * Math.pow(2, e2 - Math.trunc(e2 / 2));
   }
+  if (topExp < -emin && flags.pe) flags.ue = true; // tiny and inexact (masked underflow)
   const max = p === 53 ? Number.MAX_VALUE : 3.4028234663852886e38;
   if (Math.abs(v) > max || !Number.isFinite(v)) {
     flags.oe = true;
+    flags.pe = true;
     const toInf = rc === 0 || (rc === 1 && s === 1) || (rc === 2 && s === 0);
+    flags.up = toInf;
     v = toInf ? Infinity : max;
   }
   void emax;
@@ -181,7 +194,7 @@ export function fromBigInt(v: bigint): X80 {
 }
 
 /** Round to an integer (bigint) under rc; null for NaN/infinity. */
-export function toBigInt(x: X80, rc: number, flags = { pe: false, oe: false, ue: false }): bigint | null {
+export function toBigInt(x: X80, rc: number, flags: RoundFlags = { pe: false, oe: false, ue: false }): bigint | null {
   if (x.e === 0x7fff) return null;
   if (x.m === 0n) return 0n;
   const [M, E] = unpack(x);
@@ -199,13 +212,16 @@ export function toBigInt(x: X80, rc: number, flags = { pe: false, oe: false, ue:
       if (rc === 0) up = -E <= 200 && (rem > half || (rem === half && (q & 1n) === 1n));
       else if (rc === 1) up = x.s === 1;
       else if (rc === 2) up = x.s === 0;
-      if (up) q += 1n;
+      if (up) {
+        q += 1n;
+        flags.up = true;
+      }
     }
   }
   return x.s ? -q : q;
 }
 
-const flagsScratch = { pe: false, oe: false, ue: false };
+const flagsScratch: RoundFlags = { pe: false, oe: false, ue: false, up: false };
 
 export class Fpu {
   /** Physical registers 0-7. */
@@ -306,11 +322,17 @@ export class Fpu {
 
   /** Round an exact result to the precision control and record exception flags. */
   round(s: number, M: bigint, E: number): X80 {
-    flagsScratch.pe = flagsScratch.oe = flagsScratch.ue = false;
+    flagsScratch.pe = flagsScratch.oe = flagsScratch.ue = flagsScratch.up = false;
     const r = roundExact(s, M, E, this.precision, this.rc, flagsScratch);
-    if (flagsScratch.pe) this.sw |= 0x20;
-    if (flagsScratch.oe) this.sw |= 0x08;
-    if (flagsScratch.ue) this.sw |= 0x10;
+    this.roundFlags(flagsScratch);
     return r;
+  }
+
+  /** Record a rounding's PE/OE/UE and set C1 to its round-up bit. */
+  roundFlags(flags: RoundFlags): void {
+    this.sw = (this.sw & ~0x200) | (flags.up ? 0x200 : 0);
+    if (flags.pe) this.sw |= 0x20;
+    if (flags.oe) this.sw |= 0x08;
+    if (flags.ue) this.sw |= 0x10;
   }
 }
