@@ -64,6 +64,7 @@ export function roundExact(s: number, M: bigint, E: number, p: number, rc: numbe
   const expOfTop = E + bl - 1; // unbiased exponent of the leading bit
   let keep = p;
   if (expOfTop + BIAS < 1) keep = p - (1 - (expOfTop + BIAS));
+  const tiny = isTiny(M, bl, expOfTop, 1 - BIAS, p, s, rc);
   let q: bigint;
   let shift = bl - keep;
   if (keep <= 0) {
@@ -96,9 +97,20 @@ export function roundExact(s: number, M: bigint, E: number, p: number, rc: numbe
     const sh = E - (1 - BIAS - 63);
     m = sh >= 0 ? q << BigInt(sh) : q >> BigInt(-sh);
     be = m >= TOP ? 1 : 0;
-    if (flags.pe) flags.ue = true;
   }
+  if (tiny && flags.pe) flags.ue = true; // masked underflow: tiny and inexact
   return { s, e: be, m: m & M64 };
+}
+
+/**
+ * Tininess after rounding (SDM vol. 1 4.9.1.5): M * 2^E, whose leading bit has exponent expOfTop, rounded
+ * to p bits with an unbounded exponent, is below the smallest normal 2^minExp.
+ */
+function isTiny(M: bigint, bl: number, expOfTop: number, minExp: number, p: number, s: number, rc: number): boolean {
+  if (expOfTop >= minExp) return false;
+  if (expOfTop < minExp - 1 || bl <= p) return true;
+  // Just below the smallest normal: tiny unless rounding carries into it.
+  return bitLength(shiftRound(M, bl - p, s, rc, { pe: false })) <= p;
 }
 
 /** The exact value as (M, E): value = M * 2^E. */
@@ -172,7 +184,7 @@ function roundToBinary(s: number, M: bigint, E: number, p: number, emin: number,
     // Math.pow underflow/overflow for extreme e2: scale in two steps.
     v = Number(q) * Math.pow(2, Math.trunc(e2 / 2)) * Math.pow(2, e2 - Math.trunc(e2 / 2));
   }
-  if (topExp < -emin && flags.pe) flags.ue = true; // tiny and inexact (masked underflow)
+  if (flags.pe && isTiny(M, bl, topExp, -emin, p, s, rc)) flags.ue = true; // masked underflow: tiny and inexact
   const max = p === 53 ? Number.MAX_VALUE : 3.4028234663852886e38;
   if (Math.abs(v) > max || !Number.isFinite(v)) {
     flags.oe = true;
