@@ -272,6 +272,7 @@ const CONSTS: Record<string, X80> = {
 function fld(c: Cpu, d: Insn): void {
   check(c);
   const f = c.fpu;
+  f.sw &= ~0x200; // C1: set only by a stack overflow
   if (d.k0 === K_ST) {
     const v = f.st(d.r0);
     f.push(v);
@@ -300,6 +301,7 @@ function fst(pop: boolean) {
 
 function fild(c: Cpu, d: Insn): void {
   check(c);
+  c.fpu.sw &= ~0x200;
   c.fpu.push(fromBigInt(readInt(c, d.msize, c.ea(d))));
 }
 
@@ -491,13 +493,16 @@ function frndint(c: Cpu): void {
   check(c);
   const f = c.fpu;
   const x = f.st(0);
-  if (isNaN80(x) || isInf80(x) || isZero80(x)) return;
-  const flags = { pe: false, oe: false, ue: false };
+  f.sw &= ~0x200;
+  if (isNaN80(x)) return f.setSt(0, nanResult(f, x, x));
+  if (isInf80(x) || isZero80(x)) return;
+  if (isDenormal80(x)) f.sw |= 0x02;
+  const flags: RoundFlags = { pe: false, oe: false, ue: false, up: false };
   const v = toBigInt(x, f.rc, flags);
   if (v === null) return;
   const r = fromBigInt(v);
   f.setSt(0, v === 0n ? { s: x.s, e: 0, m: 0n } : r);
-  if (flags.pe) f.sw |= 0x20;
+  f.roundFlags(flags);
 }
 
 function fscale(c: Cpu): void {
@@ -704,7 +709,7 @@ export function registerX87(def: Define): void {
   def('Fist', fist(false, false));
   def('Fistp', fist(true, false));
   def('Fisttp', fist(true, true));
-  for (const [name, v] of Object.entries(CONSTS)) def(name, (c) => { check(c); c.fpu.push(v); });
+  for (const [name, v] of Object.entries(CONSTS)) def(name, (c) => { check(c); c.fpu.sw &= ~0x200; c.fpu.push(v); });
   def('Fadd', arith('add', false, false));
   def('Faddp', arith('add', true, false));
   def('Fiadd', arith('add', false, true));
@@ -738,11 +743,19 @@ export function registerX87(def: Define): void {
   def('Ftst', (c) => {
     check(c);
     const f = c.fpu;
-    setCompareFlags(f, cmpX(f, f.st(0), { s: 0, e: 0, m: 0n }));
+    const a = f.st(0);
+    f.sw &= ~0x200;
+    const r = withDenormal(f, a, a, false, () => {
+      const o = cmpX(f, a, { s: 0, e: 0, m: 0n });
+      if (o === 2) f.sw |= 1; // ftst signals on any NaN
+      return o;
+    });
+    setCompareFlags(f, r);
   });
   def('Fxam', fxam);
-  def('Fchs', (c) => { check(c); const x = c.fpu.st(0); c.fpu.setSt(0, { s: x.s ^ 1, e: x.e, m: x.m }); });
-  def('Fabs', (c) => { check(c); const x = c.fpu.st(0); c.fpu.setSt(0, { s: 0, e: x.e, m: x.m }); });
+  // fchs, fabs, fxch: C1 cleared (a stack underflow clears it too).
+  def('Fchs', (c) => { check(c); c.fpu.sw &= ~0x200; const x = c.fpu.st(0); c.fpu.setSt(0, { s: x.s ^ 1, e: x.e, m: x.m }); });
+  def('Fabs', (c) => { check(c); c.fpu.sw &= ~0x200; const x = c.fpu.st(0); c.fpu.setSt(0, { s: 0, e: x.e, m: x.m }); });
   def('Fsqrt', (c) => {
     check(c);
     const f = c.fpu;
@@ -753,6 +766,7 @@ export function registerX87(def: Define): void {
   def('Fxch', (c, d) => {
     check(c);
     const f = c.fpu;
+    f.sw &= ~0x200;
     const i = d.n >= 2 ? d.r1 : 1;
     const a = f.st(0), b = f.st(i);
     f.setSt(0, b);

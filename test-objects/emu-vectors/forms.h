@@ -276,11 +276,13 @@
   X87_BIN(X, fadd_st1, "fadd %st(1), %st", POP2) X87_BIN(X, fmul_st1, "fmul %st(1), %st", POP2) \
   X87_BIN(X, fsub_st1, "fsub %st(1), %st", POP2) X87_BIN(X, fdiv_st1, "fdiv %st(1), %st", POP2) \
   X87_BIN(X, fxch, "fxch %st(1)", POP2) X87_BIN(X, fabs, "fabs", POP2) X87_BIN(X, fchs, "fchs", POP2) \
+  X87_BIN(X, fmul_fabs, "fmul %st(1), %st; fabs", POP2) X87_BIN(X, fmul_ftst, "fmul %st(1), %st; ftst", POP2) \
   X(faddl_m, "fninit; fldcw 64(%rsi); fldt (%rsi); faddl 16(%rsi); fnstsw 48(%rsi); fstpt 32(%rsi)", G_X87, 64, ALL, 0) \
   X(fmull_m, "fninit; fldcw 64(%rsi); fldt (%rsi); fmull 16(%rsi); fnstsw 48(%rsi); fstpt 32(%rsi)", G_X87, 64, ALL, 0) \
   X(fdivl_m, "fninit; fldcw 64(%rsi); fldt (%rsi); fdivl 16(%rsi); fnstsw 48(%rsi); fstpt 32(%rsi)", G_X87, 64, ALL, 0) \
   X(fldl_m, "fninit; fldcw 64(%rsi); fldl 16(%rsi); fnstsw 48(%rsi); fstpt 32(%rsi)", G_X87, 64, ALL, 0) \
   X(fsqrt, "fninit; fldcw 64(%rsi); fldt (%rsi); fsqrt; fnstsw 48(%rsi); fstpt 32(%rsi)", G_X87, 80, ALL, 0) \
+  X(frndint, "fninit; fldcw 64(%rsi); fldt (%rsi); frndint; fnstsw 48(%rsi); fstpt 32(%rsi)", G_X87, 80, ALL, 0) \
   X(fstpl_m, "fninit; fldcw 64(%rsi); fldt (%rsi); fstpl 32(%rsi); fnstsw 48(%rsi)", G_X87, 80, ALL, 0) \
   X(fstps_m, "fninit; fldcw 64(%rsi); fldt (%rsi); fstps 32(%rsi); fnstsw 48(%rsi)", G_X87, 80, ALL, 0) \
   X(fucomi, "fninit; fldt 16(%rsi); fldt (%rsi); fucomi %st(1), %st; fnstsw 48(%rsi); fstp %st(0); fstp %st(0)", G_X87, 80, ALL, P_X87FLAGS) \

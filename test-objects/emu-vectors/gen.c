@@ -726,7 +726,7 @@ static void gen_x87(void) {
             for (int rc = 0; rc < 4; rc++) {
                 if (binary && !load && (i + 2 * j) % 3) continue;
                 if (binary && rc && ((i * 5 + j * 3 + rc) % 7)) continue;
-                if (!binary && rc && cur->param != P_X87FLAGS && !strstr(cur->name, "fist") && !strstr(cur->name, "fst") && !strstr(cur->name, "fsqrt")) continue;
+                if (!binary && rc && cur->param != P_X87FLAGS && !strstr(cur->name, "fist") && !strstr(cur->name, "fst") && !strstr(cur->name, "fsqrt") && !strstr(cur->name, "frndint")) continue;
                 reset_in();
                 put80(DATA + 0x100, x87_value(i));
                 if (binary) {
