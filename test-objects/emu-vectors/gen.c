@@ -736,6 +736,9 @@ static void gen_x87(void) {
                     } else put80(DATA + 0x110, x87_value(j));
                 }
                 uint16_t cw = (uint16_t)(0x37f | rc << 10);
+                /* precision control 24 and 53 bits on a sample of the binary forms */
+                if (binary && (i + j) % 4 == 1) cw &= (uint16_t)~0x300;
+                if (binary && (i + j) % 4 == 2) cw &= (uint16_t)~0x100;
                 memcpy((void *)(DATA + 0x140), &cw, 2);
                 /* the status word: exception flags, ES, B, TOP and C1 (round-up) are defined; C0, C2, C3 are
                    not, except after fucomi (not affected: still clear from fninit) */
