@@ -11,6 +11,7 @@
 // NaNs, results near overflow or underflow) goes through exact BigInt arithmetic and one rounding
 // (roundPack), which applies the SDM's rules literally, tininess detected after rounding.
 import type { Cpu } from './cpu.ts';
+import { bitLength, isqrt, shiftRound } from './exact.ts';
 
 export const MX_IE = 1, MX_DE = 2, MX_ZE = 4, MX_OE = 8, MX_UE = 16, MX_PE = 32;
 const MX_DAZ = 0x40, MX_FTZ = 0x8000;
@@ -81,21 +82,14 @@ function denormal(c: Cpu, u: U): void {
   } else c.mxcsr |= MX_DE;
 }
 
-function bitLen(v: bigint): number {
-  return v === 0n ? 0 : v.toString(2).length;
-}
-
+/** Lost-bits flag of the last shiftRound (scratch; `lost` mirrors its pe). */
+const rf = { pe: false };
 let lost = false;
-/** M >> sh (sh > 0) rounded under rc for sign s; `lost` tells whether nonzero bits were shifted out. */
-function shiftRound(M: bigint, sh: number, s: number, rc: number): bigint {
-  const b = BigInt(sh);
-  const q = M >> b;
-  const rem = M & ((1n << b) - 1n);
-  lost = rem !== 0n;
-  if (!lost) return q;
-  const half = 1n << (b - 1n);
-  const up = rc === 0 ? rem > half || (rem === half && (q & 1n) === 1n) : rc === 1 ? s === 1 : rc === 2 ? s === 0 : false;
-  return up ? q + 1n : q;
+function round(M: bigint, sh: number, s: number, rc: number): bigint {
+  rf.pe = false;
+  const q = shiftRound(M, sh, s, rc, rf);
+  lost = rf.pe;
+  return q;
 }
 
 /** Whether an overflow under rc for sign s gives infinity (else the largest finite value). */
@@ -111,11 +105,11 @@ function roundPack(c: Cpu, f: Fmt, s: number, M: bigint, E: number): bigint {
   const rc = (c.mxcsr >> 13) & 3;
   const p = f.p;
   const sign = BigInt(s) << BigInt(f.bits - 1);
-  const bl = bitLen(M);
+  const bl = bitLength(M);
   // Rounded to p bits with an unbounded exponent: decides overflow and tininess (after rounding).
   let q: bigint, e: number, inexact: boolean;
   if (bl > p) {
-    q = shiftRound(M, bl - p, s, rc);
+    q = round(M, bl - p, s, rc);
     inexact = lost;
     e = E + bl - p;
     if (q >> BigInt(p)) {
@@ -144,7 +138,7 @@ function roundPack(c: Cpu, f: Fmt, s: number, M: bigint, E: number): bigint {
   const sh = f.emin - (p - 1) - E; // the denormal's unit is 2^(emin - p + 1)
   let d: bigint;
   if (sh > 0) {
-    d = shiftRound(M, sh, s, rc);
+    d = round(M, sh, s, rc);
     if (lost) c.mxcsr |= MX_UE | MX_PE;
   } else d = M << BigInt(-sh);
   return sign | d; // a denormal that rounded up to 2^(p-1) is the smallest normal's encoding
@@ -165,7 +159,7 @@ function exact(c: Cpu, f: Fmt, op: number, a: U, b: U): bigint {
     case MUL:
       return roundPack(c, f, a.s ^ b.s, a.m * b.m, a.e + b.e);
     case DIV: {
-      const k = f.p + 3 + bitLen(b.m);
+      const k = f.p + 3 + bitLength(b.m);
       const num = a.m << BigInt(k);
       const q = num / b.m;
       const sticky = num % b.m !== 0n ? 1n : 0n;
@@ -183,16 +177,6 @@ function exact(c: Cpu, f: Fmt, op: number, a: U, b: U): bigint {
       const sticky = r * r !== N ? 1n : 0n;
       return roundPack(c, f, 0, (r << 1n) | sticky, (E - k) / 2 - 1);
     }
-  }
-}
-
-/** floor(sqrt(n)) by Newton's iteration from above (it decreases monotonically to the root). */
-function isqrt(n: bigint): bigint {
-  let x = 1n << BigInt((bitLen(n) >> 1) + 1);
-  for (;;) {
-    const y = (x + n / x) >> 1n;
-    if (y >= x) return x;
-    x = y;
   }
 }
 
@@ -529,7 +513,7 @@ export function laneToInt(c: Cpu, size: 4 | 8, s: number, bits: 32 | 64, truncat
   let inexact = false;
   if (u.e >= 0) q = u.e > 64 ? 1n << 80n : u.m << BigInt(u.e);
   else {
-    q = shiftRound(u.m, -u.e, u.s, truncate ? 3 : (c.mxcsr >> 13) & 3);
+    q = round(u.m, -u.e, u.s, truncate ? 3 : (c.mxcsr >> 13) & 3);
     inexact = lost;
   }
   const r = u.s ? -q : q;

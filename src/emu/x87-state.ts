@@ -11,6 +11,8 @@ export interface X80 {
   m: bigint;
 }
 
+import { bitLength, shiftRound } from './exact.ts';
+
 export const BIAS = 16383;
 const TOP = 1n << 63n;
 const M64 = (1n << 64n) - 1n;
@@ -28,14 +30,6 @@ export function isZero80(x: X80): boolean {
   return x.e === 0 && x.m === 0n;
 }
 
-function bitLength(v: bigint): number {
-  return v === 0n ? 0 : v.toString(2).length;
-}
-
-/**
- * Round sign * M * 2^E to `p` significant bits under rounding control rc (0 nearest, 1 down, 2 up, 3 zero).
- * Sets `inexact` on the state object when rounding lost bits.
- */
 /** Exception flags of one rounding, and `up`: the magnitude was rounded up (the x87's C1). */
 export interface RoundFlags {
   pe: boolean;
@@ -44,19 +38,10 @@ export interface RoundFlags {
   up?: boolean;
 }
 
-/** M >> shift (shift > 0) rounded by the x87/MXCSR rounding control rc (0 nearest-even, 1 down, 2 up, 3 toward 0) for sign s; sets PE when bits are lost, `up` when the magnitude was rounded up. */
-function shiftRound(M: bigint, shift: number, s: number, rc: number, flags: { pe: boolean; up?: boolean }): bigint {
-  const sh = BigInt(shift);
-  const q = M >> sh;
-  const rem = M & ((1n << sh) - 1n);
-  if (rem === 0n) return q;
-  flags.pe = true;
-  const half = 1n << (sh - 1n);
-  const up = rc === 0 ? rem > half || (rem === half && (q & 1n) === 1n) : rc === 1 ? s === 1 : rc === 2 ? s === 0 : false;
-  if (up) flags.up = true;
-  return up ? q + 1n : q;
-}
-
+/**
+ * Round (-1)^s * M * 2^E to p significant bits (the precision control) in the 80-bit format's exponent
+ * range under rc, recording PE/OE/UE and the round-up bit in flags.
+ */
 export function roundExact(s: number, M: bigint, E: number, p: number, rc: number, flags: RoundFlags): X80 {
   if (M === 0n) return { s, e: 0, m: 0n };
   let bl = bitLength(M);

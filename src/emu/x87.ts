@@ -12,6 +12,7 @@ import {
   type RoundFlags,
 } from './x87-state.ts';
 import { Code } from '../asm/iced.ts';
+import { isqrt } from './exact.ts';
 
 const codeNames = Code as unknown as Record<number, string>;
 const TOP = 1n << 63n;
@@ -93,17 +94,6 @@ export function divX(f: Fpu, a: X80, b: X80): X80 {
   const q = num / Mb;
   const sticky = num % Mb !== 0n ? 1n : 0n;
   return f.round(s, (q << 1n) | sticky, Ea - Eb - 131);
-}
-
-/** floor(sqrt(n)) by Newton's iteration from above (it decreases monotonically to the root). */
-function isqrt(n: bigint): bigint {
-  if (n < 2n) return n;
-  let x = 1n << BigInt((n.toString(2).length >> 1) + 1);
-  for (;;) {
-    const y = (x + n / x) >> 1n;
-    if (y >= x) return x;
-    x = y;
-  }
 }
 
 export function sqrtX(f: Fpu, a: X80): X80 {
