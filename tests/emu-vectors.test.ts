@@ -1,8 +1,9 @@
 // Instruction-level differential test: every vector recorded on the host CPU by
 // test-objects/emu-vectors/gen.c (see its header for the format) is replayed in the emulator's
 // snippet runner (64-bit ring 3, code at the recorded address, the data page and stack mapped), and
-// the registers, flags (masked to what the SDM defines), MXCSR, xmm registers and the data page must
-// come out as they did natively; a recorded #DE must be raised as #DE.
+// the registers, flags (masked to what the SDM defines), MXCSR (rounding, DAZ/FTZ and all six exception
+// flags), xmm registers and the data page (which holds the x87 status word: exception flags, SF, ES, B,
+// TOP and C1) must come out as they did natively; a recorded #DE must be raised as #DE.
 //
 // Forms the CPU does not implement yet are listed in EXCLUDED with the reason, and the test names
 // carry them; a form that hits an unimplemented instruction without being listed fails.
