@@ -136,7 +136,7 @@ const shl64: Handler = (c, d) => {
     hi = ((hi << n) | (lo >>> (32 - n))) >>> 0;
     lo = (lo << n) >>> 0;
   } else {
-    cf = n === 32 ? hi & 1 : (lo >>> (64 - n)) & 1;
+    cf = n === 32 ? hi & 1 : (lo >>> (64 - n)) & 1; // the last bit out is bit 64-n
     hi = (lo << (n - 32)) >>> 0;
     lo = 0;
   }
@@ -156,7 +156,7 @@ const shr64: Handler = (c, d) => {
     lo = ((lo >>> n) | (hi << (32 - n))) >>> 0;
     hi = hi >>> n;
   } else {
-    c.cf = n === 32 ? lo >>> 31 : (hi >>> (n - 33)) & 1;
+    c.cf = n === 32 ? lo >>> 31 : (hi >>> (n - 33)) & 1; // the last bit out is bit n-1
     lo = hi >>> (n - 32);
     hi = 0;
   }
@@ -175,7 +175,7 @@ const sar64: Handler = (c, d) => {
     lo = ((lo >>> n) | (h << (32 - n))) >>> 0;
     hi = (h >> n) >>> 0;
   } else {
-    c.cf = n === 32 ? lo >>> 31 : (h >> (n - 33)) & 1;
+    c.cf = n === 32 ? lo >>> 31 : (h >> (n - 33)) & 1; // the last bit out is bit n-1
     lo = (h >> (n - 32)) >>> 0;
     hi = (h >> 31) >>> 0;
   }

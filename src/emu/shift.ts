@@ -37,7 +37,7 @@ function shift(op: number) {
             hi = ((hi << n) | (lo >>> (32 - n))) >>> 0;
             lo = (lo << n) >>> 0;
           } else {
-            cf = n === 32 ? hi & 1 : (lo >>> (64 - n)) & 1;
+            cf = n === 32 ? hi & 1 : (lo >>> (64 - n)) & 1; // the last bit out is bit 64-n
             hi = (lo << (n - 32)) >>> 0;
             lo = 0;
           }

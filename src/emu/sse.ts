@@ -8,11 +8,13 @@ import { K_IMM, K_MEM, K_REG, K_XMM, type Insn } from './insn.ts';
 import { Fault, GP, NM, UD } from './types.ts';
 import { Mnemonic } from '../asm/iced.ts';
 import { fxrstor, fxsave } from './x87.ts';
+import {
+  ADD, arith32, arith64, compareLanes, DIV, doubleToFloat, floatToDouble, intToLane, laneToInt, minMaxLane, MUL, SQRT, SUB,
+} from './sse-float.ts';
 
 /** Scratch slots in the xmm file. */
 const T = 16, R = 17;
 
-const MX_IE = 1, MX_DE = 2, MX_ZE = 4, MX_OE = 8, MX_UE = 16, MX_PE = 32;
 
 function check(c: Cpu): void {
   if (c.cr0 & CR0_EM || !(c.cr4 & CR4_OSFXSR)) throw new Fault(UD);
@@ -449,145 +451,10 @@ function pinsrw(c: Cpu, d: Insn): void {
 }
 
 // ------------------------------------------------------------------------------------------------
-// Floating point
+// Floating point: the arithmetic, compares and conversions with MXCSR rounding, DAZ/FTZ and exception
+// flags live in sse-float.ts; these handlers pick the lanes.
 
-const f32buf = new Float32Array(1);
-const u32of32 = new Uint32Array(f32buf.buffer);
-const f64buf = new Float64Array(1);
-const u32of64 = new Uint32Array(f64buf.buffer);
-
-/** x86 NaN propagation for a double-precision result: first NaN operand quieted, else the default NaN. */
-function nan64(c: Cpu, a: number, ai: number, bi: number, t: number): void {
-  const x = c.xd;
-  const aNaN = Number.isNaN(a);
-  const src = aNaN ? ai : Number.isNaN(c.xdbl[bi]) ? bi : -1;
-  if (src >= 0) {
-    const snan = (x[src * 2 + 1] & 0x80000) === 0;
-    if (snan) c.mxcsr |= MX_IE;
-    x[t * 2] = x[src * 2];
-    x[t * 2 + 1] = x[src * 2 + 1] | 0x80000;
-  } else {
-    c.mxcsr |= MX_IE;
-    x[t * 2] = 0;
-    x[t * 2 + 1] = 0xfff80000;
-  }
-}
-
-function nan32(c: Cpu, ai: number, bi: number, t: number): void {
-  const x = c.xd;
-  const src = Number.isNaN(c.xf[ai]) ? ai : Number.isNaN(c.xf[bi]) ? bi : -1;
-  if (src >= 0) {
-    if ((x[src] & 0x400000) === 0) c.mxcsr |= MX_IE;
-    x[t] = x[src] | 0x400000;
-  } else {
-    c.mxcsr |= MX_IE;
-    x[t] = 0xffc00000;
-  }
-}
-
-type FOp = (a: number, b: number) => number;
-const fadd: FOp = (a, b) => a + b, fsub: FOp = (a, b) => a - b, fmul: FOp = (a, b) => a * b, fdiv: FOp = (a, b) => a / b;
-const fsqrt: FOp = (_a, b) => Math.sqrt(b);
-
-/** Directed rounding of a double result: nudge by one ulp when the exact result lies on the other side. */
-function nextAfter(x: number, up: boolean): number {
-  if (!Number.isFinite(x)) return x;
-  if (x === 0) return up ? 5e-324 : -5e-324;
-  f64buf[0] = x;
-  let lo = u32of64[0], hi = u32of64[1];
-  const away = (x > 0) === up;
-  if (away) {
-    lo = (lo + 1) >>> 0;
-    if (lo === 0) hi = (hi + 1) >>> 0;
-  } else {
-    if (lo === 0) hi = (hi - 1) >>> 0;
-    lo = (lo - 1) >>> 0;
-  }
-  u32of64[0] = lo;
-  u32of64[1] = hi;
-  return f64buf[0];
-}
-
-/** Error of a double operation's rounding (exact - rounded) as a sign, via TwoSum/TwoProduct. */
-function roundingError(op: FOp, a: number, b: number, r: number): number {
-  if (!Number.isFinite(r)) return 0;
-  if (op === fadd || op === fsub) {
-    const bb = op === fsub ? -b : b;
-    const bv = r - a;
-    const av = r - bv;
-    return (a - av) + (bb - bv);
-  }
-  const split = (v: number): [number, number] => {
-    const t = 134217729 * v;
-    const h = t - (t - v);
-    return [h, v - h];
-  };
-  const twoProd = (p: number, q: number, prod: number): number => {
-    const [ph, pl] = split(p);
-    const [qh, ql] = split(q);
-    return ((ph * qh - prod) + ph * ql + pl * qh) + pl * ql;
-  };
-  if (op === fmul) return twoProd(a, b, r);
-  if (op === fdiv) {
-    // a - r*b exactly; sign of (a/b - r) = sign(a - r*b) * sign(b)
-    const e = twoProd(r, b, r * b);
-    const rem = (a - r * b) - e;
-    return b < 0 ? -rem : rem;
-  }
-  // sqrt: b - r*r
-  const e = twoProd(r, r, r * r);
-  return (b - r * r) - e;
-}
-
-/** Apply MXCSR.RC to a double result of op(a, b). */
-function rounded(c: Cpu, op: FOp, a: number, b: number, r: number): number {
-  const rc = (c.mxcsr >> 13) & 3;
-  if (rc === 0) return r;
-  const err = roundingError(op, a, b, r);
-  if (err === 0) return r;
-  if (rc === 1) return err < 0 ? nextAfter(r, false) : r; // down
-  if (rc === 2) return err > 0 ? nextAfter(r, true) : r; // up
-  return (err > 0) !== (r > 0) && r !== 0 ? nextAfter(r, r < 0) : r; // toward zero
-}
-
-function arith64(c: Cpu, op: FOp, t: number, s: number): void {
-  const x = c.xdbl;
-  const a = x[t], b = x[s];
-  let r = op(a, b);
-  if (Number.isNaN(r)) return nan64(c, a, op === fsqrt ? s : t, s, t);
-  if (op === fdiv && b === 0 && a === a && a !== 0) c.mxcsr |= MX_ZE;
-  if ((c.mxcsr & 0x6000) !== 0) r = rounded(c, op, a, b, r);
-  if (c.mxcsr & 0x8000 && r !== 0 && Math.abs(r) < 2.2250738585072014e-308) r = r < 0 ? -0 : 0; // FTZ
-  x[t] = r;
-}
-
-function arith32(c: Cpu, op: FOp, t: number, s: number): void {
-  const x = c.xf;
-  const a = x[t], b = x[s];
-  const r = op(a, b);
-  if (Number.isNaN(r)) return nan32(c, op === fsqrt ? s : t, s, t);
-  if (op === fdiv && b === 0 && a === a && a !== 0) c.mxcsr |= MX_ZE;
-  let f = Math.fround(r);
-  const rc = (c.mxcsr >> 13) & 3;
-  if (rc !== 0 && f !== r && Number.isFinite(r)) {
-    // The double result is exact enough to decide the direction of the float rounding.
-    const up = rc === 2 || (rc === 3 && r < 0);
-    const down = rc === 1 || (rc === 3 && r > 0);
-    if (up && f < r) f = nextFloat(f, true);
-    else if (down && f > r) f = nextFloat(f, false);
-  }
-  x[t] = f;
-}
-
-function nextFloat(f: number, up: boolean): number {
-  f32buf[0] = f;
-  let u = u32of32[0];
-  if (f === 0) u = up ? 1 : 0x80000001;
-  else if ((f > 0) === up) u++;
-  else u--;
-  u32of32[0] = u >>> 0;
-  return f32buf[0];
-}
+type FOp = number;
 
 function fpScalar(size: 4 | 8, op: FOp) {
   return (c: Cpu, d: Insn): void => {
@@ -613,48 +480,36 @@ function minmax(size: 4 | 8, packed: boolean, isMax: boolean) {
     check(c);
     const s = src(c, d, !packed);
     const n = packed ? 16 / size : 1;
-    const x = size === 8 ? c.xdbl : c.xf;
-    const xd = c.xd;
-    for (let k = 0; k < n; k++) {
-      const ti = (size === 8 ? d.r0 * 2 : d.r0 * 4) + k, si = (size === 8 ? s * 2 : s * 4) + k;
-      const a = x[ti], b = x[si];
-      const takeA = isMax ? a > b : a < b;
-      if (!takeA) {
-        if (size === 8) {
-          xd[ti * 2] = xd[si * 2];
-          xd[ti * 2 + 1] = xd[si * 2 + 1];
-        } else xd[ti] = xd[si];
-        if (Number.isNaN(a) || Number.isNaN(b)) c.mxcsr |= MX_IE;
-      }
-    }
+    const per = 16 / size;
+    for (let k = 0; k < n; k++) minMaxLane(c, size, d.r0 * per + k, s * per + k, isMax);
   };
 }
 
-/** cmpps/cmppd/cmpss/cmpsd with predicate imm8 0-7. */
+/** cmpps/cmppd/cmpss/cmpsd with predicate imm8 0-7 (LT, LE, NLT, NLE signal IE on a QNaN too). */
 function cmpScalarPacked(scalar: boolean, size: 4 | 8) {
   return (c: Cpu, d: Insn): void => {
     check(c);
     const s = src(c, d, scalar ? false : true);
     const n = scalar ? 1 : 16 / size;
-    const x = size === 8 ? c.xdbl : c.xf;
+    const per = 16 / size;
     const xd = c.xd;
     const p = d.immLo & 7;
+    const signaling = p === 1 || p === 2 || p === 5 || p === 6;
     for (let k = 0; k < n; k++) {
-      const ti = (size === 8 ? d.r0 * 2 : d.r0 * 4) + k, si = (size === 8 ? s * 2 : s * 4) + k;
-      const a = x[ti], b = x[si];
-      const un = Number.isNaN(a) || Number.isNaN(b);
+      const ti = d.r0 * per + k;
+      const o = compareLanes(c, size, ti, s * per + k, signaling);
+      const un = o === 2;
       let r: boolean;
       switch (p) {
-        case 0: r = a === b; break;
-        case 1: r = a < b; break;
-        case 2: r = a <= b; break;
+        case 0: r = o === 0; break;
+        case 1: r = o === -1; break;
+        case 2: r = o === -1 || o === 0; break;
         case 3: r = un; break;
-        case 4: r = !(a === b); break;
-        case 5: r = !(a < b); break;
-        case 6: r = !(a <= b); break;
+        case 4: r = o !== 0; break;
+        case 5: r = !(o === -1); break;
+        case 6: r = !(o === -1 || o === 0); break;
         default: r = !un; break;
       }
-      if (un && (p === 1 || p === 2 || p === 5 || p === 6)) c.mxcsr |= MX_IE;
       const m = r ? 0xffffffff : 0;
       if (size === 8) {
         xd[ti * 2] = m;
@@ -668,39 +523,21 @@ function comis(size: 4 | 8, signalQnan: boolean) {
   return (c: Cpu, d: Insn): void => {
     check(c);
     const s = src(c, d, false);
-    const a = size === 8 ? c.xdbl[d.r0 * 2] : c.xf[d.r0 * 4];
-    const b = size === 8 ? c.xdbl[s * 2] : c.xf[s * 4];
+    const per = 16 / size;
+    const o = compareLanes(c, size, d.r0 * per, s * per, signalQnan);
     c.of = 0;
     c.sf = 0;
     c.af = 0;
-    if (Number.isNaN(a) || Number.isNaN(b)) {
+    if (o === 2) {
       c.zf = 1;
       c.pfb = 0; // PF = 1
       c.cf = 1;
-      c.mxcsr |= signalQnan ? MX_IE : 0;
     } else {
-      c.zf = a === b ? 1 : 0;
+      c.zf = o === 0 ? 1 : 0;
       c.pfb = 1; // PF = 0
-      c.cf = a < b ? 1 : 0;
+      c.cf = o === -1 ? 1 : 0;
     }
   };
-}
-
-/** Round a double to an integer per MXCSR.RC (or truncating). */
-function roundInt(c: Cpu, v: number, truncate: boolean): number {
-  if (truncate) return Math.trunc(v);
-  switch ((c.mxcsr >> 13) & 3) {
-    case 0: {
-      const f = Math.floor(v);
-      const diff = v - f;
-      if (diff > 0.5) return f + 1;
-      if (diff < 0.5) return f;
-      return f % 2 === 0 ? f : f + 1;
-    }
-    case 1: return Math.floor(v);
-    case 2: return Math.ceil(v);
-    default: return Math.trunc(v);
-  }
 }
 
 /** cvt(t)ss2si / cvt(t)sd2si: out-of-range and NaN give the integer indefinite value. */
@@ -708,92 +545,33 @@ function cvtToInt(size: 4 | 8, truncate: boolean) {
   return (c: Cpu, d: Insn): void => {
     check(c);
     const s = src(c, d, false);
-    const v = size === 8 ? c.xdbl[s * 2] : c.xf[s * 4];
-    const r = Number.isNaN(v) ? NaN : roundInt(c, v, truncate);
-    if (d.s0 === 8) {
-      if (!(r >= -9223372036854775808 && r < 9223372036854775808)) {
-        c.mxcsr |= MX_IE;
-        c.wreg(d.r0, 8, 0, 0x80000000);
-      } else {
-        if (r !== v) c.mxcsr |= MX_PE;
-        const b = BigInt.asUintN(64, BigInt(r));
-        c.wreg(d.r0, 8, Number(b & 0xffffffffn), Number(b >> 32n));
-      }
-    } else if (!(r >= -2147483648 && r <= 2147483647)) {
-      c.mxcsr |= MX_IE;
-      c.wreg(d.r0, 4, 0x80000000, 0);
-    } else {
-      if (r !== v) c.mxcsr |= MX_PE;
-      c.wreg(d.r0, 4, r >>> 0, 0);
-    }
+    const bits = d.s0 === 8 ? 64 : 32;
+    const r = BigInt.asUintN(64, laneToInt(c, size, s * (16 / size), bits, truncate));
+    if (bits === 64) c.wreg(d.r0, 8, Number(r & 0xffffffffn), Number(r >> 32n));
+    else c.wreg(d.r0, 4, Number(r & 0xffffffffn), 0);
   };
 }
 
-/** Integer → float with MXCSR rounding for inexact 64-bit conversions. */
+/** cvtsi2ss / cvtsi2sd from a 32- or 64-bit integer, rounded under MXCSR.RC. */
 function cvtFromInt(size: 4 | 8) {
   return (c: Cpu, d: Insn): void => {
     check(c);
-    let v: number;
-    let exact: bigint | undefined;
     const lo = d.k1 === K_MEM ? c.rmem(c.ea(d), d.s1) : c.rreg(d.r1, d.s1);
-    if (d.s1 === 8) {
-      exact = BigInt.asIntN(64, (BigInt(c.th) << 32n) | BigInt(lo));
-      v = Number(exact);
-    } else v = lo | 0;
-    let r = size === 8 ? v : Math.fround(v);
-    const rc = (c.mxcsr >> 13) & 3;
-    if (rc !== 0 && exact !== undefined) {
-      const back = BigInt(r);
-      if (back !== exact) {
-        const up = rc === 2 || (rc === 3 && exact < 0n);
-        if (up && back < exact) r = size === 8 ? nextAfter(r, true) : nextFloat(r, true);
-        else if (!up && back > exact) r = size === 8 ? nextAfter(r, false) : nextFloat(r, false);
-      }
-    } else if (rc !== 0 && size === 4 && r !== v) {
-      const up = rc === 2 || (rc === 3 && v < 0);
-      if (up && r < v) r = nextFloat(r, true);
-      else if (!up && r > v) r = nextFloat(r, false);
-    }
-    if (size === 8) c.xdbl[d.r0 * 2] = r;
-    else c.xf[d.r0 * 4] = r;
+    const v = d.s1 === 8 ? BigInt.asIntN(64, (BigInt(c.th) << 32n) | BigInt(lo)) : BigInt(lo | 0);
+    intToLane(c, size, d.r0 * (16 / size), v);
   };
 }
 
 function cvtss2sd(c: Cpu, d: Insn): void {
   check(c);
   const s = src(c, d, false);
-  const v = c.xf[s * 4];
-  if (Number.isNaN(v)) {
-    const u = c.xd[s * 4];
-    c.xd[d.r0 * 4] = 0;
-    c.xd[d.r0 * 4 + 1] = ((u & 0x80000000) | 0x7ff80000 | ((u & 0x3fffff) >>> 3)) >>> 0;
-    c.xd[d.r0 * 4] = (u & 7) << 29;
-    return;
-  }
-  c.xdbl[d.r0 * 2] = v;
+  floatToDouble(c, d.r0 * 2, c.xd[s * 4]);
 }
 
 function cvtsd2ss(c: Cpu, d: Insn): void {
   check(c);
   const s = src(c, d, false);
-  const v = c.xdbl[s * 2];
-  if (Number.isNaN(v)) {
-    const hi = c.xd[s * 4 + 1], lo = c.xd[s * 4];
-    c.xd[d.r0 * 4] = ((hi & 0x80000000) | 0x7fc00000 | ((hi & 0x7ffff) << 3) | (lo >>> 29)) >>> 0;
-    return;
-  }
-  c.xf[d.r0 * 4] = roundToFloat(c, v);
-}
-
-function roundToFloat(c: Cpu, v: number): number {
-  let f = Math.fround(v);
-  const rc = (c.mxcsr >> 13) & 3;
-  if (rc !== 0 && f !== v && Number.isFinite(v)) {
-    const up = rc === 2 || (rc === 3 && v < 0);
-    if (up && f < v) f = nextFloat(f, true);
-    else if (!up && f > v) f = nextFloat(f, false);
-  }
-  return f;
+  doubleToFloat(c, d.r0 * 4, s * 2);
 }
 
 function cvtPacked(kind: string) {
@@ -802,19 +580,11 @@ function cvtPacked(kind: string) {
     const s = src(c, d);
     const xd = c.xd;
     const t = d.r0;
-    const indef = 0x80000000;
-    const toI = (v: number, trunc: boolean) => {
-      const r = Number.isNaN(v) ? NaN : roundInt(c, v, trunc);
-      if (!(r >= -2147483648 && r <= 2147483647)) {
-        c.mxcsr |= MX_IE;
-        return indef;
-      }
-      return r >>> 0;
-    };
+    const toI = (size: 4 | 8, lane: number, trunc: boolean): number => Number(BigInt.asUintN(32, laneToInt(c, size, lane, 32, trunc)));
     switch (kind) {
-      case 'dq2ps': for (let k = 0; k < 4; k++) c.xf[R * 4 + k] = roundToFloat(c, c.xsd[s * 4 + k]); break;
-      case 'ps2dq': for (let k = 0; k < 4; k++) xd[R * 4 + k] = toI(c.xf[s * 4 + k], false); break;
-      case 'tps2dq': for (let k = 0; k < 4; k++) xd[R * 4 + k] = toI(c.xf[s * 4 + k], true); break;
+      case 'dq2ps': for (let k = 0; k < 4; k++) intToLane(c, 4, R * 4 + k, BigInt(c.xsd[s * 4 + k])); break;
+      case 'ps2dq': for (let k = 0; k < 4; k++) xd[R * 4 + k] = toI(4, s * 4 + k, false); break;
+      case 'tps2dq': for (let k = 0; k < 4; k++) xd[R * 4 + k] = toI(4, s * 4 + k, true); break;
       case 'dq2pd': {
         const a = c.xsd[s * 4], b = c.xsd[s * 4 + 1];
         c.xdbl[R * 2] = a;
@@ -824,23 +594,22 @@ function cvtPacked(kind: string) {
       case 'pd2dq':
       case 'tpd2dq': {
         const tr = kind === 'tpd2dq';
-        xd[R * 4] = toI(c.xdbl[s * 2], tr);
-        xd[R * 4 + 1] = toI(c.xdbl[s * 2 + 1], tr);
+        xd[R * 4] = toI(8, s * 2, tr);
+        xd[R * 4 + 1] = toI(8, s * 2 + 1, tr);
         xd[R * 4 + 2] = 0;
         xd[R * 4 + 3] = 0;
         break;
       }
       case 'ps2pd': {
-        const a = c.xf[s * 4], b = c.xf[s * 4 + 1];
-        c.xdbl[R * 2] = a;
-        c.xdbl[R * 2 + 1] = b;
+        const a = xd[s * 4], b = xd[s * 4 + 1];
+        floatToDouble(c, R * 2, a);
+        floatToDouble(c, R * 2 + 1, b);
         break;
       }
       default: {
         // pd2ps
-        const a = roundToFloat(c, c.xdbl[s * 2]), b = roundToFloat(c, c.xdbl[s * 2 + 1]);
-        c.xf[R * 4] = a;
-        c.xf[R * 4 + 1] = b;
+        doubleToFloat(c, R * 4, s * 2);
+        doubleToFloat(c, R * 4 + 1, s * 2 + 1);
         xd[R * 4 + 2] = 0;
         xd[R * 4 + 3] = 0;
       }
@@ -953,26 +722,26 @@ export function registerSse(def: Define): void {
   def('Unpckhpd', unpack(8, true));
   def('Pextrw', pextrw);
   def('Pinsrw', pinsrw);
-  def('Addsd', fpScalar(8, fadd));
-  def('Subsd', fpScalar(8, fsub));
-  def('Mulsd', fpScalar(8, fmul));
-  def('Divsd', fpScalar(8, fdiv));
-  def('Sqrtsd', fpScalar(8, fsqrt));
-  def('Addss', fpScalar(4, fadd));
-  def('Subss', fpScalar(4, fsub));
-  def('Mulss', fpScalar(4, fmul));
-  def('Divss', fpScalar(4, fdiv));
-  def('Sqrtss', fpScalar(4, fsqrt));
-  def('Addpd', fpPacked(8, fadd));
-  def('Subpd', fpPacked(8, fsub));
-  def('Mulpd', fpPacked(8, fmul));
-  def('Divpd', fpPacked(8, fdiv));
-  def('Sqrtpd', fpPacked(8, fsqrt));
-  def('Addps', fpPacked(4, fadd));
-  def('Subps', fpPacked(4, fsub));
-  def('Mulps', fpPacked(4, fmul));
-  def('Divps', fpPacked(4, fdiv));
-  def('Sqrtps', fpPacked(4, fsqrt));
+  def('Addsd', fpScalar(8, ADD));
+  def('Subsd', fpScalar(8, SUB));
+  def('Mulsd', fpScalar(8, MUL));
+  def('Divsd', fpScalar(8, DIV));
+  def('Sqrtsd', fpScalar(8, SQRT));
+  def('Addss', fpScalar(4, ADD));
+  def('Subss', fpScalar(4, SUB));
+  def('Mulss', fpScalar(4, MUL));
+  def('Divss', fpScalar(4, DIV));
+  def('Sqrtss', fpScalar(4, SQRT));
+  def('Addpd', fpPacked(8, ADD));
+  def('Subpd', fpPacked(8, SUB));
+  def('Mulpd', fpPacked(8, MUL));
+  def('Divpd', fpPacked(8, DIV));
+  def('Sqrtpd', fpPacked(8, SQRT));
+  def('Addps', fpPacked(4, ADD));
+  def('Subps', fpPacked(4, SUB));
+  def('Mulps', fpPacked(4, MUL));
+  def('Divps', fpPacked(4, DIV));
+  def('Sqrtps', fpPacked(4, SQRT));
   def('Minsd', minmax(8, false, false));
   def('Maxsd', minmax(8, false, true));
   def('Minss', minmax(4, false, false));
@@ -1012,7 +781,4 @@ export function registerSse(def: Define): void {
   def('Stmxcsr', stmxcsr);
   def(['Fxsave', 'Fxsave64'], (c, d) => fxsave(c, c.ea(d), d.mn === Mnemonic.Fxsave64));
   def(['Fxrstor', 'Fxrstor64'], (c, d) => fxrstor(c, c.ea(d), d.mn === Mnemonic.Fxrstor64));
-  void MX_DE;
-  void MX_OE;
-  void MX_UE;
 }

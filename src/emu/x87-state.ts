@@ -11,6 +11,8 @@ export interface X80 {
   m: bigint;
 }
 
+import { bitLength, shiftRound } from './exact.ts';
+
 export const BIAS = 16383;
 const TOP = 1n << 63n;
 const M64 = (1n << 64n) - 1n;
@@ -28,33 +30,26 @@ export function isZero80(x: X80): boolean {
   return x.e === 0 && x.m === 0n;
 }
 
-function bitLength(v: bigint): number {
-  return v === 0n ? 0 : v.toString(2).length;
+/** Exception flags of one rounding, and `up`: the magnitude was rounded up (the x87's C1). */
+export interface RoundFlags {
+  pe: boolean;
+  oe: boolean;
+  ue: boolean;
+  up?: boolean;
 }
 
 /**
- * Round sign * M * 2^E to `p` significant bits under rounding control rc (0 nearest, 1 down, 2 up, 3 zero).
- * Sets `inexact` on the state object when rounding lost bits.
+ * Round (-1)^s * M * 2^E to p significant bits (the precision control) in the 80-bit format's exponent
+ * range under rc, recording PE/OE/UE and the round-up bit in flags.
  */
-/** M >> shift (shift > 0) rounded by the x87/MXCSR rounding control rc (0 nearest-even, 1 down, 2 up, 3 toward 0) for sign s; sets PE when bits are lost. */
-function shiftRound(M: bigint, shift: number, s: number, rc: number, flags: { pe: boolean }): bigint {
-  const sh = BigInt(shift);
-  const q = M >> sh;
-  const rem = M & ((1n << sh) - 1n);
-  if (rem === 0n) return q;
-  flags.pe = true;
-  const half = 1n << (sh - 1n);
-  const up = rc === 0 ? rem > half || (rem === half && (q & 1n) === 1n) : rc === 1 ? s === 1 : rc === 2 ? s === 0 : false;
-  return up ? q + 1n : q;
-}
-
-export function roundExact(s: number, M: bigint, E: number, p: number, rc: number, flags: { pe: boolean; oe: boolean; ue: boolean }): X80 {
+export function roundExact(s: number, M: bigint, E: number, p: number, rc: number, flags: RoundFlags): X80 {
   if (M === 0n) return { s, e: 0, m: 0n };
   let bl = bitLength(M);
   // Denormal range: the smallest normal exponent is 1 - BIAS for the integer bit.
   const expOfTop = E + bl - 1; // unbiased exponent of the leading bit
   let keep = p;
   if (expOfTop + BIAS < 1) keep = p - (1 - (expOfTop + BIAS));
+  const tiny = isTiny(M, bl, expOfTop, 1 - BIAS, p, s, rc);
   let q: bigint;
   let shift = bl - keep;
   if (keep <= 0) {
@@ -79,6 +74,7 @@ export function roundExact(s: number, M: bigint, E: number, p: number, rc: numbe
       flags.oe = true;
       flags.pe = true;
       const toInf = rc === 0 || (rc === 1 && s === 1) || (rc === 2 && s === 0);
+      flags.up = toInf;
       return toInf ? { s, e: 0x7fff, m: TOP } : { s, e: 0x7ffe, m: M64 & ~((1n << BigInt(64 - p)) - 1n) };
     }
   } else {
@@ -86,9 +82,20 @@ export function roundExact(s: number, M: bigint, E: number, p: number, rc: numbe
     const sh = E - (1 - BIAS - 63);
     m = sh >= 0 ? q << BigInt(sh) : q >> BigInt(-sh);
     be = m >= TOP ? 1 : 0;
-    if (flags.pe) flags.ue = true;
   }
+  if (tiny && flags.pe) flags.ue = true; // masked underflow: tiny and inexact
   return { s, e: be, m: m & M64 };
+}
+
+/**
+ * Tininess after rounding (SDM vol. 1 4.9.1.5): M * 2^E, whose leading bit has exponent expOfTop, rounded
+ * to p bits with an unbounded exponent, is below the smallest normal 2^minExp.
+ */
+function isTiny(M: bigint, bl: number, expOfTop: number, minExp: number, p: number, s: number, rc: number): boolean {
+  if (expOfTop >= minExp) return false;
+  if (expOfTop < minExp - 1 || bl <= p) return true;
+  // Just below the smallest normal: tiny unless rounding carries into it.
+  return bitLength(shiftRound(M, bl - p, s, rc, { pe: false })) <= p;
 }
 
 /** The exact value as (M, E): value = M * 2^E. */
@@ -120,7 +127,7 @@ export function fromFloat(v: number): X80 {
 }
 
 /** Round to double under rc; returns the double's bits as (hi, lo) via DataView. */
-export function toDouble(x: X80, rc: number, flags = { pe: false, oe: false, ue: false }): number {
+export function toDouble(x: X80, rc: number, flags: RoundFlags = { pe: false, oe: false, ue: false }): number {
   if (x.e === 0x7fff) {
     if ((x.m & ~TOP) === 0n) return x.s ? -Infinity : Infinity;
     const frac = (x.m >> 11n) & 0xfffffffffffffn;
@@ -134,7 +141,7 @@ export function toDouble(x: X80, rc: number, flags = { pe: false, oe: false, ue:
   return roundToBinary(x.s, M, E, 53, 1022, 1023, rc, flags);
 }
 
-export function toFloat(x: X80, rc: number, flags = { pe: false, oe: false, ue: false }): number {
+export function toFloat(x: X80, rc: number, flags: RoundFlags = { pe: false, oe: false, ue: false }): number {
   if (x.e === 0x7fff) return toDouble(x, rc, flags);
   if (x.m === 0n) return x.s ? -0 : 0;
   const [M, E] = unpack(x);
@@ -142,7 +149,7 @@ export function toFloat(x: X80, rc: number, flags = { pe: false, oe: false, ue: 
 }
 
 /** Round sign*M*2^E to an IEEE binary format with p-bit significands and the given exponent range. */
-function roundToBinary(s: number, M: bigint, E: number, p: number, emin: number, emax: number, rc: number, flags: { pe: boolean; oe: boolean; ue: boolean }): number {
+function roundToBinary(s: number, M: bigint, E: number, p: number, emin: number, emax: number, rc: number, flags: RoundFlags): number {
   const bl = bitLength(M);
   const topExp = E + bl - 1;
   let keep = p;
@@ -162,10 +169,13 @@ function roundToBinary(s: number, M: bigint, E: number, p: number, emin: number,
     // Math.pow underflow/overflow for extreme e2: scale in two steps.
     v = Number(q) * Math.pow(2, Math.trunc(e2 / 2)) * Math.pow(2, e2 - Math.trunc(e2 / 2));
   }
+  if (flags.pe && isTiny(M, bl, topExp, -emin, p, s, rc)) flags.ue = true; // masked underflow: tiny and inexact
   const max = p === 53 ? Number.MAX_VALUE : 3.4028234663852886e38;
   if (Math.abs(v) > max || !Number.isFinite(v)) {
     flags.oe = true;
+    flags.pe = true;
     const toInf = rc === 0 || (rc === 1 && s === 1) || (rc === 2 && s === 0);
+    flags.up = toInf;
     v = toInf ? Infinity : max;
   }
   void emax;
@@ -181,7 +191,7 @@ export function fromBigInt(v: bigint): X80 {
 }
 
 /** Round to an integer (bigint) under rc; null for NaN/infinity. */
-export function toBigInt(x: X80, rc: number, flags = { pe: false, oe: false, ue: false }): bigint | null {
+export function toBigInt(x: X80, rc: number, flags: RoundFlags = { pe: false, oe: false, ue: false }): bigint | null {
   if (x.e === 0x7fff) return null;
   if (x.m === 0n) return 0n;
   const [M, E] = unpack(x);
@@ -199,13 +209,16 @@ export function toBigInt(x: X80, rc: number, flags = { pe: false, oe: false, ue:
       if (rc === 0) up = -E <= 200 && (rem > half || (rem === half && (q & 1n) === 1n));
       else if (rc === 1) up = x.s === 1;
       else if (rc === 2) up = x.s === 0;
-      if (up) q += 1n;
+      if (up) {
+        q += 1n;
+        flags.up = true;
+      }
     }
   }
   return x.s ? -q : q;
 }
 
-const flagsScratch = { pe: false, oe: false, ue: false };
+const flagsScratch: RoundFlags = { pe: false, oe: false, ue: false, up: false };
 
 export class Fpu {
   /** Physical registers 0-7. */
@@ -306,11 +319,17 @@ export class Fpu {
 
   /** Round an exact result to the precision control and record exception flags. */
   round(s: number, M: bigint, E: number): X80 {
-    flagsScratch.pe = flagsScratch.oe = flagsScratch.ue = false;
+    flagsScratch.pe = flagsScratch.oe = flagsScratch.ue = flagsScratch.up = false;
     const r = roundExact(s, M, E, this.precision, this.rc, flagsScratch);
-    if (flagsScratch.pe) this.sw |= 0x20;
-    if (flagsScratch.oe) this.sw |= 0x08;
-    if (flagsScratch.ue) this.sw |= 0x10;
+    this.roundFlags(flagsScratch);
     return r;
+  }
+
+  /** Record a rounding's PE/OE/UE and set C1 to its round-up bit. */
+  roundFlags(flags: RoundFlags): void {
+    this.sw = (this.sw & ~0x200) | (flags.up ? 0x200 : 0);
+    if (flags.pe) this.sw |= 0x20;
+    if (flags.oe) this.sw |= 0x08;
+    if (flags.ue) this.sw |= 0x10;
   }
 }

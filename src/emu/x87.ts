@@ -9,8 +9,10 @@ import { K_MEM, K_ST, type Insn } from './insn.ts';
 import { Fault, GP, NM } from './types.ts';
 import {
   BIAS, fromBigInt, fromDouble, isInf80, isNaN80, isZero80, toBigInt, toDouble, toFloat, unpack, X_INDEF, type X80, type Fpu,
+  type RoundFlags,
 } from './x87-state.ts';
 import { Code } from '../asm/iced.ts';
+import { isqrt } from './exact.ts';
 
 const codeNames = Code as unknown as Record<number, string>;
 const TOP = 1n << 63n;
@@ -94,21 +96,6 @@ export function divX(f: Fpu, a: X80, b: X80): X80 {
   return f.round(s, (q << 1n) | sticky, Ea - Eb - 131);
 }
 
-function isqrt(n: bigint): bigint {
-  if (n < 2n) return n;
-  let x = BigInt(Math.floor(Math.sqrt(Number(n))));
-  if (x === 0n) x = 1n;
-  for (;;) {
-    const y = (x + n / x) >> 1n;
-    if (y >= x) {
-      while (x * x > n) x -= 1n;
-      while ((x + 1n) * (x + 1n) <= n) x += 1n;
-      return x;
-    }
-    x = y;
-  }
-}
-
 export function sqrtX(f: Fpu, a: X80): X80 {
   if (isNaN80(a)) return nanResult(f, a, a);
   if (isZero80(a)) return a;
@@ -145,11 +132,36 @@ export function cmpX(f: Fpu, a: X80, b: X80): number {
 // ------------------------------------------------------------------------------------------------
 // Memory formats
 
+/** Set by readX when the m32/m64 operand it read was a denormal (the x87 reports DE for it). */
+let memDenormal = false;
+
+/** An 80-bit denormal or pseudo-denormal operand (exponent field 0, significand nonzero). */
+function isDenormal80(x: X80): boolean {
+  return x.e === 0 && x.m !== 0n;
+}
+
+/**
+ * Run an operation on operands a and b and report DE when one of them is a denormal, unless a NaN
+ * operand or an invalid operation or division by zero took precedence (SDM vol. 1 8.7).
+ */
+function withDenormal<T>(f: Fpu, a: X80, b: X80, memDen: boolean, run: () => T): T {
+  const den = memDen || isDenormal80(a) || isDenormal80(b);
+  if (!den) return run();
+  const sticky = f.sw & 0x05;
+  f.sw &= ~0x05;
+  const r = run();
+  if (!(f.sw & 0x05) && !isNaN80(a) && !isNaN80(b)) f.sw |= 0x02;
+  f.sw |= sticky;
+  return r;
+}
+
 function readX(c: Cpu, d: Insn, a: number): X80 {
   const f = c.fpu;
+  memDenormal = false;
   switch (d.msize) {
     case 4: {
       const u = c.read32(a);
+      memDenormal = (u & 0x7f800000) === 0 && (u & 0x7fffff) !== 0;
       const buf = new DataView(new ArrayBuffer(4));
       buf.setUint32(0, u, true);
       const v = buf.getFloat32(0, true);
@@ -158,6 +170,7 @@ function readX(c: Cpu, d: Insn, a: number): X80 {
     }
     case 8: {
       const lo = c.read64(a), hi = c.th;
+      memDenormal = (hi & 0x7ff00000) === 0 && ((hi & 0xfffff) | lo) !== 0;
       const buf = new DataView(new ArrayBuffer(8));
       buf.setUint32(0, lo, true);
       buf.setUint32(4, hi, true);
@@ -176,8 +189,9 @@ function readX(c: Cpu, d: Insn, a: number): X80 {
 
 function writeX(c: Cpu, size: number, a: number, x: X80): void {
   const f = c.fpu;
-  const flags = { pe: false, oe: false, ue: false };
+  const flags: RoundFlags = { pe: false, oe: false, ue: false, up: false };
   if (size === 10) {
+    f.sw &= ~0x200;
     c.checkWritable(a, 10);
     c.write64(a, Number(x.m & 0xffffffffn), Number(x.m >> 32n));
     c.write16(a + 8, (x.s << 15) | x.e);
@@ -200,9 +214,8 @@ function writeX(c: Cpu, size: number, a: number, x: X80): void {
     }
     c.write64(a, buf.getUint32(0, true), buf.getUint32(4, true));
   }
-  if (flags.pe) f.sw |= 0x20;
-  if (flags.oe) f.sw |= 0x08;
-  if (flags.ue) f.sw |= 0x10;
+  if (isNaN80(x) && !(x.m & (1n << 62n))) f.sw |= 1; // a signaling NaN converted: IE
+  f.roundFlags(flags);
 }
 
 function readInt(c: Cpu, size: number, a: number): bigint {
@@ -214,16 +227,19 @@ function readInt(c: Cpu, size: number, a: number): bigint {
 
 function writeInt(c: Cpu, size: number, a: number, x: X80, truncate: boolean): void {
   const f = c.fpu;
-  const flags = { pe: false, oe: false, ue: false };
+  const flags: RoundFlags = { pe: false, oe: false, ue: false, up: false };
   const v = toBigInt(x, truncate ? 3 : f.rc, flags);
   const bits = size * 8;
   const min = -(1n << BigInt(bits - 1)), max = (1n << BigInt(bits - 1)) - 1n;
   let out: bigint;
   if (v === null || v < min || v > max) {
-    f.sw |= 1;
+    // Invalid: the integer indefinite value, IE alone (no PE, C1 clear).
+    f.sw = (f.sw | 1) & ~0x200;
     out = min;
-  } else out = v;
-  if (flags.pe) f.sw |= 0x20;
+  } else {
+    out = v;
+    f.roundFlags(flags);
+  }
   const u = BigInt.asUintN(bits, out);
   if (size === 2) c.write16(a, Number(u));
   else if (size === 4) c.write32(a, Number(u));
@@ -246,12 +262,14 @@ const CONSTS: Record<string, X80> = {
 function fld(c: Cpu, d: Insn): void {
   check(c);
   const f = c.fpu;
+  f.sw &= ~0x200; // C1: set only by a stack overflow
   if (d.k0 === K_ST) {
     const v = f.st(d.r0);
     f.push(v);
     return;
   }
   const v = readX(c, d, c.ea(d));
+  if (memDenormal) f.sw |= 0x02;
   if (isNaN80(v) && !(v.m & (1n << 62n)) && d.msize !== 10) {
     f.sw |= 1;
     f.push(quiet(v));
@@ -273,6 +291,7 @@ function fst(pop: boolean) {
 
 function fild(c: Cpu, d: Insn): void {
   check(c);
+  c.fpu.sw &= ~0x200;
   c.fpu.push(fromBigInt(readInt(c, d.msize, c.ea(d))));
 }
 
@@ -286,7 +305,13 @@ function fist(pop: boolean, truncate: boolean) {
 
 type Arith = 'add' | 'sub' | 'subr' | 'mul' | 'div' | 'divr';
 
-function compute(f: Fpu, op: Arith, a: X80, b: X80): X80 {
+/** a op b with C1 (round-up) and DE reported; memDen: b was a denormal m32/m64. */
+function compute(f: Fpu, op: Arith, a: X80, b: X80, memDen = false): X80 {
+  f.sw &= ~0x200;
+  return withDenormal(f, a, b, memDen, () => computeRaw(f, op, a, b));
+}
+
+function computeRaw(f: Fpu, op: Arith, a: X80, b: X80): X80 {
   switch (op) {
     case 'add': return addX(f, a, b, false);
     case 'sub': return addX(f, a, b, true);
@@ -305,7 +330,7 @@ function arith(op: Arith, pop: boolean, intMem: boolean) {
     if (d.k0 === K_MEM) {
       const a = c.ea(d);
       const m = intMem ? fromBigInt(readInt(c, d.msize, a)) : readX(c, d, a);
-      f.setSt(0, compute(f, op, f.st(0), m));
+      f.setSt(0, compute(f, op, f.st(0), m, !intMem && memDenormal));
       return;
     }
     if (d.n === 0) {
@@ -338,8 +363,13 @@ function fcom(pops: number, unordered: boolean, intMem: boolean) {
     else if (d.n === 1 && d.k0 === K_ST) b = f.st(d.r0);
     else b = f.st(1);
     const a = f.st(0);
-    const r = cmpX(f, a, b);
-    if (r === 2 && (!unordered || isSnan(a) || isSnan(b))) f.sw |= 1;
+    const memDen = d.k0 === K_MEM && !intMem && memDenormal;
+    f.sw &= ~0x200;
+    const r = withDenormal(f, a, b, memDen, () => {
+      const o = cmpX(f, a, b);
+      if (o === 2 && (!unordered || isSnan(a) || isSnan(b))) f.sw |= 1;
+      return o;
+    });
     setCompareFlags(f, r);
     for (let i = 0; i < pops; i++) f.pop();
   };
@@ -354,8 +384,12 @@ function fcomi(pop: boolean, unordered: boolean) {
     check(c);
     const f = c.fpu;
     const a = f.st(0), b = f.st(d.r1);
-    const r = cmpX(f, a, b);
-    if (r === 2 && (!unordered || isSnan(a) || isSnan(b))) f.sw |= 1;
+    f.sw &= ~0x200;
+    const r = withDenormal(f, a, b, false, () => {
+      const o = cmpX(f, a, b);
+      if (o === 2 && (!unordered || isSnan(a) || isSnan(b))) f.sw |= 1;
+      return o;
+    });
     c.of = 0;
     c.sf = 0;
     c.af = 0;
@@ -449,13 +483,16 @@ function frndint(c: Cpu): void {
   check(c);
   const f = c.fpu;
   const x = f.st(0);
-  if (isNaN80(x) || isInf80(x) || isZero80(x)) return;
-  const flags = { pe: false, oe: false, ue: false };
+  f.sw &= ~0x200;
+  if (isNaN80(x)) return f.setSt(0, nanResult(f, x, x));
+  if (isInf80(x) || isZero80(x)) return;
+  if (isDenormal80(x)) f.sw |= 0x02;
+  const flags: RoundFlags = { pe: false, oe: false, ue: false, up: false };
   const v = toBigInt(x, f.rc, flags);
   if (v === null) return;
   const r = fromBigInt(v);
   f.setSt(0, v === 0n ? { s: x.s, e: 0, m: 0n } : r);
-  if (flags.pe) f.sw |= 0x20;
+  f.roundFlags(flags);
 }
 
 function fscale(c: Cpu): void {
@@ -662,7 +699,7 @@ export function registerX87(def: Define): void {
   def('Fist', fist(false, false));
   def('Fistp', fist(true, false));
   def('Fisttp', fist(true, true));
-  for (const [name, v] of Object.entries(CONSTS)) def(name, (c) => { check(c); c.fpu.push(v); });
+  for (const [name, v] of Object.entries(CONSTS)) def(name, (c) => { check(c); c.fpu.sw &= ~0x200; c.fpu.push(v); });
   def('Fadd', arith('add', false, false));
   def('Faddp', arith('add', true, false));
   def('Fiadd', arith('add', false, true));
@@ -696,15 +733,30 @@ export function registerX87(def: Define): void {
   def('Ftst', (c) => {
     check(c);
     const f = c.fpu;
-    setCompareFlags(f, cmpX(f, f.st(0), { s: 0, e: 0, m: 0n }));
+    const a = f.st(0);
+    f.sw &= ~0x200;
+    const r = withDenormal(f, a, a, false, () => {
+      const o = cmpX(f, a, { s: 0, e: 0, m: 0n });
+      if (o === 2) f.sw |= 1; // ftst signals on any NaN
+      return o;
+    });
+    setCompareFlags(f, r);
   });
   def('Fxam', fxam);
-  def('Fchs', (c) => { check(c); const x = c.fpu.st(0); c.fpu.setSt(0, { s: x.s ^ 1, e: x.e, m: x.m }); });
-  def('Fabs', (c) => { check(c); const x = c.fpu.st(0); c.fpu.setSt(0, { s: 0, e: x.e, m: x.m }); });
-  def('Fsqrt', (c) => { check(c); c.fpu.setSt(0, sqrtX(c.fpu, c.fpu.st(0))); });
+  // fchs, fabs, fxch: C1 cleared (a stack underflow clears it too).
+  def('Fchs', (c) => { check(c); c.fpu.sw &= ~0x200; const x = c.fpu.st(0); c.fpu.setSt(0, { s: x.s ^ 1, e: x.e, m: x.m }); });
+  def('Fabs', (c) => { check(c); c.fpu.sw &= ~0x200; const x = c.fpu.st(0); c.fpu.setSt(0, { s: 0, e: x.e, m: x.m }); });
+  def('Fsqrt', (c) => {
+    check(c);
+    const f = c.fpu;
+    const a = f.st(0);
+    f.sw &= ~0x200;
+    f.setSt(0, withDenormal(f, a, a, false, () => sqrtX(f, a)));
+  });
   def('Fxch', (c, d) => {
     check(c);
     const f = c.fpu;
+    f.sw &= ~0x200;
     const i = d.n >= 2 ? d.r1 : 1;
     const a = f.st(0), b = f.st(i);
     f.setSt(0, b);

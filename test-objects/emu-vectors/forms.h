@@ -60,6 +60,9 @@
   UN_W(X, inc, ALL) UN_W(X, dec, ALL) UN_W(X, neg, ALL) UN_W(X, not, ALL) \
   SH_W(X, shl, K_SHL) SH_W(X, shr, K_SHR) SH_W(X, sar, K_SAR) SH_W(X, rol, K_ROL) SH_W(X, ror, K_ROR) \
   SH_W(X, rcl, K_RCL) SH_W(X, rcr, K_RCR) \
+  X(shlq_m, "shlq %cl, (%rsi)", G_SHIFT, 64, ALL, K_SHL | P_MEMDST) \
+  X(shrq_m, "shrq %cl, (%rsi)", G_SHIFT, 64, ALL, K_SHR | P_MEMDST) \
+  X(sarq_m, "sarq %cl, (%rsi)", G_SHIFT, 64, ALL, K_SAR | P_MEMDST) \
   X(shldw_cl, "shldw %cl, %bx, %ax", G_SHIFTD, 16, ALL, K_SHLD) \
   X(shldl_cl, "shldl %cl, %ebx, %eax", G_SHIFTD, 32, ALL, K_SHLD) \
   X(shldq_cl, "shldq %cl, %rbx, %rax", G_SHIFTD, 64, ALL, K_SHLD) \
@@ -251,12 +254,19 @@
   X(cvtsi2ssq, "cvtsi2ssq %rbx, %xmm0", G_I2F, 64, ALL, 0) \
   X(cvttsd2si_l, "cvttsd2si %xmm1, %eax", G_F2I, 64, ALL, 0) X(cvttsd2si_q, "cvttsd2si %xmm1, %rax", G_F2I, 64, ALL, 0) \
   X(cvtsd2si_l, "cvtsd2si %xmm1, %eax", G_F2I, 64, ALL, 0) X(cvtsd2si_q, "cvtsd2si %xmm1, %rax", G_F2I, 64, ALL, 0) \
-  X(cvttss2si_l, "cvttss2si %xmm1, %eax", G_F2I, 32, ALL, 0)
+  X(cvttss2si_l, "cvttss2si %xmm1, %eax", G_F2I, 32, ALL, 0) \
+  X(addpd, "addpd %xmm1, %xmm0", G_FP, 64, ALL, 0) X(mulps, "mulps %xmm1, %xmm0", G_FP, 32, ALL, 0) \
+  X(divpd, "divpd %xmm1, %xmm0", G_FP, 64, ALL, 0) X(sqrtps, "sqrtps %xmm1, %xmm0", G_FP, 32, ALL, 0) \
+  X(maxpd, "maxpd %xmm1, %xmm0", G_FP, 64, ALL, 0) X(cmpltps, "cmpltps %xmm1, %xmm0", G_FP, 32, ALL, 0) \
+  X(cvtpd2ps, "cvtpd2ps %xmm1, %xmm0", G_FP, 64, ALL, 0) X(cvtps2pd, "cvtps2pd %xmm1, %xmm0", G_FP, 32, ALL, 0) \
+  X(cvtdq2ps, "cvtdq2ps %xmm1, %xmm0", G_FP, 32, ALL, 0) X(cvtps2dq, "cvtps2dq %xmm1, %xmm0", G_FP, 32, ALL, 0) \
+  X(cvttpd2dq, "cvttpd2dq %xmm1, %xmm0", G_FP, 64, ALL, 0) X(cvtss2si_q, "cvtss2si %xmm1, %rax", G_F2I, 32, ALL, 0)
 
-/* x87: operands are 80-bit values in memory at rsi+0 (a) and rsi+16 (b); the control word to use at
-   rsi+64; results stored at rsi+32, the status word at rsi+48 (fnstsw), the control word at rsi+50. */
+/* x87: operands are 80-bit values in memory at rsi+0 (a) and rsi+16 (b, or a double there for the m64
+   forms); the control word to use at rsi+64; results stored at rsi+32, the status word at rsi+48 (fnstsw,
+   taken right after the instruction under test so C1 is its own), the control word at rsi+50. */
 #define X87_BIN(X, name, op, tail) \
-  X(name, "fninit; fldcw 64(%rsi); fldt 16(%rsi); fldt (%rsi); " op "; fstpt 32(%rsi); fnstsw 48(%rsi)" tail, G_X87, 80, ALL, 0)
+  X(name, "fninit; fldcw 64(%rsi); fldt 16(%rsi); fldt (%rsi); " op "; fnstsw 48(%rsi); fstpt 32(%rsi)" tail, G_X87, 80, ALL, 0)
 #define POP2 "; fstp %st(0)"
 #define X87_FORMS(X) \
   X(fldt_fstpt, "fninit; fldcw 64(%rsi); fldt (%rsi); fstpt 32(%rsi); fnstsw 48(%rsi)", G_X87, 80, ALL, 0) \
@@ -266,8 +276,15 @@
   X87_BIN(X, fadd_st1, "fadd %st(1), %st", POP2) X87_BIN(X, fmul_st1, "fmul %st(1), %st", POP2) \
   X87_BIN(X, fsub_st1, "fsub %st(1), %st", POP2) X87_BIN(X, fdiv_st1, "fdiv %st(1), %st", POP2) \
   X87_BIN(X, fxch, "fxch %st(1)", POP2) X87_BIN(X, fabs, "fabs", POP2) X87_BIN(X, fchs, "fchs", POP2) \
-  X(faddl_m, "fninit; fldcw 64(%rsi); fldt (%rsi); faddl 16(%rsi); fstpt 32(%rsi); fnstsw 48(%rsi)", G_X87, 64, ALL, 0) \
-  X(fmull_m, "fninit; fldcw 64(%rsi); fldt (%rsi); fmull 16(%rsi); fstpt 32(%rsi); fnstsw 48(%rsi)", G_X87, 64, ALL, 0) \
+  X87_BIN(X, fmul_fabs, "fmul %st(1), %st; fabs", POP2) X87_BIN(X, fmul_ftst, "fmul %st(1), %st; ftst", POP2) \
+  X(faddl_m, "fninit; fldcw 64(%rsi); fldt (%rsi); faddl 16(%rsi); fnstsw 48(%rsi); fstpt 32(%rsi)", G_X87, 64, ALL, 0) \
+  X(fmull_m, "fninit; fldcw 64(%rsi); fldt (%rsi); fmull 16(%rsi); fnstsw 48(%rsi); fstpt 32(%rsi)", G_X87, 64, ALL, 0) \
+  X(fdivl_m, "fninit; fldcw 64(%rsi); fldt (%rsi); fdivl 16(%rsi); fnstsw 48(%rsi); fstpt 32(%rsi)", G_X87, 64, ALL, 0) \
+  X(fldl_m, "fninit; fldcw 64(%rsi); fldl 16(%rsi); fnstsw 48(%rsi); fstpt 32(%rsi)", G_X87, 64, ALL, 0) \
+  X(fsqrt, "fninit; fldcw 64(%rsi); fldt (%rsi); fsqrt; fnstsw 48(%rsi); fstpt 32(%rsi)", G_X87, 80, ALL, 0) \
+  X(frndint, "fninit; fldcw 64(%rsi); fldt (%rsi); frndint; fnstsw 48(%rsi); fstpt 32(%rsi)", G_X87, 80, ALL, 0) \
+  X(fstpl_m, "fninit; fldcw 64(%rsi); fldt (%rsi); fstpl 32(%rsi); fnstsw 48(%rsi)", G_X87, 80, ALL, 0) \
+  X(fstps_m, "fninit; fldcw 64(%rsi); fldt (%rsi); fstps 32(%rsi); fnstsw 48(%rsi)", G_X87, 80, ALL, 0) \
   X(fucomi, "fninit; fldt 16(%rsi); fldt (%rsi); fucomi %st(1), %st; fnstsw 48(%rsi); fstp %st(0); fstp %st(0)", G_X87, 80, ALL, P_X87FLAGS) \
   X(fucomip, "fninit; fldt 16(%rsi); fldt (%rsi); fucomip %st(1), %st; fnstsw 48(%rsi); fstp %st(0)", G_X87, 80, ALL, P_X87FLAGS) \
   X(fildl_fstpt, "fninit; fldcw 64(%rsi); fildl (%rsi); fstpt 32(%rsi); fnstsw 48(%rsi)", G_X87I, 32, ALL, 0) \

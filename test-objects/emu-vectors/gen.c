@@ -335,7 +335,7 @@ static void gen_shift(void) {
     uint64_t v[40];
     int w = cur->width, n = values(w, v, 3);
     int kind = KIND(cur->param);
-    static const int counts[] = {0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 255};
+    static const int counts[] = {0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 48, 63, 64, 65, 255};
     int ncounts = sizeof counts / sizeof counts[0];
     for (int i = 0; i < n; i++)
         for (int k = 0; k < ncounts; k++)
@@ -614,7 +614,8 @@ static const uint64_t FP64[] = {
     0xfff0000000000000ULL, 0x7ff8000000000000ULL, 0xfff8000000000000ULL, 0x7ff4000000000001ULL,
     0x7ff8000000000123ULL, 0x43e0000000000000ULL, 0xc3e0000000000000ULL, 0x41e0000000000000ULL,
     0xc1e0000000100000ULL, 0x4415af1d78b58c40ULL, 0x3fe0000000000000ULL, 0xbfe8000000000000ULL,
-    0x4330000000000001ULL, 0x3ca0000000000000ULL};
+    0x4330000000000001ULL, 0x3ca0000000000000ULL,
+    0x380fffffff800000ULL /* just below the smallest float normal: tiny before rounding to float, not after */};
 #define NFP64 (sizeof FP64 / sizeof FP64[0])
 static const uint32_t FP32[] = {
     0x00000000, 0x80000000, 0x3f800000, 0xbf800000, 0x3fc00000, 0x40200000, 0xc0200000, 0x3dcccccd,
@@ -642,7 +643,10 @@ static void gen_fp(void) {
                 set_fp(g_in.xmm[0], w, i);
                 set_fp(g_in.xmm[1], w, j);
                 g_in.mxcsr = 0x1f80 | (uint32_t)(rc << 13);
-                if (rc == 3 && (i + j) % 2) g_in.mxcsr |= 0x8040; /* FTZ and DAZ */
+                /* DAZ alone, FTZ alone and both, on a sample; and flags already set (they are sticky) */
+                if ((i + j) % 2) g_in.mxcsr |= rc == 1 ? 0x0040 : rc == 2 ? 0x8000 : rc == 3 ? 0x8040 : 0;
+                if (rc == 0 && (i + j) % 7 == 3) g_in.mxcsr |= 0x003f;
+                if (rc == 0 && (i * 5 + j) % 11 == 4) g_in.mxcsr |= 0x8040;
                 if (cur->param & P_MEMSRC) memcpy((void *)(DATA + 0x100), g_in.xmm[1], 8);
                 g_in.rflags = 0x202 | (((i + j) & 1) ? STATUS : 0);
                 vec();
@@ -666,11 +670,12 @@ static void gen_f2i(void) {
     int w = cur->width;
     int n = w == 64 ? (int)NFP64 : (int)NFP32;
     for (int i = 0; i < n; i++)
-        for (int rc = 0; rc < 4; rc++) {
+        for (int rc = 0; rc < 5; rc++) {
             reset_in();
             set_fp(g_in.xmm[1], w, i);
             g_in.gpr[RAX] = rnd();
-            g_in.mxcsr = 0x1f80 | (uint32_t)(rc << 13);
+            /* rc 4: round to nearest with DAZ */
+            g_in.mxcsr = rc == 4 ? 0x1fc0 : 0x1f80 | (uint32_t)(rc << 13);
             vec();
         }
 }
@@ -715,12 +720,13 @@ static struct f80 x87_value(int k) {
 static void gen_x87(void) {
     int binary = strstr(cur->body, "16(%rsi)") != NULL;
     int m64 = cur->width == 64;
-    for (int i = 0; i < NX87; i++)
-        for (int j = 0; j < (binary ? NX87 : 1); j++)
+    int load = strstr(cur->name, "fldl") != NULL; /* only the m64 operand at rsi+16 matters */
+    for (int i = 0; i < (load ? 1 : NX87); i++)
+        for (int j = 0; j < (load ? (int)NFP64 : binary ? NX87 : 1); j++)
             for (int rc = 0; rc < 4; rc++) {
-                if (binary && (i + 2 * j) % 3) continue;
+                if (binary && !load && (i + 2 * j) % 3) continue;
                 if (binary && rc && ((i * 5 + j * 3 + rc) % 7)) continue;
-                if (!binary && rc && cur->param != P_X87FLAGS && !strstr(cur->name, "fist")) continue;
+                if (!binary && rc && cur->param != P_X87FLAGS && !strstr(cur->name, "fist") && !strstr(cur->name, "fst") && !strstr(cur->name, "fsqrt") && !strstr(cur->name, "frndint")) continue;
                 reset_in();
                 put80(DATA + 0x100, x87_value(i));
                 if (binary) {
@@ -730,9 +736,13 @@ static void gen_x87(void) {
                     } else put80(DATA + 0x110, x87_value(j));
                 }
                 uint16_t cw = (uint16_t)(0x37f | rc << 10);
+                /* precision control 24 and 53 bits on a sample of the binary forms */
+                if (binary && (i + j) % 4 == 1) cw &= (uint16_t)~0x300;
+                if (binary && (i + j) % 4 == 2) cw &= (uint16_t)~0x100;
                 memcpy((void *)(DATA + 0x140), &cw, 2);
-                /* the status word: exception flags, stack fault and TOP are defined; C0-C3 are not */
-                cur_mm = "[[304,\"7f38\"]]";
+                /* the status word: exception flags, ES, B, TOP and C1 (round-up) are defined; C0, C2, C3 are
+                   not, except after fucomi (not affected: still clear from fninit) */
+                cur_mm = cur->param == P_X87FLAGS ? NULL : "[[304,\"ffba\"]]";
                 vec();
             }
 }
@@ -745,7 +755,7 @@ static void gen_x87i(void) {
         memcpy((void *)(DATA + 0x100), &v[i], 8);
         uint16_t cw = 0x37f;
         memcpy((void *)(DATA + 0x140), &cw, 2);
-        cur_mm = "[[304,\"7f38\"]]";
+        cur_mm = "[[304,\"ffba\"]]";
         vec();
     }
 }
