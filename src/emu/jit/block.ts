@@ -75,8 +75,8 @@ export class Block {
  * interpreted runs. Only loops are compiled by default because V8 runs a new function unoptimized until it
  * is warm and deoptimizes it whenever a path it has not seen is taken: a translated function pays for its
  * compilation where it iterates many times per call (measured on the zlib round trip of the corpus: every
- * hot block compiled 3.6-3.9 s of CPU, interpreted 2.4-2.7 s, loops only 2.8-3.0 s; a register loop 255
- * MIPS with every block, 288 with loops only). */
+ * hot block compiled 3.6-3.9 s of CPU, interpreted 2.4-2.7 s, loops only 2.8-3.4 s; malloc_heavy 30.2 s of
+ * CPU with every hot block, 21-23 s with loops only; a register loop 255 MIPS against 288). */
 export type JitMode = 'off' | 'eager' | number;
 
 /** Blocks entered this many times (interpreted) are compiled. */
