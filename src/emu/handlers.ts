@@ -19,46 +19,32 @@ import { describeInsnAt } from './diagnose.ts';
 export type Define = (names: string | string[], h: Handler) => void;
 
 let table: Handler[] | undefined;
-/** The family module that registered each mnemonic's handler. */
-const families: string[] = [];
 
 function build(): Handler[] {
   const t: Handler[] = [];
   const names = Mnemonic as unknown as Record<string, number>;
-  let family = '';
   const def: Define = (ns, h) => {
     for (const n of Array.isArray(ns) ? ns : [ns]) {
       const v = names[n];
       if (typeof v !== 'number') throw new Error(`emu: unknown mnemonic ${n}`);
       t[v] = h;
-      families[v] = family;
     }
   };
-  const register = (name: string, r: (d: Define) => void) => {
-    family = name;
-    r(def);
-  };
-  register('alu', registerAlu);
-  register('shift', registerShift);
-  register('muldiv', registerMulDiv);
-  register('bit', registerBit);
-  register('control', registerControl);
-  register('string', registerString);
-  register('system', registerSystem);
-  register('sse', registerSse);
-  register('x87', registerX87);
+  registerAlu(def);
+  registerShift(def);
+  registerMulDiv(def);
+  registerBit(def);
+  registerControl(def);
+  registerString(def);
+  registerSystem(def);
+  registerSse(def);
+  registerX87(def);
   return t;
 }
 
 export function handlerFor(mnemonic: number, _code: number): Handler {
   table ??= build();
   return table[mnemonic] ?? unimplemented;
-}
-
-/** The family module ('alu', 'sse', 'x87', ...) whose handler runs a mnemonic, or undefined. */
-export function handlerFamily(mnemonic: number): string | undefined {
-  table ??= build();
-  return families[mnemonic];
 }
 
 /** Whether a mnemonic has a handler (for coverage reports). */

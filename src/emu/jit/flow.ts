@@ -3,7 +3,6 @@
 // is left when rip is not the next instruction's address.
 import { Mnemonic } from '../../asm/iced.ts';
 import { K_IMM, type Insn } from '../insn.ts';
-import { handlerFamily } from '../handlers.ts';
 
 const NAMES = [
   'Jmp', 'Jo', 'Jno', 'Jb', 'Jae', 'Je', 'Jne', 'Jbe', 'Ja', 'Js', 'Jns', 'Jp', 'Jnp', 'Jl', 'Jge', 'Jle', 'Jg',
@@ -17,31 +16,6 @@ const names = Mnemonic as unknown as Record<string, number>;
 for (const n of NAMES) {
   const v = names[n];
   if (typeof v === 'number') TERMINATORS[v] = 1;
-}
-
-/** Handlers that neither read nor write the arithmetic flags, beyond the SSE and x87 families (whose few
- * flag users are listed in FLAG_USERS). */
-const FLAG_NEUTRAL = new Uint8Array(4096);
-for (const n of ['Bswap', 'Cdqe', 'Cqo', 'Cdq', 'Cwde', 'Cbw', 'Cwd', 'Xchg', 'Leave', 'Cpuid', 'Rdtsc', 'Rdtscp', 'Xgetbv', 'Lfence', 'Mfence', 'Sfence', 'Pause',
-  'Prefetchnta', 'Prefetcht0', 'Prefetcht1', 'Prefetcht2', 'Prefetchw', 'Movsb', 'Movsw', 'Movsd', 'Movsq', 'Stosb', 'Stosw', 'Stosd', 'Stosq', 'Lodsb', 'Lodsw', 'Lodsd', 'Lodsq',
-  'Push', 'Pop', 'Mov', 'Movzx', 'Movsx', 'Movsxd', 'Lea', 'Not', 'Nop']) {
-  const v = names[n];
-  if (typeof v === 'number') FLAG_NEUTRAL[v] = 1;
-}
-const FLAG_USERS = new Uint8Array(4096);
-for (const n of ['Comiss', 'Comisd', 'Ucomiss', 'Ucomisd', 'Ptest', 'Fcomi', 'Fcomip', 'Fucomi', 'Fucomip', 'Fcmovb', 'Fcmove', 'Fcmovbe', 'Fcmovu', 'Fcmovnb', 'Fcmovne', 'Fcmovnbe', 'Fcmovnu']) {
-  const v = names[n];
-  if (typeof v === 'number') FLAG_USERS[v] = 1;
-}
-
-/** Whether the handler of `d` leaves the arithmetic flags alone (neither reads nor writes them), so that a
- * translated block need not compute them before calling it. */
-export function flagNeutral(d: Insn): boolean {
-  const mn = d.mn;
-  if (FLAG_NEUTRAL[mn] === 1) return true;
-  if (FLAG_USERS[mn] === 1) return false;
-  const f = handlerFamily(mn);
-  return f === 'sse' || f === 'x87';
 }
 
 const CONDITIONAL = new Uint8Array(4096);

@@ -11,7 +11,7 @@ import type { Cpu } from '../cpu.ts';
 import { PARITY } from '../cpu.ts';
 import type { Block, BlockFn } from './block.ts';
 import type { Insn } from '../insn.ts';
-import { flagNeutral, isConditional, isTerminator } from './flow.ts';
+import { isConditional, isTerminator } from './flow.ts';
 import { ALL_FLAGS, condExpr, exitCode, Gen, lit } from './gen.ts';
 import { planInt, type Inline } from './emit-int.ts';
 import { planBranch } from './emit-branch.ts';
@@ -22,19 +22,31 @@ function plan(d: Insn): Inline | null {
   return planInt(d) ?? planBranch(d) ?? planSse(d);
 }
 
+/** Whether the inline code of `d` can leave the function before the instruction completes (it has a fast
+ * path that may miss, a check that may fail, or calls the handler): found by generating it. */
+function mayLeave(p: Inline, d: Insn): boolean {
+  const g = new Gen();
+  g.live = ALL_FLAGS;
+  p.emit(g, d);
+  return g.out.some((l) => l.includes('return ')) || g.names.length > 0;
+}
+
 /** JavaScript source of the block's function body and the handlers/instructions it calls. */
 export function blockSource(b: Block, insns: Insn[]): { src: string; names: string[]; values: unknown[] } {
   const n = insns.length;
   const plans = insns.map(plan);
-  // Flag liveness, backwards from the exit.
+  // Flag liveness, backwards from the exit. Every flag is live where the function may be left: at a side
+  // exit (a conditional branch inside the block), and before an instruction that may leave before it
+  // completes (its fast path misses or it faults) or that calls a handler, since a fault there makes the
+  // flags visible (an exception frame, a signal context) and they must be exact.
   const liveOut = new Array<number>(n);
   let live = ALL_FLAGS;
   for (let k = n - 1; k >= 0; k--) {
     liveOut[k] = live;
     const p = plans[k];
-    // A side exit (a conditional branch inside the block) leaves with every flag live.
     if (k < n - 1 && isConditional(insns[k])) live = ALL_FLAGS;
-    else live = p ? (live & ~p.writes) | p.reads : flagNeutral(insns[k]) ? live : ALL_FLAGS;
+    else if (!p || mayLeave(p, insns[k])) live = ALL_FLAGS;
+    else live = (live & ~p.writes) | p.reads;
   }
   const g = new Gen();
   const names = g.names;
