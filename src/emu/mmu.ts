@@ -23,18 +23,28 @@ export class Mmu {
   /** Needed permission bit per access kind for the current privilege. */
   private need = new Uint8Array([S_R, S_W, S_X]);
   private forceSupervisor = 0;
+  /** Linear range covered by TLB entries filled from 2 MiB / 1 GiB pages: an invlpg inside it drops every
+   * translation (the whole large page must go, and the TLB keeps only its 4 KiB pieces), as QEMU does. */
+  private largeLo = Infinity;
+  private largeHi = -Infinity;
 
   constructor(private readonly c: Cpu) {}
 
   /** Drop every translation (CR3/CR4/CR0 writes, EFER changes). */
   flush(): void {
     this.tag.fill(NaN);
+    this.largeLo = Infinity;
+    this.largeHi = -Infinity;
     this.paging = (this.c.cr0 & 0x80000000) !== 0;
     this.c.code.resetFetch();
   }
 
   /** invlpg. */
   invalidate(la: number): void {
+    if (la >= this.largeLo && la < this.largeHi) {
+      this.flush();
+      return;
+    }
     const vpn = Math.floor(la / 4096);
     const i = vpn & (TLB_SIZE - 1);
     if (this.tag[i] === vpn) this.tag[i] = NaN;
@@ -152,6 +162,11 @@ export class Mmu {
       this.tag[i] = vpn;
       this.phys[i] = pageBase;
       this.perm[i] = p;
+      if (pageSize > 4096) {
+        const lo = la - (u % pageSize);
+        if (lo < this.largeLo) this.largeLo = lo;
+        if (lo + pageSize > this.largeHi) this.largeHi = lo + pageSize;
+      }
     }
     return pageBase + (la & 4095);
   }
