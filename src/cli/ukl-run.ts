@@ -116,6 +116,7 @@ async function runLinux(prog: string, args: string[], o: Opts, num: (v: string |
     }
     throw e;
   }
+  proc.cpu.code.timing = o.stats === true;
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   const r = proc.run(maxInsns, timeout !== undefined ? t0 + timeout * 1000 : Infinity);
