@@ -139,23 +139,35 @@ static int covered(u64 va) {
  * etext, not the segments). */
 struct phdr { u32 type, flags; u64 offset, vaddr, paddr, filesz, memsz, align; };
 
-static u64 image_flags(u64 va, u64 *found) {
+/* The flags of the image page at va (*found = 0: in no segment), and in *until the end of the run of
+ * pages that have the same answer (the next segment or etext boundary), so callers ask once per run. */
+static u64 image_flags(u64 va, u64 *found, u64 *until) {
 	const u8 *eh = (const u8 *)__ehdr_start;
 	u64 phoff = *(const u64 *)(eh + 32);
 	u16 phnum = *(const u16 *)(eh + 56);
 	const struct phdr *ph = (const struct phdr *)(eh + phoff);
-	u64 flags = 0;
+	u64 flags = 0, text_end = ALIGN_UP((u64)etext, PAGE);
 	*found = 0;
-	if (va >= (u64)__ehdr_start && va < ALIGN_UP((u64)etext, PAGE)) { *found = 1; return 0; }
+	*until = ~0UL;
+	if (va >= (u64)__ehdr_start && va < text_end) { *found = 1; *until = text_end; return 0; }
 	for (int i = 0; i < phnum; i++) {
 		if (ph[i].type != 1) continue;
 		u64 s = ALIGN_DOWN(ph[i].vaddr, PAGE), e = ALIGN_UP(ph[i].vaddr + ph[i].memsz, PAGE);
-		if (va < s || va >= e) continue;
+		if (va < s) { if (s < *until) *until = s; continue; }
+		if (va >= e) continue;
+		if (e < *until) *until = e;
 		*found = 1;
 		if (ph[i].flags & 2) flags |= PTE_W;
 		flags |= nx_bit;
 	}
+	if (va < (u64)__ehdr_start && (u64)__ehdr_start < *until) *until = ALIGN_DOWN((u64)__ehdr_start, PAGE);
 	return flags;
+}
+
+/* Whether [start, end) lies in one RAM range of the boot memory map. */
+static int in_ram(u64 start, u64 end) {
+	for (int i = 0; i < nram; i++) if (start >= ram[i].start && end <= ram[i].end) return 1;
+	return 0;
 }
 
 void ukl_mm_init(u64 nx_supported) {
@@ -178,20 +190,30 @@ void ukl_mm_init(u64 nx_supported) {
 			}
 			u64 *pte = pte_of(va, 1);
 			if (stop > ram[i].end) stop = ram[i].end;
+			u64 f = 0, run_end = 0;
 			for (; va < stop; va += PAGE, pte++) {
-				u64 f = PTE_W | nx_bit, found = 0;
-				if (va >= img_start && va < img_end) {
-					u64 fl = image_flags(va, &found);
-					if (found) f = fl;
+				if (va >= run_end) {
+					/* The same flags up to run_end: the image's segments, or plain RAM around them. */
+					u64 found = 0;
+					if (va >= img_start && va < img_end) {
+						u64 fl = image_flags(va, &found, &run_end);
+						f = found ? fl : PTE_W | nx_bit;
+						if (run_end > img_end) run_end = img_end;
+					} else {
+						f = PTE_W | nx_bit;
+						run_end = va < img_start ? img_start : ~0UL;
+					}
 				}
 				*pte = va | PTE_P | f;
 			}
 		}
 	}
 	/* Image pages outside the RAM map (should not happen) are mapped too. */
-	for (u64 va = img_start; va < img_end; va += PAGE) {
-		u64 *pte = pte_of(va, 1);
-		if (!(*pte & PTE_P)) { u64 f; u64 fl = image_flags(va, &f); *pte = va | PTE_P | fl; }
+	if (!in_ram(img_start, img_end)) {
+		for (u64 va = img_start; va < img_end; va += PAGE) {
+			u64 *pte = pte_of(va, 1);
+			if (!(*pte & PTE_P)) { u64 f, until; u64 fl = image_flags(va, &f, &until); *pte = va | PTE_P | fl; }
+		}
 	}
 	__asm__ volatile("mov %0, %%cr3" : : "r"((u64)pml4) : "memory");
 	/* Everything after the page tables is free. */
@@ -273,6 +295,8 @@ static void set_prot(u64 start, u64 end, int prot) {
 		if (stop > end) stop = end;
 		if (!covered(va)) { va = stop; continue; }
 		u64 *pde = pde_of(va);
+		/* A 2 MiB page that already has these permissions needs no split (brk and mmap of fresh RAM). */
+		if (is_large(*pde) && (*pde & (PTE_P | PTE_W | PTE_NX)) == f) { va = stop; continue; }
 		if (is_large(*pde) && !(va & (LARGE - 1)) && stop - va == LARGE) {
 			*pde = va | PTE_PS | f;
 			invlpg(va);
