@@ -36,18 +36,25 @@ export function gprSize(r: number): number {
   return 8;
 }
 
-/** A register operand as (kind, number, size). */
-function regOperand(r: number, bits: number): [number, number, number] {
+/** A register operand as (kind, number, size); size 0 for CR/DR, whose size is the mode's. */
+function regOperand(r: number): [number, number, number] {
   const g = gprIndex(r);
   if (g >= 0) return [K_REG, g, gprSize(r)];
   if (r >= Register.ES && r <= Register.GS) return [K_SEG, r - Register.ES, 2];
   if (r >= Register.XMM0 && r <= Register.XMM15) return [K_XMM, r - Register.XMM0, 16];
-  if (r >= Register.CR0 && r <= Register.CR15) return [K_CR, r - Register.CR0, bits === 64 ? 8 : 4];
-  if (r >= Register.DR0 && r <= Register.DR15) return [K_DR, r - Register.DR0, bits === 64 ? 8 : 4];
+  if (r >= Register.CR0 && r <= Register.CR15) return [K_CR, r - Register.CR0, 0];
+  if (r >= Register.DR0 && r <= Register.DR15) return [K_DR, r - Register.DR0, 0];
   if (r >= Register.ST0 && r <= Register.ST7) return [K_ST, r - Register.ST0, 10];
   if (r >= Register.MM0 && r <= Register.MM7) return [K_MM, r - Register.MM0, 8];
   return [0, 0, 0];
 }
+
+/** regOperand for every iced Register, as three tables (no array per decoded operand). */
+const REG_COUNT = 256; // iced Register values are bytes
+const regKind = new Uint8Array(REG_COUNT);
+const regNum = new Uint8Array(REG_COUNT);
+const regSize = new Uint8Array(REG_COUNT);
+for (let r = 0; r < REG_COUNT; r++) [regKind[r], regNum[r], regSize[r]] = regOperand(r);
 
 /** A 64-bit bigint as a signed double. */
 function signed64(v: bigint): number {
@@ -136,9 +143,13 @@ export function buildInsn(i: Iced.Instruction, la: number, bits: number, code: n
     const kind = opKindAt(i, k); // not fixed per Code: an r/m operand is a register or memory
     let ok = 0, or = 0, os = 0;
     switch (kind) {
-      case OpKind.Register:
-        [ok, or, os] = regOperand(opRegisterAt(i, k), bits);
+      case OpKind.Register: {
+        const r = opRegisterAt(i, k);
+        ok = regKind[r]!;
+        or = regNum[r]!;
+        os = regSize[r] || (ok === 0 ? 0 : bits === 64 ? 8 : 4);
         break;
+      }
       case OpKind.NearBranch16:
       case OpKind.NearBranch32:
       case OpKind.NearBranch64:
