@@ -45,7 +45,6 @@ void ukl_mm_add_ram(u64 start, u64 end) {
 }
 
 static void free_range(u64 start, u64 end);
-static u64 alloc_top(u64 size);
 
 u64 ukl_phys_alloc_early(u64 size) {
 	u64 p = early_next;
@@ -54,13 +53,14 @@ u64 ukl_phys_alloc_early(u64 size) {
 	return p;
 }
 
-/* A zeroed page for a page table: after the image while the map is built, then from free RAM. */
+/* A zeroed page for a page table, after the image (only while the map is built: later tables are splits). */
 static u64 table_page(void) {
-	if (!mm_ready) return ukl_phys_alloc_early(PAGE);
-	u64 p = alloc_top(PAGE);
-	if (p) ukl_memset((void *)p, 0, PAGE);
-	return p;
+	return mm_ready ? 0 : ukl_phys_alloc_early(PAGE);
 }
+
+/* Pages reserved at boot for splitting 2 MiB pages, one per 2 MiB page mapped: a split never fails, and
+ * page tables stay below the heap, out of reach of mmap(MAP_FIXED) and munmap. */
+static u64 split_next, split_end;
 
 static inline void invlpg(u64 va) { __asm__ volatile("invlpg (%0)" : : "r"(va) : "memory"); }
 
@@ -86,8 +86,9 @@ static int is_large(u64 pde) { return (pde & PTE_PS) != 0; }
 /* Replace the 2 MiB page at *pde by a table of 512 4 KiB pages with the same permissions. */
 static int split_large(u64 *pde, u64 va) {
 	u64 base = va & ~(LARGE - 1);
-	u64 p = table_page();
-	if (!p) return 0;
+	if (split_next == split_end) return 0;
+	u64 p = split_next;
+	split_next += PAGE;
 	u64 *pt = (u64 *)p, flags = *pde & (PTE_P | PTE_W | PTE_NX);
 	for (int i = 0; i < 512; i++) pt[i] = (base + i * PAGE) | flags;
 	*pde = p | PTE_P | PTE_W;
@@ -176,6 +177,7 @@ void ukl_mm_init(u64 nx_supported) {
 	u64 img_end = ALIGN_UP((u64)_end, PAGE);
 	early_next = img_end;
 	pml4 = (u64 *)ukl_phys_alloc_early(PAGE);
+	u64 nlarge = 0;
 	/* 2 MiB pages where the block is all RAM and none of the image; else one table walk per 2 MiB and
 	 * the segment lookup only for the image's pages (a per-page walk and lookup over 128 MiB of RAM
 	 * were 5 of the hello image's 5.6 million boot instructions, 4 KiB pages 0.5 of the rest 0.7). */
@@ -185,6 +187,7 @@ void ukl_mm_init(u64 nx_supported) {
 			if (!(va & (LARGE - 1)) && stop <= ram[i].end && (stop <= img_start || va >= img_end)) {
 				u64 *pde = pde_of(va);
 				*pde = va | PTE_P | PTE_W | PTE_PS | nx_bit;
+				nlarge++;
 				va = stop;
 				continue;
 			}
@@ -215,6 +218,10 @@ void ukl_mm_init(u64 nx_supported) {
 			if (!(*pte & PTE_P)) { u64 f, until; u64 fl = image_flags(va, &f, &until); *pte = va | PTE_P | fl; }
 		}
 	}
+	/* The split pool (not zeroed: a split writes all 512 entries). */
+	split_next = early_next;
+	split_end = early_next + nlarge * PAGE;
+	early_next = split_end;
 	__asm__ volatile("mov %0, %%cr3" : : "r"((u64)pml4) : "memory");
 	/* Everything after the page tables is free. */
 	for (int i = 0; i < nram; i++) {
