@@ -27,6 +27,7 @@ const cases: Case[] = [
   { key: 'ctor', sources: ['../kernel-programs/ctor_main.c', '../kernel-programs/ctor_only.c'], append: '' },
   { key: 'regs_preserved', sources: ['../kernel-programs/regs_preserved.c'], append: '' },
   { key: 'sigsuspend', sources: ['../kernel-programs/sigsuspend.c'], append: '' },
+  { key: 'mprotect_pages', sources: ['../kernel-programs/mprotect_pages.c'], append: '' },
   { key: 'fault_null', sources: ['../kernel-programs/fault_null.c'], append: '' },
   { key: 'fault_div', sources: ['../kernel-programs/fault_div.c'], append: '' },
   { key: 'fault_stack', sources: ['../kernel-programs/fault_stack.c'], append: '' },

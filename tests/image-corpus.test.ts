@@ -10,7 +10,7 @@
 // Programs: the link corpus (tests/link-corpus/programs.json, O2) except those that need what the
 // kernel does not offer: files (stdio_files, cxx_iostream's fstream), threads (tls_threads, cxx_stl),
 // stdin read to end of file (argv_env; a serial console has no end of file). Plus C++ iostream with
-// exceptions, clocks/sleep/getrandom, sigsuspend and the syscall register contract (tests/kernel-programs). zlib and libm come from the corpus.
+// exceptions, clocks/sleep/getrandom, sigsuspend, the syscall register contract and mprotect over 2 MiB and 4 KiB pages (tests/kernel-programs). zlib and libm come from the corpus.
 // The other two link forms of issue 8 are checked on init_order and a two-object program whose second
 // object nobody references: the explicit archive form, and `ukl-ld glibc/*.o app.o ukl.o` with the
 // machine's libc.a members extracted by `ar x`.
@@ -41,6 +41,7 @@ const own: CorpusProgram[] = [
   { name: 'time_sleep', sources: [join(OWN_DIR, 'time_sleep.c')], exit: 0 },
   { name: 'sigsuspend', sources: [join(OWN_DIR, 'sigsuspend.c')], exit: 0 },
   { name: 'regs_preserved', sources: [join(OWN_DIR, 'regs_preserved.c')], exit: 0 },
+  { name: 'mprotect_pages', sources: [join(OWN_DIR, 'mprotect_pages.c')], exit: 0 },
 ];
 const programs = [...corpus.programs.filter((p) => !(p.name in EXCLUDED)), ...own];
 

@@ -64,10 +64,13 @@ export function mnemonicName(m: number): string {
 // Branch codes are named '<Mnem>_rel8_64', '<Mnem>_rel32_64', 'Xbegin_rel16', ...: the name is the only
 // place the field width is stated without decoding an instance, so derive the tables from it.
 const REL = /_rel(8|16|32)(?=_|$)/;
-const relSizeOf: RelSize[] = [];
+// Built on first use: a command that only decodes for execution (ukl-run) never asks.
+let relSizeOf: RelSize[] | undefined;
 const shortOf: number[] = [];
 const nearOf: number[] = [];
-{
+function relTables(): RelSize[] {
+  if (relSizeOf) return relSizeOf;
+  relSizeOf = [];
   const byName = new Map<string, number>();
   for (const key of Object.keys(Code)) {
     const v = (Code as unknown as Record<string, number | string>)[key];
@@ -85,20 +88,23 @@ const nearOf: number[] = [];
     if (n !== undefined && n !== code) nearOf[code] = n;
     if (s !== undefined && s !== code) shortOf[code] = s;
   }
+  return relSizeOf;
 }
 
 /** Size of the relative field of a near branch code (jmp/jcc/call/loop/jrcxz/xbegin), else 0. */
 export function relSize(code: number): RelSize {
-  return relSizeOf[code] ?? 0;
+  return relTables()[code] ?? 0;
 }
 
 /** The rel32 (or rel16) form of a rel8 branch code, e.g. Je_rel8_64 → Je_rel32_64; undefined if none (loop, jrcxz). */
 export function nearBranchCode(code: number): number | undefined {
+  relTables();
   return nearOf[code];
 }
 
 /** The rel8 form of a rel32 branch code, e.g. Call_rel32_64 has none → undefined; Jmp_rel32_64 → Jmp_rel8_64. */
 export function shortBranchCode(code: number): number | undefined {
+  relTables();
   return shortOf[code];
 }
 

@@ -38,27 +38,35 @@ export const enum Rule {
   GatherScatter,
 }
 
-const table = new Uint8Array(Object.keys(Code).length);
-const strings = new Uint8Array(table.length);
-for (let c = 0; c < table.length; c++) {
-  const n = codeName(c);
-  // Not the SSE2 movsd/cmpsd (Movsd_xmm_xmmm64, Cmpsd_xmm_xmmm64_imm8), which share the string ops' names.
-  if (/^(Movs|Cmps|Stos|Lods|Scas|Ins|Outs)[bwdq]_/.test(n) && !n.includes('xmm')) strings[c] = 1;
-  if (/^(Call|Jmp|Push|Pop)_rm64$/.test(n)) table[c] = Rule.NoQSuffix;
-  else if (/^(Rol|Ror|Rcl|Rcr|Shl|Shr|Sal|Sar)_rm(8|16|32|64)_1$/.test(n)) table[c] = Rule.ShiftByOne;
-  else if (/^Imul_r(16|32|64)_rm(16|32|64)_imm/.test(n)) table[c] = Rule.Imul3;
-  else if (/^F\w+_(st0_sti|sti_st0|sti)_D[CDEF][C-F][08]$/.test(n) || n === 'Fstpnce_sti') table[c] = Rule.X87Alias;
-  else if (/^F\w+_(st0_sti|sti_st0|sti)$/.test(n)) table[c] = Rule.X87Reg;
-  else if (/^F[a-z]+_m(\d+(fp|int|bcd)|2byte|14byte|28byte|94byte|108byte)$/.test(n)) table[c] = Rule.X87Mem;
-  else if (n === 'Nopq') table[c] = Rule.Nopq;
-  else if (n === 'Mov_r64_imm64') table[c] = Rule.Movabs;
-  else if (/^Mov_(AL|AX|EAX|RAX)_moffs|^Mov_moffs/.test(n)) table[c] = Rule.Moffs;
-  else if (/^(In|Out|Ins[bwd]|Outs[bwd])_\w*DX/.test(n)) table[c] = Rule.PortDx;
-  else if (/^(Iret[dqw]|Retf[dqw](_imm16)?|Pushf[dqw]|Popf[dqw]|(Jmp|Call)_m16(16|32|64)|Xstore_64|Xcrypt[a-z]{3}_64)$/.test(n)) table[c] = Rule.Rename;
-  else if (/^EVEX_V(p?gather|p?scatter)/.test(n)) table[c] = Rule.GatherScatter;
-  else if (/^(Blendvps|Blendvpd|Pblendvb|Sha256rnds2)_xmm_xmmm128$/.test(n)) table[c] = Rule.ImplicitXmm0;
-  else if (n === 'Mov_Sreg_r32m16') table[c] = Rule.MovToSreg32;
-  else if (n === 'Mov_Sreg_r64m16') table[c] = Rule.MovToSreg64;
+// Built on first use (a dozen regular expressions over every Code name): a command that loads the
+// formatter but prints nothing (ukl-run without a diagnosis) does not pay for it.
+let table: Uint8Array | undefined;
+let strings: Uint8Array | undefined;
+function build(): void {
+  const t = new Uint8Array(Object.keys(Code).length);
+  const str = new Uint8Array(t.length);
+  for (let c = 0; c < t.length; c++) {
+    const n = codeName(c);
+    // Not the SSE2 movsd/cmpsd (Movsd_xmm_xmmm64, Cmpsd_xmm_xmmm64_imm8), which share the string ops' names.
+    if (/^(Movs|Cmps|Stos|Lods|Scas|Ins|Outs)[bwdq]_/.test(n) && !n.includes('xmm')) str[c] = 1;
+    if (/^(Call|Jmp|Push|Pop)_rm64$/.test(n)) t[c] = Rule.NoQSuffix;
+    else if (/^(Rol|Ror|Rcl|Rcr|Shl|Shr|Sal|Sar)_rm(8|16|32|64)_1$/.test(n)) t[c] = Rule.ShiftByOne;
+    else if (/^Imul_r(16|32|64)_rm(16|32|64)_imm/.test(n)) t[c] = Rule.Imul3;
+    else if (/^F\w+_(st0_sti|sti_st0|sti)_D[CDEF][C-F][08]$/.test(n) || n === 'Fstpnce_sti') t[c] = Rule.X87Alias;
+    else if (/^F\w+_(st0_sti|sti_st0|sti)$/.test(n)) t[c] = Rule.X87Reg;
+    else if (/^F[a-z]+_m(\d+(fp|int|bcd)|2byte|14byte|28byte|94byte|108byte)$/.test(n)) t[c] = Rule.X87Mem;
+    else if (n === 'Nopq') t[c] = Rule.Nopq;
+    else if (n === 'Mov_r64_imm64') t[c] = Rule.Movabs;
+    else if (/^Mov_(AL|AX|EAX|RAX)_moffs|^Mov_moffs/.test(n)) t[c] = Rule.Moffs;
+    else if (/^(In|Out|Ins[bwd]|Outs[bwd])_\w*DX/.test(n)) t[c] = Rule.PortDx;
+    else if (/^(Iret[dqw]|Retf[dqw](_imm16)?|Pushf[dqw]|Popf[dqw]|(Jmp|Call)_m16(16|32|64)|Xstore_64|Xcrypt[a-z]{3}_64)$/.test(n)) t[c] = Rule.Rename;
+    else if (/^EVEX_V(p?gather|p?scatter)/.test(n)) t[c] = Rule.GatherScatter;
+    else if (/^(Blendvps|Blendvpd|Pblendvb|Sha256rnds2)_xmm_xmmm128$/.test(n)) t[c] = Rule.ImplicitXmm0;
+    else if (n === 'Mov_Sreg_r32m16') t[c] = Rule.MovToSreg32;
+    else if (n === 'Mov_Sreg_r64m16') t[c] = Rule.MovToSreg64;
+  }
+  table = t;
+  strings = str;
 }
 
 /** objdump's mnemonics for the Rule.Rename codes, by iced code name without an `_imm16` suffix. */
@@ -81,9 +89,11 @@ export function renamed(code: number, intel: boolean): string | undefined {
 
 /** movs/cmps/stos/lods/scas/ins/outs (iced's isStringInstruction, without a wasm call). */
 export function isStringCode(code: number): boolean {
-  return strings[code] === 1;
+  if (!strings) build();
+  return strings![code] === 1;
 }
 
 export function ruleOf(code: number): Rule {
-  return table[code] ?? Rule.None;
+  if (!table) build();
+  return table![code] ?? Rule.None;
 }

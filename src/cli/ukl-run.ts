@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { FormatError } from '../elf/errors.ts';
-import { LinuxProcess } from '../emu/linux/process.ts';
+import type { LinuxProcess } from '../emu/linux/process.ts';
 import { EXIT_INSTRUCTION_LIMIT, EXIT_SIGNAL_BASE, EXIT_TIMEOUT, EXIT_UNIMPLEMENTED, EXIT_USAGE } from '../emu/exit-status.ts';
 import { VERSION } from './version.ts';
 import { DEFAULT_MEMORY, runSystem } from '../emu/system-run.ts';
@@ -83,6 +83,12 @@ function parseAndRun(argv: string[], reordered: boolean): number | Promise<numbe
   // that keeps a --linux program's own options for it stops parsing at the first word).
   if (!o.linux && !reordered && args.length > 0 && args[0]!.startsWith('-')) return main([...argv.slice(0, argv.indexOf(prog!)), ...args, prog!], true);
   if (!o.linux) return runImage(prog!, args, o, num);
+  return runLinux(prog!, args, o, num);
+}
+
+// ---- user mode: `ukl-run --linux PROG ARGS` (loaded only for it: a plain image run never needs it)
+
+async function runLinux(prog: string, args: string[], o: Opts, num: (v: string | undefined, what: string) => number | undefined): Promise<number> {
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(prog);
@@ -93,6 +99,7 @@ function parseAndRun(argv: string[], reordered: boolean): number | Promise<numbe
   const maxInsns = num(o.maxInstructions, '--max-instructions') ?? Infinity;
   const timeout = num(o.timeout, '--timeout');
   const memory = num(o.memory, '--memory');
+  const { LinuxProcess } = await import('../emu/linux/process.ts');
   let proc: LinuxProcess;
   try {
     proc = new LinuxProcess(bytes, {
@@ -113,6 +120,7 @@ function parseAndRun(argv: string[], reordered: boolean): number | Promise<numbe
     }
     throw e;
   }
+  proc.cpu.code.timing = o.stats === true;
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   const r = proc.run(maxInsns, timeout !== undefined ? t0 + timeout * 1000 : Infinity);

@@ -16,6 +16,7 @@ const iced = createRequire(import.meta.url)('iced-x86') as typeof Iced;
 const MemorySizeExt = iced.MemorySizeExt;
 
 const TWO32 = 4294967296;
+const CODE_INVALID: number = Code.INVALID;
 
 /** GPR number of an iced register (AH..BH = 16..19), or -1. */
 export function gprIndex(r: number): number {
@@ -35,34 +36,54 @@ export function gprSize(r: number): number {
   return 8;
 }
 
-/** A register operand as (kind, number, size). */
-function regOperand(r: number, bits: number): [number, number, number] {
+/** A register operand as (kind, number, size); size 0 for CR/DR, whose size is the mode's. */
+function regOperand(r: number): [number, number, number] {
   const g = gprIndex(r);
   if (g >= 0) return [K_REG, g, gprSize(r)];
   if (r >= Register.ES && r <= Register.GS) return [K_SEG, r - Register.ES, 2];
   if (r >= Register.XMM0 && r <= Register.XMM15) return [K_XMM, r - Register.XMM0, 16];
-  if (r >= Register.CR0 && r <= Register.CR15) return [K_CR, r - Register.CR0, bits === 64 ? 8 : 4];
-  if (r >= Register.DR0 && r <= Register.DR15) return [K_DR, r - Register.DR0, bits === 64 ? 8 : 4];
+  if (r >= Register.CR0 && r <= Register.CR15) return [K_CR, r - Register.CR0, 0];
+  if (r >= Register.DR0 && r <= Register.DR15) return [K_DR, r - Register.DR0, 0];
   if (r >= Register.ST0 && r <= Register.ST7) return [K_ST, r - Register.ST0, 10];
   if (r >= Register.MM0 && r <= Register.MM7) return [K_MM, r - Register.MM0, 8];
   return [0, 0, 0];
 }
+
+/** regOperand for every iced Register, as three tables (no array per decoded operand). */
+const REG_COUNT = 256; // iced Register values are bytes
+const regKind = new Uint8Array(REG_COUNT);
+const regNum = new Uint8Array(REG_COUNT);
+const regSize = new Uint8Array(REG_COUNT);
+for (let r = 0; r < REG_COUNT; r++) [regKind[r], regNum[r], regSize[r]] = regOperand(r);
 
 /** A 64-bit bigint as a signed double. */
 function signed64(v: bigint): number {
   return Number(BigInt.asIntN(64, v));
 }
 
+/** The 64-bit address near `near` (within 2 GiB of it) whose low 32 bits are `low`: a rel8/rel32 branch
+ * target or a RIP-relative address from iced's 32-bit getter, without a BigInt. */
+function nearAddress(near: number, low: number): number {
+  return near + ((low - (near >>> 0)) | 0);
+}
+
 const raw = new Instruction();
 
-/** What is fixed for an iced Code (read once: every property read is a call into wasm). */
+// Every iced property read is a call into wasm (through a generic wrapper while the code is cold), so
+// buildInsn reads each one once, takes what is fixed per Code from CodeInfo, uses the per-operand
+// getters (opNKind/opNRegister: one call; opKind(k) is three) and the 32-bit getters instead of BigInts.
+
+/** What is fixed for an iced Code (read once). */
 interface CodeInfo {
   mn: number;
   cc: number;
   spInc: number;
   n: number;
+  /** Memory operand size in bytes; -1 for EVEX codes, whose size depends on broadcasting. */
+  msize: number;
 }
 const codeInfo: (CodeInfo | undefined)[] = [];
+const codeNames = Code as unknown as Record<number, string | undefined>;
 
 function infoFor(i: Iced.Instruction, code: number): CodeInfo {
   let info = codeInfo[code];
@@ -70,47 +91,73 @@ function infoFor(i: Iced.Instruction, code: number): CodeInfo {
     const n = i.opCount;
     const mn = i.mnemonic;
     // The stack increment of ret imm16/enter depends on the immediate; those handlers do not use it.
-    info = { mn, cc: i.conditionCode, spInc: i.stackPointerIncrement, n };
+    const evex = codeNames[code]?.startsWith('EVEX_') ?? true;
+    info = { mn, cc: i.conditionCode, spInc: i.stackPointerIncrement, n, msize: evex ? -1 : MemorySizeExt.size(i.memorySize) };
     codeInfo[code] = info;
   }
   return info;
 }
 
-/** Build the emulator's record from iced's decoded instruction. */
-export function buildInsn(i: Iced.Instruction, la: number, bits: number): Insn {
-  const code = i.code;
+function opKindAt(i: Iced.Instruction, k: number): number {
+  return k === 0 ? i.op0Kind : k === 1 ? i.op1Kind : k === 2 ? i.op2Kind : i.op3Kind;
+}
+
+function opRegisterAt(i: Iced.Instruction, k: number): number {
+  return k === 0 ? i.op0Register : k === 1 ? i.op1Register : k === 2 ? i.op2Register : i.op3Register;
+}
+
+/** Whether the instruction's leading prefix bytes (legacy prefixes and REX) include lock, repne or rep.
+ * When they do not, iced cannot report any of those prefixes and is not asked. */
+function mayHaveLockOrRep(bytes: Uint8Array, at: number, len: number): boolean {
+  for (let k = 0; k < len; k++) {
+    const b = bytes[at + k]!;
+    if (b === 0xf0 || b === 0xf2 || b === 0xf3) return true;
+    if (b === 0x26 || b === 0x2e || b === 0x36 || b === 0x3e || b === 0x64 || b === 0x65 || b === 0x66 || b === 0x67 || (b & 0xf0) === 0x40) continue;
+    return false;
+  }
+  return false;
+}
+
+/** Build the emulator's record from iced's decoded instruction (`code`: i.code, already read). `bytes` at
+ * `at` are the instruction's bytes when the caller has them (to skip the prefix queries). */
+export function buildInsn(i: Iced.Instruction, la: number, bits: number, code: number = i.code, bytes?: Uint8Array, at = 0): Insn {
   const info = infoFor(i, code);
   const d = new Insn(handlerFor(info.mn, code));
+  const len = i.length;
   d.ip = la;
-  d.len = i.length;
-  d.next = bits === 64 ? la + i.length : (la + i.length) >>> 0;
-  if (bits === 16) d.next = (la + i.length) & 0xffff;
+  d.len = len;
+  d.next = bits === 64 ? la + len : bits === 16 ? (la + len) & 0xffff : (la + len) >>> 0;
   d.code = code;
   d.mn = info.mn;
   d.n = info.n;
-  d.rep = i.hasRepePrefix || i.hasRepPrefix ? 1 : i.hasRepnePrefix ? 2 : 0;
-  d.lock = i.hasLockPrefix;
+  if (bytes === undefined || mayHaveLockOrRep(bytes, at, len)) {
+    d.rep = i.hasRepePrefix || i.hasRepPrefix ? 1 : i.hasRepnePrefix ? 2 : 0;
+    d.lock = i.hasLockPrefix;
+  }
   d.cc = info.cc;
   const spInc = info.spInc;
   d.osize = spInc !== 0 ? Math.abs(spInc) : bits === 64 ? 8 : 4;
   let opSize = 0;
   let haveImm = false;
   for (let k = 0; k < Math.min(4, d.n); k++) {
-    const kind = i.opKind(k); // not fixed per Code: an r/m operand is a register or memory
+    const kind = opKindAt(i, k); // not fixed per Code: an r/m operand is a register or memory
     let ok = 0, or = 0, os = 0;
     switch (kind) {
-      case OpKind.Register:
-        [ok, or, os] = regOperand(i.opRegister(k), bits);
+      case OpKind.Register: {
+        const r = opRegisterAt(i, k);
+        ok = regKind[r]!;
+        or = regNum[r]!;
+        os = regSize[r] || (ok === 0 ? 0 : bits === 64 ? 8 : 4);
         break;
+      }
       case OpKind.NearBranch16:
       case OpKind.NearBranch32:
-      case OpKind.NearBranch64: {
-        const t = i.nearBranchTarget;
-        d.target = bits === 64 ? signed64(t) : Number(t & 0xffffffffn);
+      case OpKind.NearBranch64:
+        // rel8/rel16/rel32 from the next instruction: within 2 GiB of it in 64-bit mode.
+        d.target = bits === 64 ? nearAddress(d.next, i.nearBranch32) : kind === OpKind.NearBranch16 ? i.nearBranch16 & 0xffff : i.nearBranch32;
         ok = K_IMM;
         os = kind === OpKind.NearBranch16 ? 2 : kind === OpKind.NearBranch32 ? 4 : 8;
         break;
-      }
       case OpKind.FarBranch16:
       case OpKind.FarBranch32:
         ok = K_FAR;
@@ -131,20 +178,38 @@ export function buildInsn(i: Iced.Instruction, la: number, bits: number): Insn {
       case OpKind.Immediate8to32:
       case OpKind.Immediate8to64:
       case OpKind.Immediate32to64: {
-        let v: bigint;
+        // The value zero- or sign-extended to 64 bits, as two 32-bit halves.
+        let lo: number, hi = 0;
         switch (kind) {
-          case OpKind.Immediate8: v = BigInt(i.immediate8 & 0xff); os = 1; break;
-          case OpKind.Immediate16: v = BigInt(i.immediate16 & 0xffff); os = 2; break;
-          case OpKind.Immediate32: v = BigInt(i.immediate32 >>> 0); os = 4; break;
-          case OpKind.Immediate64: v = BigInt.asUintN(64, i.immediate64); os = 8; break;
-          case OpKind.Immediate8to16: v = BigInt(i.immediate8to16 & 0xffff); os = 2; break;
-          case OpKind.Immediate8to32: v = BigInt(i.immediate8to32 >>> 0); os = 4; break;
-          case OpKind.Immediate8to64: v = BigInt.asUintN(64, i.immediate8to64); os = 8; break;
-          default: v = BigInt.asUintN(64, i.immediate32to64); os = 8; break;
+          case OpKind.Immediate8: lo = i.immediate8 & 0xff; os = 1; break;
+          case OpKind.Immediate16: lo = i.immediate16 & 0xffff; os = 2; break;
+          case OpKind.Immediate32: lo = i.immediate32 >>> 0; os = 4; break;
+          case OpKind.Immediate64: {
+            const v = BigInt.asUintN(64, i.immediate64);
+            lo = Number(v & 0xffffffffn);
+            hi = Number(v >> 32n);
+            os = 8;
+            break;
+          }
+          case OpKind.Immediate8to16: lo = i.immediate8to16 & 0xffff; os = 2; break;
+          case OpKind.Immediate8to32: lo = i.immediate8to32 >>> 0; os = 4; break;
+          case OpKind.Immediate8to64: {
+            const v = i.immediate8to32; // the same sign-extended byte
+            lo = v >>> 0;
+            hi = v < 0 ? 0xffffffff : 0;
+            os = 8;
+            break;
+          }
+          default: {
+            lo = i.immediate32 >>> 0; // sign-extended from bit 31
+            hi = lo >= 0x80000000 ? 0xffffffff : 0;
+            os = 8;
+            break;
+          }
         }
         if (!haveImm) {
-          d.immLo = Number(v & 0xffffffffn);
-          d.immHi = Number(v >> 32n);
+          d.immLo = lo;
+          d.immHi = hi;
           haveImm = true;
         }
         ok = K_IMM;
@@ -152,17 +217,18 @@ export function buildInsn(i: Iced.Instruction, la: number, bits: number): Insn {
       }
       case OpKind.Memory: {
         ok = K_MEM;
-        os = MemorySizeExt.size(i.memorySize);
+        os = info.msize >= 0 ? info.msize : MemorySizeExt.size(i.memorySize);
         d.msize = os;
         const b = i.memoryBase;
-        const x = i.memoryIndex;
-        d.scale = i.memoryIndexScale;
         d.seg = i.memorySegment - Register.ES;
         if (b === Register.RIP || b === Register.EIP) {
           d.base = -1;
           d.asize = b === Register.RIP ? 8 : 4;
-          d.disp = b === Register.RIP ? signed64(i.ipRelMemoryAddress) : Number(i.ipRelMemoryAddress & 0xffffffffn);
+          const abs = i.memoryDisplacement; // iced gives RIP/EIP-relative operands as the absolute address
+          d.disp = b === Register.RIP ? signed64(abs) : Number(BigInt.asUintN(32, abs));
         } else {
+          const x = i.memoryIndex;
+          if (x !== Register.None) d.scale = i.memoryIndexScale;
           d.base = b === Register.None ? -1 : gprIndex(b);
           d.index = x === Register.None ? -1 : gprIndex(x);
           const sizeReg = b !== Register.None ? b : x;
@@ -182,7 +248,7 @@ export function buildInsn(i: Iced.Instruction, la: number, bits: number): Insn {
       case OpKind.MemoryESEDI:
       case OpKind.MemoryESRDI:
         ok = K_STR;
-        os = MemorySizeExt.size(i.memorySize);
+        os = info.msize >= 0 ? info.msize : MemorySizeExt.size(i.memorySize);
         d.msize = os;
         d.asize = kind === OpKind.MemorySegSI || kind === OpKind.MemorySegDI || kind === OpKind.MemoryESDI ? 2 : kind === OpKind.MemorySegESI || kind === OpKind.MemorySegEDI || kind === OpKind.MemoryESEDI ? 4 : 8;
         if (kind <= OpKind.MemorySegRDI) d.seg = i.memorySegment - Register.ES;
@@ -220,7 +286,7 @@ export class CodeCache {
   private fetchLa = NaN;
   /** Bumped whenever translations or decodings may have changed: successor links older than this are stale. */
   epoch = 1;
-  /** Instructions decoded so far and the time spent decoding them (for --stats). */
+  /** Instructions decoded so far and the time spent decoding them (the time only with `timing`, for --stats). */
   decodeCount = 0;
   decodeMs = 0;
   private fetchPa = 0;
@@ -316,7 +382,14 @@ export class CodeCache {
     return this.decode(la, pa);
   }
 
+  /** Measure decodeMs (for --stats): two clock reads per decode, about 1 µs each while cold. */
+  timing = false;
+
   private decode(la: number, pa: number): Insn {
+    if (!this.timing) {
+      this.decodeCount++;
+      return this.decodeUncounted(la, pa);
+    }
     const t0 = performance.now();
     try {
       return this.decodeUncounted(la, pa);
@@ -326,10 +399,12 @@ export class CodeCache {
     }
   }
 
-  /** One iced Decoder per code page (its bytes plus 15 of what follows), dropped when the page is written. */
-  private readonly decoders = new Map<number, { dec: InstanceType<typeof Decoder>; bits: number }>();
+  /** One iced Decoder per code page (its bytes plus 15 of what follows), dropped when the page is written.
+   * `pos`/`ip` are where the decoder stands after its last instruction: decoding the next one in
+   * sequence needs neither setter (each is a call into wasm, the ip one with a BigInt). */
+  private readonly decoders = new Map<number, { dec: InstanceType<typeof Decoder>; bits: number; pos: number; ip: number }>();
 
-  private pageDecoder(ppn: number): InstanceType<typeof Decoder> {
+  private pageDecoder(ppn: number): { dec: InstanceType<typeof Decoder>; bits: number; pos: number; ip: number } {
     const c = this.c;
     let e = this.decoders.get(ppn);
     if (e && e.bits !== c.bits) {
@@ -338,11 +413,11 @@ export class CodeCache {
     }
     if (!e) {
       const start = ppn * 4096;
-      e = { dec: new Decoder(c.bits, c.ram.subarray(start, Math.min(c.ramSize, start + 4096 + 15)), DecoderOptions.None), bits: c.bits };
+      e = { dec: new Decoder(c.bits, c.ram.subarray(start, Math.min(c.ramSize, start + 4096 + 15)), DecoderOptions.None), bits: c.bits, pos: 0, ip: NaN };
       this.decoders.set(ppn, e);
       this.markCode(ppn); // writes to the page must drop the decoder's copy
     }
-    return e.dec;
+    return e;
   }
 
   private decodeUncounted(la: number, pa: number): Insn {
@@ -350,11 +425,22 @@ export class CodeCache {
     const o = la & 4095;
     if (o <= 4096 - 15 && pa + 15 <= c.ramSize) {
       // Fast path: the instruction cannot leave the page.
-      const dec = this.pageDecoder(pa >>> 12);
-      dec.position = o;
-      dec.ip = c.bits === 64 ? BigInt.asUintN(64, BigInt(la)) : BigInt(la >>> 0);
+      const e = this.pageDecoder(pa >>> 12);
+      const dec = e.dec;
+      const ip = c.bits === 64 ? la : la >>> 0;
+      const pos = e.pos, next = e.ip;
+      e.pos = -1; // unknown until this decode has succeeded
+      e.ip = NaN;
+      if (pos !== o) dec.position = o;
+      if (next !== ip) dec.ip = c.bits === 64 ? BigInt.asUintN(64, BigInt(la)) : BigInt(ip);
       dec.decodeOut(raw);
-      if (raw.code !== Code.INVALID) return this.remember(buildInsn(raw, c.bits === 64 ? la : c.rip, c.bits), o, pa);
+      const code = raw.code;
+      if (code !== CODE_INVALID) {
+        const d = buildInsn(raw, c.bits === 64 ? la : c.rip, c.bits, code, c.ram, pa);
+        e.pos = o + d.len;
+        e.ip = ip + d.len;
+        return this.remember(d, o, pa);
+      }
     }
     const inPage = Math.min(15, 4096 - o);
     const buf = this.buf;
@@ -377,7 +463,8 @@ export class CodeCache {
     } finally {
       dec.free();
     }
-    if (raw.code === Code.INVALID) {
+    const code = raw.code;
+    if (code === CODE_INVALID) {
       if (crossFault) {
         c.cr2 = c.bits === 64 ? la - o + 4096 : la - o + 4096;
         throw crossFault;
@@ -388,7 +475,7 @@ export class CodeCache {
       d.next = la + 1;
       return d;
     }
-    return this.remember(buildInsn(raw, c.bits === 64 ? la : c.rip, c.bits), o, pa);
+    return this.remember(buildInsn(raw, c.bits === 64 ? la : c.rip, c.bits, code, buf, 0), o, pa);
   }
 
   /** Cache an instruction that lies within its page. */

@@ -25,7 +25,7 @@ export class Insn {
   immLo = 0;
   immHi = 0;
   imm2 = 0;
-  /** Memory operand: base/index GPR (-1 none), scale, displacement (RIP-relative: absolute target, base -1), segment 0-5, address size. */
+  /** Memory operand: base/index GPR (-1 none), scale (1 without an index), displacement (RIP-relative: absolute target, base -1), segment 0-5, address size. */
   base = -1;
   index = -1;
   scale = 1;

@@ -37,6 +37,10 @@ export class Mmu {
   /** Needed permission bit per access kind for the current privilege. */
   private need = new Uint8Array([S_R, S_W, S_X]);
   private forceSupervisor = 0;
+  /** Linear range covered by TLB entries filled from 2 MiB / 1 GiB pages: an invlpg inside it drops every
+   * translation (the whole large page must go, and the TLB keeps only its 4 KiB pieces), as QEMU does. */
+  private largeLo = Infinity;
+  private largeHi = -Infinity;
 
   constructor(private readonly c: Cpu) {}
 
@@ -45,12 +49,18 @@ export class Mmu {
     this.tag.fill(NaN);
     this.readLo.fill(-1);
     this.writeLo.fill(-1);
+    this.largeLo = Infinity;
+    this.largeHi = -Infinity;
     this.paging = (this.c.cr0 & 0x80000000) !== 0;
     this.c.code.resetFetch();
   }
 
   /** invlpg. */
   invalidate(la: number): void {
+    if (la >= this.largeLo && la < this.largeHi) {
+      this.flush();
+      return;
+    }
     const vpn = Math.floor(la / 4096);
     const i = vpn & (TLB_SIZE - 1);
     if (this.tag[i] === vpn) {
@@ -215,6 +225,11 @@ export class Mmu {
       this.phys[i] = pageBase;
       this.perm[i] = p;
       this.setFastTags(i);
+      if (pageSize > 4096) {
+        const lo = la - (u % pageSize);
+        if (lo < this.largeLo) this.largeLo = lo;
+        if (lo + pageSize > this.largeHi) this.largeHi = lo + pageSize;
+      }
     }
     return pageBase + (la & 4095);
   }

@@ -7,7 +7,10 @@
 // The note is found the way QEMU's loader finds it: in each PT_NOTE segment, notes are walked with
 // the segment's p_align; the first note of type 18 wins, and for an ELF64 its descriptor is read as
 // 8 bytes (Linux emits the entry as a pointer-sized value; a 4-byte descriptor is read as 4).
-import { ElfFile, FormatError, PT_LOAD, PT_NOTE } from '../elf/index.ts';
+// The ELF reader alone (not src/elf/index.ts, which loads the writer, archives and link inputs too).
+import { ElfFile } from '../elf/reader.ts';
+import { FormatError } from '../elf/errors.ts';
+import { PT_LOAD, PT_NOTE } from '../elf/constants.ts';
 
 export const XEN_ELFNOTE_PHYS32_ENTRY = 18;
 export const HVM_START_MAGIC = 0x336ec578;

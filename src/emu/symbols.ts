@@ -6,12 +6,16 @@ const STT_OBJECT = 1, STT_FUNC = 2, STT_NOTYPE = 0;
 
 /** A namer giving `sym+0xoff` for addresses inside (or just after) a symbol of `elf`, loaded at `bias`. */
 export function symbolizer(elf: ElfFile, bias = 0): AddressNamer {
-  const syms = elf
-    .symbols()
-    .filter((s) => s.name !== '' && s.shndx !== 0 && [STT_OBJECT, STT_FUNC, STT_NOTYPE].includes(s.info & 15) && s.value !== 0n && !s.name.startsWith('.L'))
-    .map((s) => ({ name: s.name, addr: s.value + BigInt(bias), size: s.size, func: (s.info & 15) === STT_FUNC }))
-    .sort((a, b) => (a.addr < b.addr ? -1 : a.addr > b.addr ? 1 : Number(b.func) - Number(a.func)));
+  // Sorted on the first lookup: a run that names no address (no diagnosis, no trace) never reads .symtab.
+  let table: { name: string; addr: bigint; size: bigint; func: boolean }[] | undefined;
+  const sorted = () =>
+    (table ??= elf
+      .symbols()
+      .filter((s) => s.name !== '' && s.shndx !== 0 && [STT_OBJECT, STT_FUNC, STT_NOTYPE].includes(s.info & 15) && s.value !== 0n && !s.name.startsWith('.L'))
+      .map((s) => ({ name: s.name, addr: s.value + BigInt(bias), size: s.size, func: (s.info & 15) === STT_FUNC }))
+      .sort((a, b) => (a.addr < b.addr ? -1 : a.addr > b.addr ? 1 : Number(b.func) - Number(a.func))));
   return (address: bigint) => {
+    const syms = sorted();
     let lo = 0, hi = syms.length - 1, best = -1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;

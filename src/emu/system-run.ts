@@ -185,6 +185,7 @@ export function bootMachine(o: Pick<SystemRunOptions, 'file' | 'bytes' | 'append
     : untimedMmio;
   const cpu = new MachineCpu({ memorySize: memoryBytes, ports, mmio, interrupts: apic, realTimeTsc: o.realTime, jit: o.jit });
   cpu.clock = clock;
+  cpu.code.timing = o.stats === true;
   cpuRef = cpu;
   const { cpu: entry } = loadPvh(image, cpu.ram, o.append ?? '');
   enterPvh(cpu, entry);
