@@ -11,6 +11,8 @@ import { boot, ensureKernel, qemuArgs, qemuMissing, qemuStatusFor, run, uklLd, Q
 import { ROOT } from './helpers/tools.ts';
 
 const missing = qemuMissing();
+/** UKL_TEST_JIT=off|eager|N runs ukl-run with --jit (tests/emu-system-kernel-jit.test.ts). */
+const JIT = process.env.UKL_TEST_JIT !== undefined ? ['--jit', process.env.UKL_TEST_JIT] : [];
 const tmp = mkdtempSync(join(tmpdir(), 'ukl-emu-kernel-'));
 const pool = new Pool(PARALLEL);
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -43,7 +45,7 @@ const results = lazyCases(cases, async (c) => {
   const image = join(dir, `${c.key}.vmlinux`);
   const l = await pool.run(() => uklLd(['--ukl', ...objs, '-o', image]));
   if (l.status !== 0) throw new Error(`ukl-ld failed: ${l.stderr}`);
-  const emuArgs = [join(ROOT, 'bin', 'ukl-run.js'), '--timeout', '300', '--append', c.append, image];
+  const emuArgs = [join(ROOT, 'bin', 'ukl-run.js'), ...JIT, '--timeout', '300', '--append', c.append, image];
   if (c.input !== undefined) {
     const input = c.input;
     const qemu = await pool.run(() => run(QEMU, qemuArgs(image, c.append), { input, timeoutMs: 120_000 }));
