@@ -1,7 +1,7 @@
 // Basic blocks of 64-bit code: runs of decoded instructions that end at a control transfer, at the end of a
 // page or after MAX_INSNS. A block is interpreted (each instruction's handler in turn) until it has run HOT
-// times; then translate.ts compiles it into one JavaScript function that V8 optimizes, as QEMU's TCG and v86
-// translate hot code. Blocks are cached by physical address and die with their page's decoded instructions
+// times; then, if it loops back to its own start, translate.ts compiles it into one JavaScript function
+// that V8 optimizes, as QEMU's TCG and v86 translate hot code. Blocks are cached by physical address and die with their page's decoded instructions
 // (a write to the page, a mode change), so self-modifying code is seen at the next instruction.
 import type { Cpu } from '../cpu.ts';
 import type { Insn } from '../insn.ts';

@@ -3,9 +3,10 @@
 // when its fast path does not apply (the run loop then executes it with its handler); every other
 // instruction calls its family handler, exactly as the interpreter would, and the block is left if the
 // handler stopped the CPU, moved rip or killed the block.
-// Flags are computed only where a later instruction of the block reads them (all are live at the exit and
-// before a handler call). A block that branches back to its own start loops inside the function while the
-// run's instruction budget allows. A fault records the faulting instruction (c.cur) and the instructions
+// Flags are computed only where a later instruction of the block reads them or where the function may be
+// left (an exit, a side exit, an instruction that may miss its fast path, fault or call its handler), so
+// the flags are exact wherever they can be seen. A block that branches back to its own start loops inside
+// the function while the run's instruction budget allows. A fault records the faulting instruction (c.cur) and the instructions
 // completed before it, as the interpreter's loop does.
 import type { Cpu } from '../cpu.ts';
 import { PARITY } from '../cpu.ts';
