@@ -117,7 +117,7 @@ describe('ukl-run IMAGE endings', () => {
   it('--stats: instructions, wall time, MIPS and the time per part, after the guest\'s own output', () => {
     const r = ukl('ukl-run', ['--stats', join(IMAGES, 'long64.elf')]);
     expect(r.status).toBe(0x20);
-    const m = /^ukl-run: (\d+) instructions in [\d.]+ s: [\d.]+ MIPS \(boot [\d.]+ ms, decode [\d.]+ ms for (\d+) instructions, execute [\d.]+ ms, devices [\d.]+ ms\)\n$/.exec(r.stderr);
+    const m = /^ukl-run: (\d+) instructions in [\d.]+ s: [\d.]+ MIPS \(boot [\d.]+ ms, decode [\d.]+ ms for (\d+) instructions, translate [\d.]+ ms for \d+ blocks, execute [\d.]+ ms, devices [\d.]+ ms\)\n$/.exec(r.stderr);
     expect(m, r.stderr).not.toBeNull();
     expect(Number(m![1])).toBeGreaterThan(10_000);
     expect(Number(m![2])).toBeGreaterThan(100);

@@ -199,7 +199,7 @@ async function runImage(image: string, args: string[], o: Opts, num: (v: string 
       const p = s.parts;
       process.stderr.write(
         `${PROG}: ${s.instructions} instructions in ${s.wallSeconds.toFixed(3)} s: ${s.mips.toFixed(2)} MIPS ` +
-          `(boot ${p.boot.toFixed(1)} ms, decode ${p.decode.toFixed(1)} ms for ${s.decoded} instructions, execute ${p.execute.toFixed(1)} ms, devices ${p.devices.toFixed(1)} ms)\n`,
+          `(boot ${p.boot.toFixed(1)} ms, decode ${p.decode.toFixed(1)} ms for ${s.decoded} instructions, translate ${p.translate.toFixed(1)} ms for ${s.compiled} blocks, execute ${p.execute.toFixed(1)} ms, devices ${p.devices.toFixed(1)} ms)\n`,
       );
     }
     return r.status;

@@ -58,11 +58,14 @@ export interface SystemRunStats {
   instructions: number;
   wallSeconds: number;
   mips: number;
-  /** Milliseconds per part: boot (parse and load), decode (iced-x86 into the code cache), execute (the
-   * rest of the CPU's time), devices (port and MMIO handlers). Only measured with `stats`. */
-  parts: { boot: number; decode: number; execute: number; devices: number };
+  /** Milliseconds per part: boot (parse and load), decode (iced-x86 into the code cache), translate (blocks
+   * into JavaScript), execute (the rest of the CPU's time), devices (port and MMIO handlers). Only measured
+   * with `stats`. */
+  parts: { boot: number; decode: number; translate: number; execute: number; devices: number };
   /** Instructions decoded (code-cache misses). */
   decoded: number;
+  /** Blocks translated into JavaScript. */
+  compiled: number;
 }
 
 export interface SystemRunResult {
@@ -273,8 +276,9 @@ export async function runSystem(o: SystemRunOptions): Promise<SystemRunResult> {
       instructions: cpu.icount,
       wallSeconds: wall,
       mips: runMs > 0 ? cpu.icount / runMs / 1000 : 0,
-      parts: { boot: tBoot - t0, decode: dec.ms, execute: runMs - devMs - dec.ms, devices: devMs },
+      parts: { boot: tBoot - t0, decode: dec.ms, translate: cpu.blocks.compileMs, execute: runMs - devMs - dec.ms - cpu.blocks.compileMs, devices: devMs },
       decoded: dec.count,
+      compiled: cpu.blocks.compiled,
     },
   };
 }
