@@ -1,5 +1,5 @@
 // Inline translations of the common integer instructions (64-bit mode): mov/movzx/movsx/lea, the ALU
-// operations, inc/dec/neg/not, push/pop, shifts by an immediate, setcc/cmovcc, nop. Each reproduces its
+// operations, inc/dec/neg/not, push/pop, shifts by an immediate or CL, imul, setcc/cmovcc, nop. Each reproduces its
 // family handler in alu.ts/shift.ts/fast.ts exactly, flags included (only the live ones are computed), and
 // writes its destination before its flags, so a faulting store leaves the flags as they were.
 import { Mnemonic } from '../../asm/iced.ts';
@@ -14,12 +14,12 @@ export interface Inline {
 }
 
 const MASK = [0, 0xff, 0xffff, 0, 0xffffffff];
-const NO_ADDR: [string, string] = ['', ''];
+/** A memory operand's address as the names of its int32 halves (gen.ts ea). */
+type Addr = [string, string];
+const NO_ADDR: Addr = ['', ''];
 const GPR = (k: number, r: number) => k === K_REG && r < 20;
 
-/** Operand 0 or 1 of size s as [lo, hi] constants (memory through address variable `a`). */
-type Addr = [string, string];
-
+/** Operand 0 or 1 of size s as [lo, hi] constants (memory through the address `a`). */
 function read(g: Gen, k: number, r: number, s: number, a: Addr, d: Insn): [string, string] {
   if (k === K_IMM) return [String(d.immLo), s === 8 ? String(d.immHi) : '0'];
   if (k === K_MEM) return g.load(s, a);

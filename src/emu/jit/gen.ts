@@ -1,8 +1,9 @@
 // The code generator's context for one block: JavaScript source for register, address and memory access with
 // every operand field of the decoded instruction folded in as a constant. Memory goes through the MMU's
 // per-access tag arrays (a hit is a RAM page this privilege may read or write, with no decoded code on it for
-// writes); a miss, a page-crossing access or MMIO takes the CPU's own read/write methods, which translate,
-// fault and invalidate decoded code exactly as the interpreter does.
+// writes); a miss, a page-crossing access or MMIO leaves the function before the instruction, and the run
+// loop executes it with its handler, which translates, faults and invalidates decoded code as the
+// interpreter does.
 import type { Insn } from '../insn.ts';
 
 /** Arithmetic flags as bits (liveness sets). */
@@ -19,9 +20,8 @@ export class Gen {
   readonly names: string[] = [];
   readonly values: unknown[] = [];
   private nvar = 0;
-  /** Index of the instruction being emitted and the address after it. */
+  /** Index of the instruction being emitted in the block. */
   k = 0;
-  next = 0;
   /** Flags read after this instruction (only these need computing). */
   live = ALL_FLAGS;
 
@@ -61,10 +61,6 @@ export class Gen {
     if (s === 8 || s === 4) return `L[${r}]`;
     if (s === 2) return `(L[${r}] & 0xffff)`;
     return r < 16 ? `(L[${r}] & 0xff)` : `((L[${r - 16}] >>> 8) & 0xff)`;
-  }
-
-  rhi(r: number, s: number): string {
-    return s === 8 ? `H[${r}]` : '0';
   }
 
   /** Write GPR r at size s (32-bit writes clear the high half; 8/16-bit ones merge). */

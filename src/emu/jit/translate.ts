@@ -57,7 +57,6 @@ export function blockSource(b: Block, insns: Insn[]): { src: string; names: stri
     const p = plans[k];
     const last = k === n - 1;
     g.k = k;
-    g.next = d.next;
     g.live = liveOut[k];
     g.line(`k = ${k};`);
     if (p && !last && isConditional(d)) {
