@@ -3,24 +3,14 @@
 // instruction limit, and the CPU stays usable (its registers can be read).
 import { describe, expect, it } from 'vitest';
 import { runSnippet } from '../src/emu/index.ts';
+import { Rng } from './helpers/mutate.ts';
 
-/** xorshift32: reproducible random bytes. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-}
 
 const KINDS = new Set(['exception', 'breakpoint', 'halt', 'unimplemented', 'limit', 'triple-fault']);
 
 function fuzz(ring: 0 | 3, runs: number, seed: number): Map<string, number> {
-  const next = rng(seed);
+  const prng = new Rng(seed);
+  const next = () => prng.next();
   const seen = new Map<string, number>();
   for (let i = 0; i < runs; i++) {
     const len = 16 + (next() % 48);

@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { runSnippet, type SnippetResult } from '../src/emu/snippet.ts';
 import type { JitMode } from '../src/emu/jit/block.ts';
+import { Rng } from './helpers/mutate.ts';
 
 const MODES: JitMode[] = ['off', 'eager', 3];
 const CODE = 0x400000n;
@@ -87,18 +88,6 @@ describe('block translation keeps the interpreter\'s semantics', () => {
   }
 });
 
-/** xorshift32: reproducible random bytes. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-}
 
 /** What a run ended with, as comparable text (stop, rip, registers, flags, xmm, MXCSR, instruction count, data page). */
 function outcome(r: SnippetResult): string {
@@ -111,7 +100,8 @@ function outcome(r: SnippetResult): string {
 describe('random code: translated exactly as interpreted', () => {
   for (const ring of [3, 0] as const) {
     it(`ring ${ring}: 300 runs of random bytes end identically with every block compiled and with none`, () => {
-      const next = rng(ring === 3 ? 0xc0ffee : 0xbadf00d);
+      const prng = new Rng(ring === 3 ? 0xc0ffee : 0xbadf00d);
+      const next = () => prng.next();
       let differ = 0;
       const first: string[] = [];
       for (let i = 0; i < 300; i++) {

@@ -3,9 +3,8 @@
 import { Mnemonic } from '../../asm/iced.ts';
 import { K_IMM, K_MEM, K_REG, type Insn } from '../insn.ts';
 import { COND_READS, condExpr, Gen, lit } from './gen.ts';
-import { emitRspAdd, type Inline } from './emit-int.ts';
-
-const JCC = new Set<number>([Mnemonic.Jo, Mnemonic.Jno, Mnemonic.Jb, Mnemonic.Jae, Mnemonic.Je, Mnemonic.Jne, Mnemonic.Jbe, Mnemonic.Ja, Mnemonic.Js, Mnemonic.Jns, Mnemonic.Jp, Mnemonic.Jnp, Mnemonic.Jl, Mnemonic.Jge, Mnemonic.Jle, Mnemonic.Jg]);
+import { setRsp, type Inline } from './emit-int.ts';
+import { isConditional } from './flow.ts';
 
 const TWO32 = 4294967296;
 
@@ -27,14 +26,15 @@ function indirect(d: Insn): boolean {
 
 function pushReturn(g: Gen, d: Insn): void {
   const h = Math.floor(d.next / TWO32);
-  g.store(8, g.regAddr(4, -8), String(d.next - h * TWO32), String(h >>> 0));
-  emitRspAdd(g, -8);
+  const a = g.regAddr(4, -8);
+  g.store(8, a, String(d.next - h * TWO32), String(h >>> 0));
+  setRsp(g, a);
 }
 
 /** The inline form of a near branch, or null. */
 export function planBranch(d: Insn): Inline | null {
   const mn = d.mn;
-  if (JCC.has(mn) && d.k0 === K_IMM) {
+  if (isConditional(d)) {
     return {
       reads: COND_READS[d.cc],
       writes: 0,
@@ -72,7 +72,7 @@ export function planBranch(d: Insn): Inline | null {
         const t = g.v('tg');
         g.line(`const ${t} = (${hi} | 0) * 4294967296 + ${lo};`);
         g.line(`if (${t} < -140737488355328 || ${t} >= 140737488355328) ${g.exitBefore()}`);
-        emitRspAdd(g, 8);
+        setRsp(g, g.regAddr(4, 8));
         g.line(`c.rip = ${t};`);
       },
     };

@@ -188,37 +188,23 @@ function extendForm(d: Insn): Inline | null {
 }
 
 function leaForm(d: Insn): Inline | null {
-  if (d.mn !== Mnemonic.Lea || !GPR(d.k0, d.r0) || d.asize !== 8 || (d.s0 !== 8 && d.s0 !== 4 && d.s0 !== 2) || d.base < -1) return null;
+  if (d.mn !== Mnemonic.Lea || !GPR(d.k0, d.r0) || d.asize !== 8 || (d.s0 !== 8 && d.s0 !== 4 && d.s0 !== 2)) return null;
   return {
     reads: 0,
     writes: 0,
     emit(g, d) {
-      // On halves, as alu.ts lea (no segment base; RIP-relative: the absolute target).
-      const lo: string[] = [], hi: string[] = [];
-      if (d.base >= 0) {
-        lo.push(`L[${d.base}]`);
-        hi.push(`H[${d.base}]`);
-      }
-      if (d.index >= 0) {
-        lo.push(d.scale === 1 ? `L[${d.index}]` : `L[${d.index}] * ${d.scale}`);
-        hi.push(d.scale === 1 ? `H[${d.index}]` : `H[${d.index}] * ${d.scale}`);
-      }
-      if (d.dispLo !== 0 || lo.length === 0) lo.push(String(d.dispLo));
-      if (d.dispHi !== 0 || hi.length === 0) hi.push(String(d.dispHi));
-      const l = g.v('l');
-      g.line(`const ${l} = ${lo.join(' + ')};`);
-      g.wreg(d.r0, d.s0, `${l} >>> 0`, `(${hi.join(' + ')} + Math.floor(${l} / 4294967296)) >>> 0`);
+      // The address on halves, as alu.ts lea computes it (no segment base; RIP-relative: the absolute target).
+      const [al, ah] = g.eaFlat(d);
+      g.wreg(d.r0, d.s0, al, `${ah} >>> 0`);
     },
   };
 }
 
 // ---- stack
 
-/** rsp -= 8 / += 8 on the halves (modulo 2^64, as Cpu.setRegNum of regNum ± 8 for canonical values). */
-export function emitRspAdd(g: Gen, delta: number): void {
-  const t = g.v('sp');
-  g.line(`const ${t} = L[4] + ${lit(delta)}; L[4] = ${t};`);
-  g.line(delta < 0 ? `if (${t} < 0) H[4] = H[4] - 1;` : `if (${t} > 4294967295) H[4] = H[4] + 1;`);
+/** rsp = its value + delta (modulo 2^64), from the address halves gen.ts regAddr computes. */
+export function setRsp(g: Gen, [al, ah]: [string, string]): void {
+  g.wreg(4, 8, al, ah);
 }
 
 function pushPopForm(d: Insn): Inline | null {
@@ -234,7 +220,7 @@ function pushPopForm(d: Insn): Inline | null {
           const [lo, hi] = read(g, K_REG, d.r0, 8, NO_ADDR, d);
           g.store(8, a, lo, hi);
         }
-        emitRspAdd(g, -8);
+        setRsp(g, a);
       },
     };
   }
@@ -244,7 +230,7 @@ function pushPopForm(d: Insn): Inline | null {
       writes: 0,
       emit(g, d) {
         const [lo, hi] = g.load(8, g.regAddr(4, 0));
-        emitRspAdd(g, 8);
+        setRsp(g, g.regAddr(4, 8));
         g.wreg(d.r0, 8, lo, hi);
       },
     };

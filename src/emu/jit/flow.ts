@@ -4,8 +4,9 @@
 import { Mnemonic } from '../../asm/iced.ts';
 import { K_IMM, type Insn } from '../insn.ts';
 
+const JCC_NAMES = ['Jo', 'Jno', 'Jb', 'Jae', 'Je', 'Jne', 'Jbe', 'Ja', 'Js', 'Jns', 'Jp', 'Jnp', 'Jl', 'Jge', 'Jle', 'Jg'];
 const NAMES = [
-  'Jmp', 'Jo', 'Jno', 'Jb', 'Jae', 'Je', 'Jne', 'Jbe', 'Ja', 'Js', 'Jns', 'Jp', 'Jnp', 'Jl', 'Jge', 'Jle', 'Jg',
+  'Jmp', ...JCC_NAMES,
   'Call', 'Ret', 'Retf', 'Iret', 'Iretd', 'Iretq', 'Loop', 'Loope', 'Loopne', 'Jrcxz', 'Jecxz', 'Jcxz',
   'Int', 'Int1', 'Int3', 'Into', 'Syscall', 'Sysret', 'Sysretq', 'Sysenter', 'Sysexit', 'Sysexitq', 'Hlt',
   'Ud0', 'Ud1', 'Ud2', 'Jmpe', 'Rsm', 'INVALID',
@@ -19,7 +20,7 @@ for (const n of NAMES) {
 }
 
 const CONDITIONAL = new Uint8Array(4096);
-for (const n of ['Jo', 'Jno', 'Jb', 'Jae', 'Je', 'Jne', 'Jbe', 'Ja', 'Js', 'Jns', 'Jp', 'Jnp', 'Jl', 'Jge', 'Jle', 'Jg']) CONDITIONAL[names[n]] = 1;
+for (const n of JCC_NAMES) CONDITIONAL[names[n]] = 1;
 
 /** A near conditional jump (jcc rel): a block may go on past it, leaving at its target when it is taken. */
 export function isConditional(d: Insn): boolean {

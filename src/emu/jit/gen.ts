@@ -96,8 +96,8 @@ export class Gen {
     return [sl, sh];
   }
 
-  /** The address without a segment base, as int32 halves. */
-  private eaFlat(d: Insn): [string, string] {
+  /** The address without a segment base, as int32 halves (also lea's result). */
+  eaFlat(d: Insn): [string, string] {
     const al = this.v('al'), ah = this.v('ah');
     const b = d.base, x = d.index;
     if (b < 0 && x < 0) {
