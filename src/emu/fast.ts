@@ -5,6 +5,7 @@ import { Mnemonic } from '../asm/iced.ts';
 import type { Cpu } from './cpu.ts';
 import { K_IMM, K_MEM, K_REG, type Handler, type Insn } from './insn.ts';
 import { fastAlu } from './fast-alu.ts';
+import { SAR, SHL, SHR, shift64 } from './shift.ts';
 
 const ALU_NAMES = new Map<number, string>([
   [Mnemonic.Add, 'add'], [Mnemonic.Or, 'or'], [Mnemonic.Adc, 'adc'], [Mnemonic.Sbb, 'sbb'], [Mnemonic.And, 'and'],
@@ -90,12 +91,6 @@ function szp32(c: Cpu, r: number): void {
   c.pfb = r;
   c.af = 0;
 }
-function szp64(c: Cpu, lo: number, hi: number): void {
-  c.zf = (lo | hi) === 0 ? 1 : 0;
-  c.sf = hi >>> 31;
-  c.pfb = lo;
-  c.af = 0;
-}
 const shl32: Handler = (c, d) => {
   const n = shiftCount(c, d, 31), r0 = d.r0, lo = c.lo[r0];
   c.hi[r0] = 0;
@@ -126,64 +121,17 @@ const sar32: Handler = (c, d) => {
   c.lo[r0] = r;
   szp32(c, r);
 };
-const shl64: Handler = (c, d) => {
+// 64-bit register shifts: shift.ts's shift64 on the register's halves.
+const shl64: Handler = (c, d) => shiftReg64(c, d, SHL);
+const shr64: Handler = (c, d) => shiftReg64(c, d, SHR);
+const sar64: Handler = (c, d) => shiftReg64(c, d, SAR);
+function shiftReg64(c: Cpu, d: Insn, op: number): void {
   const n = shiftCount(c, d, 63), r0 = d.r0;
   if (n === 0) return;
-  let lo = c.lo[r0], hi = c.hi[r0];
-  let cf: number;
-  if (n < 32) {
-    cf = (hi >>> (32 - n)) & 1;
-    hi = ((hi << n) | (lo >>> (32 - n))) >>> 0;
-    lo = (lo << n) >>> 0;
-  } else {
-    cf = n === 32 ? hi & 1 : (lo >>> (64 - n)) & 1; // the last bit out is bit 64-n
-    hi = (lo << (n - 32)) >>> 0;
-    lo = 0;
-  }
-  c.cf = cf;
-  c.of = (hi >>> 31) ^ cf;
-  c.lo[r0] = lo;
-  c.hi[r0] = hi;
-  szp64(c, lo, hi);
-};
-const shr64: Handler = (c, d) => {
-  const n = shiftCount(c, d, 63), r0 = d.r0;
-  if (n === 0) return;
-  let lo = c.lo[r0], hi = c.hi[r0];
-  c.of = hi >>> 31;
-  if (n < 32) {
-    c.cf = (lo >>> (n - 1)) & 1;
-    lo = ((lo >>> n) | (hi << (32 - n))) >>> 0;
-    hi = hi >>> n;
-  } else {
-    c.cf = n === 32 ? lo >>> 31 : (hi >>> (n - 33)) & 1; // the last bit out is bit n-1
-    lo = hi >>> (n - 32);
-    hi = 0;
-  }
-  c.lo[r0] = lo;
-  c.hi[r0] = hi;
-  szp64(c, lo, hi);
-};
-const sar64: Handler = (c, d) => {
-  const n = shiftCount(c, d, 63), r0 = d.r0;
-  if (n === 0) return;
-  let lo = c.lo[r0];
-  const h = c.hi[r0] | 0;
-  let hi: number;
-  if (n < 32) {
-    c.cf = (lo >>> (n - 1)) & 1;
-    lo = ((lo >>> n) | (h << (32 - n))) >>> 0;
-    hi = (h >> n) >>> 0;
-  } else {
-    c.cf = n === 32 ? lo >>> 31 : (h >> (n - 33)) & 1; // the last bit out is bit n-1
-    lo = (h >> (n - 32)) >>> 0;
-    hi = (h >> 31) >>> 0;
-  }
-  c.of = 0;
-  c.lo[r0] = lo;
-  c.hi[r0] = hi;
-  szp64(c, lo, hi);
-};
+  shift64(c, op, n, c.lo[r0], c.hi[r0]);
+  c.lo[r0] = c.rl;
+  c.hi[r0] = c.rh;
+}
 
 const JCC: Handler[] = [
   (c, d) => void (c.rip = d.target),

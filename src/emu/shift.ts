@@ -5,12 +5,51 @@ import type { Define } from './handlers.ts';
 import { K_IMM, K_MEM, K_REG, type Insn } from './insn.ts';
 import { big, MASK, SIGN, szp } from './flags.ts';
 
-const SHL = 0, SHR = 1, SAR = 2, ROL = 3, ROR = 4, RCL = 5, RCR = 6;
+export const SHL = 0, SHR = 1, SAR = 2;
+const ROL = 3, ROR = 4, RCL = 5, RCR = 6;
 
 function count(c: Cpu, d: Insn): number {
   // Operand 1 is CL or imm8 (or absent = 1 for the D0/D1 forms).
   const raw = d.n < 2 ? 1 : d.k1 === K_IMM ? d.immLo : c.lo[1] & 0xff;
   return raw & (d.s0 === 8 ? 63 : 31);
+}
+
+/**
+ * shl/shr/sar of the 64-bit value (lo, hi) by n (1-63) on the halves: the result in c.rl/c.rh, and CF, OF,
+ * AF, ZF, SF, PF set (OF as for a count of 1). Shared by the generic handler and fast.ts's register forms.
+ */
+export function shift64(c: Cpu, op: number, n: number, lo: number, hi: number): void {
+  let cf: number;
+  const oldTop = hi >>> 31;
+  if (op === SHL) {
+    if (n < 32) {
+      cf = (hi >>> (32 - n)) & 1;
+      hi = ((hi << n) | (lo >>> (32 - n))) >>> 0;
+      lo = (lo << n) >>> 0;
+    } else {
+      cf = n === 32 ? hi & 1 : (lo >>> (64 - n)) & 1; // the last bit out is bit 64-n
+      hi = (lo << (n - 32)) >>> 0;
+      lo = 0;
+    }
+    c.of = (hi >>> 31) ^ cf;
+  } else {
+    const sign = op === SAR ? (hi | 0) >> 31 : 0;
+    if (n < 32) {
+      cf = (lo >>> (n - 1)) & 1;
+      lo = ((lo >>> n) | (hi << (32 - n))) >>> 0;
+      hi = (op === SAR ? (hi | 0) >> n : hi >>> n) >>> 0;
+    } else {
+      cf = n === 32 ? lo >>> 31 : (op === SAR ? (hi | 0) >> (n - 33) : hi >>> (n - 33)) & 1; // the last bit out is bit n-1
+      lo = (op === SAR ? (hi | 0) >> (n - 32) : hi >>> (n - 32)) >>> 0;
+      hi = sign >>> 0;
+    }
+    c.of = op === SHR ? oldTop : 0;
+  }
+  c.cf = cf;
+  c.af = 0;
+  szp(c, 8, lo, hi);
+  c.rl = lo;
+  c.rh = hi;
 }
 
 function shift(op: number) {
@@ -29,36 +68,8 @@ function shift(op: number) {
     const bits = s * 8;
     if (s === 8) {
       if (op === SHL || op === SHR || op === SAR) {
-        let cf: number;
-        const oldTop = hi >>> 31;
-        if (op === SHL) {
-          if (n < 32) {
-            cf = (hi >>> (32 - n)) & 1;
-            hi = ((hi << n) | (lo >>> (32 - n))) >>> 0;
-            lo = (lo << n) >>> 0;
-          } else {
-            cf = n === 32 ? hi & 1 : (lo >>> (64 - n)) & 1; // the last bit out is bit 64-n
-            hi = (lo << (n - 32)) >>> 0;
-            lo = 0;
-          }
-          c.of = (hi >>> 31) ^ cf;
-        } else {
-          const sign = op === SAR ? (hi | 0) >> 31 : 0;
-          if (n < 32) {
-            cf = (lo >>> (n - 1)) & 1;
-            lo = ((lo >>> n) | (hi << (32 - n))) >>> 0;
-            hi = (op === SAR ? (hi | 0) >> n : hi >>> n) >>> 0;
-          } else {
-            cf = n === 32 ? lo >>> 31 : (op === SAR ? (hi | 0) >> (n - 33) : hi >>> (n - 33)) & 1;
-            lo = (op === SAR ? (hi | 0) >> (n - 32) : hi >>> (n - 32)) >>> 0;
-            hi = sign >>> 0;
-          }
-          c.of = op === SHR ? oldTop : 0;
-        }
-        c.cf = cf;
-        c.af = 0;
-        szp(c, 8, lo, hi);
-        c.wr0(d, a, lo, hi);
+        shift64(c, op, n, lo, hi);
+        c.wr0(d, a, c.rl, c.rh);
         return;
       }
       const v = big(8, lo, hi);
