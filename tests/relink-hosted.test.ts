@@ -241,6 +241,9 @@ async function straceThreads(c: Case, built: string, dir: string, tag: string): 
             .replace(/^(getrandom\()"[^"]*"/, '$1"?"')
             .replace(/^getppid\(\)(\s+)= \d+/, 'getppid()$1= PPID')
             .replace(/^sysinfo\(\{.*\}\)/, 'sysinfo({...})')
+            // clone3's parent_tid is the thread's tid word, which the child clears when it exits
+            // (CLONE_CHILD_CLEARTID): strace shows TID or 0 depending on whether the child has ended yet.
+            .replace(/=> \{parent_tid=\[\w+\]\}/, '=> {parent_tid=[?]}')
             .replace(/^mprotect\(0x\?, \d+, PROT_READ\)/, 'mprotect(0x?, N, PROT_READ)')
             .replace(/\s+= /, ' = '),
         ))
