@@ -71,6 +71,56 @@ describe('block translation keeps the interpreter\'s semantics', () => {
       expect(r.cpu.icount).toBe(1 + 5 * 7 + 2);
     });
 
+    // A loop of several blocks (an if/else, a call and a return inside it) compiles into one region: the
+    // result, the instruction count and a stop at any instruction budget must be the architecture's.
+    const LOOP = [
+      0x31, 0xc0, //                               0: xor eax, eax
+      0xb9, 0xe8, 0x03, 0x00, 0x00, //             2: mov ecx, 1000
+      0xf6, 0xc1, 0x01, //                         7: test cl, 1
+      0x74, 0x05, //                              10: jz 17
+      0x83, 0xc0, 0x03, //                        12: add eax, 3
+      0xeb, 0x03, //                              15: jmp 20
+      0x83, 0xc0, 0x05, //                        17: add eax, 5
+      0xe8, 0x05, 0x00, 0x00, 0x00, //            20: call 30
+      0xff, 0xc9, //                              25: dec ecx
+      0x75, 0xea, //                              27: jnz 7
+      0xcc, //                                    29: int3
+      0x01, 0xc2, //                              30: add edx, eax
+      0xc3, //                                    32: ret
+    ];
+    /** eax, edx and instructions done after `limit` instructions of LOOP (the breakpoint not counted). */
+    function loopModel(limit: number): [number, number, number] {
+      let eax = 0, edx = 0, n = 2;
+      for (let ecx = 1000; ecx > 0 && n < limit; ecx--) {
+        const odd = (ecx & 1) === 1;
+        // test, jz, add, [jmp], call, add edx, ret, dec, jnz: stop part-way when the budget ends.
+        const steps = odd ? ['t', 'j', 'a3', 'jmp', 'call', 'd', 'r', 'dec', 'jnz'] : ['t', 'j', 'a5', 'call', 'd', 'r', 'dec', 'jnz'];
+        for (const st of steps) {
+          if (n >= limit) break;
+          if (st === 'a3') eax += 3;
+          if (st === 'a5') eax += 5;
+          if (st === 'd') edx = (edx + eax) >>> 0;
+          n++;
+        }
+      }
+      return [eax, edx, Math.min(n, limit)];
+    }
+
+    it(`a loop of several blocks with a call in it runs exactly, and stops exactly at the budget (jit ${mode})`, () => {
+      const r = run(LOOP, mode);
+      const [eax, edx, n] = loopModel(Infinity);
+      expect(r.stop.kind).toBe('breakpoint');
+      expect([r.regs[0], r.regs[2], r.regs[1]]).toEqual([BigInt(eax), BigInt(edx), 0n]);
+      expect(r.cpu.icount).toBe(n);
+      for (const limit of [1234, 5001, 8000, 8499]) {
+        const bytes = Uint8Array.from(LOOP);
+        const b = runSnippet(bytes, { memory: [] }, { codeAddress: CODE, jit: mode, maxInstructions: limit });
+        const [e, d, k] = loopModel(limit);
+        expect(b.stop.kind, `budget ${limit}`).toBe('limit');
+        expect([b.cpu.icount, b.regs[0], b.regs[2]], `budget ${limit}`).toEqual([k, BigInt(e), BigInt(d)]);
+      }
+    });
+
     it(`flags set in one block are read in the next (jit ${mode})`, () => {
       const r = run([
         0xb8, 0xff, 0xff, 0xff, 0xff, //             0: mov eax, -1
@@ -99,7 +149,7 @@ function outcome(r: SnippetResult): string {
 
 describe('random code: translated exactly as interpreted', () => {
   for (const ring of [3, 0] as const) {
-    it(`ring ${ring}: 300 runs of random bytes end identically with every block compiled and with none`, () => {
+    it(`ring ${ring}: 300 runs of random bytes end identically with blocks compiled and with none`, () => {
       const prng = new Rng(ring === 3 ? 0xc0ffee : 0xbadf00d);
       const next = () => prng.next();
       let differ = 0;
@@ -113,13 +163,16 @@ describe('random code: translated exactly as interpreted', () => {
         const state = { regs, rflags: 0x202 | (next() & 0x8d5), memory: [{ address: 0x600000n, bytes: data }] };
         const opts = { maxInstructions: 2000, ring, memorySize: 4 * 1024 * 1024 };
         const a = outcome(runSnippet(code, state, { ...opts, jit: 'off' }));
-        const b = outcome(runSnippet(code, state, { ...opts, jit: 'eager' }));
-        if (a !== b) {
-          differ++;
-          if (first.length < 2) first.push(`${Buffer.from(code).toString('hex')}\n--- interpreted\n${a.slice(0, 600)}\n--- translated\n${b.slice(0, 600)}`);
+        // Every block compiled alone on its first run, and regions of blocks compiled after two runs.
+        for (const jit of ['eager', 2] as const) {
+          const b = outcome(runSnippet(code, state, { ...opts, jit }));
+          if (a !== b) {
+            differ++;
+            if (first.length < 2) first.push(`${Buffer.from(code).toString('hex')}\n--- interpreted\n${a.slice(0, 600)}\n--- translated (${jit})\n${b.slice(0, 600)}`);
+          }
         }
       }
-      expect(first, `${differ} of 300 runs differ`).toEqual([]);
+      expect(first, `${differ} of 600 translated runs differ`).toEqual([]);
     }, 120_000);
   }
 });

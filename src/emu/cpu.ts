@@ -12,7 +12,7 @@ import { Fault, Stop, type InterruptSource, type Mmio, type PortIo, type StopRea
 import { Insn, K_IMM, K_MEM, K_REG } from './insn.ts';
 import { Fpu } from './x87-state.ts';
 import { BlockCache, type Block, type JitMode, DEFAULT_HOT } from './jit/block.ts';
-import { decodeExit } from './jit/gen.ts';
+import { EXIT_BEFORE, EXIT_SET, EXIT_TAKEN } from './jit/gen.ts';
 
 export interface CpuOptions {
   /** Bytes of guest RAM, from physical address 0 (rounded up to 4 KiB). */
@@ -836,9 +836,10 @@ export class Cpu {
       if (fn === null && b.hits++ >= hot && b.cached) fn = blocks.compile(b);
       if (fn !== null && b.fnLen <= left) {
         this.budget = left;
-        k = fn(this);
-        if (k < 0) k = this.leftBlock(b, k, left);
-        else this.icount += k;
+        const v = -fn(this, b.entry) - 1;
+        const at = (v & 4095) >> 2;
+        k = this.leftRegion(b.region[at], Math.floor(v / 4096), v & 3, left);
+        b = b.owner[at]; // links go on from the block it left from
       } else k = b.interpret(this, left);
       left -= k;
       if (this.brk || left <= 0 || this.bits !== 64) return;
@@ -861,15 +862,12 @@ export class Cpu {
     }
   }
 
-  /** A compiled block left early (code `r`, see jit/gen.ts exitCode): account for what it did, then either
-   * follow its taken branch or run the instruction it stopped before with its handler. Returns the
-   * instructions done. */
-  private leftBlock(b: Block, r: number, left: number): number {
-    const [done, k, taken] = decodeExit(r);
-    const d = b.region[k];
+  /** A compiled region left at its instruction d (`kind`, see jit/gen.ts EXIT_*), `done` instructions
+   * done: go where d went, or run d with its handler. Returns the instructions done. */
+  private leftRegion(d: Insn, done: number, kind: number, left: number): number {
     this.icount += done;
-    if (taken) {
-      this.rip = d.target;
+    if (kind !== EXIT_BEFORE) {
+      if (kind !== EXIT_SET) this.rip = kind === EXIT_TAKEN ? d.target : d.next;
       return done;
     }
     this.rip = d.ip;

@@ -361,6 +361,27 @@ export class CodeCache {
     return this.decode(la, pa);
   }
 
+  /** The decoded instruction at linear `la` = physical `pa` when it lies wholly in its page (64-bit mode),
+   * else null: near a page's end, whether the next instruction crosses into the next page is only known
+   * by decoding it from this page's bytes. */
+  insnWithin(la: number, pa: number): Insn | null {
+    const o = pa & 4095;
+    if (o <= 4096 - 15) return this.insnAt(la, pa);
+    const page = this.cache[pa >>> 12];
+    const cached = page === undefined ? undefined : page[pa & 4095];
+    if (cached !== undefined && cached.ip === la) return o + cached.len <= 4096 ? cached : null;
+    const e = this.pageDecoder(pa >>> 12);
+    e.pos = -1;
+    e.ip = NaN;
+    e.dec.position = o;
+    e.dec.ip = BigInt.asUintN(64, BigInt(la));
+    e.dec.decodeOut(raw);
+    // Bytes past the page's end are the next physical page's, not necessarily the next linear page's.
+    if (raw.code === CODE_INVALID || o + raw.length > 4096) return null;
+    this.decodeCount++;
+    return this.remember(buildInsn(raw, la, 64, raw.code, this.c.ram, pa), o, pa);
+  }
+
   /** The decoded instruction at the current rip. */
   fetch(): Insn {
     const c = this.c;

@@ -1,20 +1,26 @@
 // Basic blocks of 64-bit code: runs of decoded instructions that end at a control transfer, at the end of a
 // page or after MAX_INSNS. A block is interpreted (each instruction's handler in turn) until it has run HOT
-// times; then, if it loops back to its own start, translate.ts compiles it into one JavaScript function
-// that V8 optimizes, as QEMU's TCG and v86 translate hot code. Blocks are cached by physical address and die with their page's decoded instructions
-// (a write to the page, a mode change), so self-modifying code is seen at the next instruction.
+// times; then the region around it (the blocks of its page that have run and that it reaches, translate.ts)
+// is compiled into one JavaScript function that V8 optimizes, if the region contains a loop, as QEMU's TCG
+// and v86 translate hot code. Blocks are cached by physical address and die with their page's decoded
+// instructions (a write to the page, a mode change), so self-modifying code is seen at the next instruction.
 import type { Cpu } from '../cpu.ts';
 import type { Insn } from '../insn.ts';
+import { Mnemonic } from '../../asm/iced.ts';
+import { K_IMM } from '../insn.ts';
 import { isConditional, isTerminator } from './flow.ts';
 import { translate } from './translate.ts';
 
 /** Longest block, in instructions (longer functions take V8 longer to optimize, for little gain). */
 export const MAX_INSNS = 48;
 
-/** A compiled block: runs the block (and loops while it branches back to its start within `c.budget`),
- * sets `c.rip` and returns the instructions executed, or leaves early with a negative code (gen.ts exitCode)
- * that the run loop decodes. */
-export type BlockFn = (c: Cpu) => number;
+/** Longest region, in instructions (V8 does not optimize very large functions). */
+export const MAX_REGION = 96;
+
+/** A compiled region entered at its block `s`: runs while control stays in the region and within
+ * `c.budget`, and returns -((instructions done) * 4096 + k * 4 + kind) - 1, where k is the region
+ * instruction it left at and kind says how (gen.ts EXIT_*). */
+export type BlockFn = (c: Cpu, s: number) => number;
 
 export class Block {
   /** Linear and physical address of the first instruction. */
@@ -25,9 +31,13 @@ export class Block {
   /** Where the last instruction falls through to, and its branch target (NaN when none). */
   readonly next: number;
   readonly target: number;
+  /** The compiled region that runs this block, entered at case `entry`. */
   fn: BlockFn | null = null;
-  /** The instructions of the compiled function (the block and its extension past conditional branches). */
+  entry = 0;
+  /** The region's instructions (its exit codes index them) and the block of each. */
   region: Insn[] = [];
+  owner: Block[] = [];
+  /** Instructions an entry here needs left in the budget (the longest path without a back edge). */
   fnLen = 0;
   /** Times the block was entered while interpreted. */
   hits = 0;
@@ -71,16 +81,20 @@ export class Block {
 }
 
 /** How block execution is chosen: 'off' interprets every block, 'eager' compiles every block on its first
- * run (for differential tests), a number compiles a block that loops back to its own start after that many
- * interpreted runs. Only loops are compiled by default because V8 runs a new function unoptimized until it
- * is warm and deoptimizes it whenever a path it has not seen is taken: a translated function pays for its
- * compilation where it iterates many times per call (measured on the zlib round trip of the corpus: every
- * hot block compiled 3.6-3.9 s of CPU, interpreted 2.4-2.7 s, loops only 2.8-3.4 s; malloc_heavy 30.2 s of
- * CPU with every hot block, 21-23 s with loops only; a register loop 255 MIPS against 288). */
+ * run (with the region that has run around it; for differential tests), a number compiles the region around
+ * a block after that many interpreted runs, if the region has a loop. V8 runs a new function unoptimized
+ * until it is warm, optimizes it in milliseconds per guest instruction, and deoptimizes it whenever a path it
+ * has not seen is taken, so only loops repay their compilation, each block is compiled in one region only,
+ * and every exit shares one return (measured on the zlib round trip with 4 MB of input, 0.93 G
+ * instructions: one block per function, the design before regions, 44 MIPS; a region of up to 512
+ * instructions per hot block, blocks repeated across regions, 11 MIPS, V8 compiling for 2 minutes of CPU;
+ * as now, 93 MIPS). */
 export type JitMode = 'off' | 'eager' | number;
 
 /** Blocks entered this many times (interpreted) are compiled. */
 export const DEFAULT_HOT = 40;
+/** Interpreted runs before a hot block whose region had no loop is looked at again. */
+const RETRY = 1000;
 
 export class BlockCache {
   private pages: (Block[] | undefined)[] = [];
@@ -118,12 +132,12 @@ export class BlockCache {
     const insns: Insn[] = [];
     let a = la, p = pa;
     for (;;) {
-      const d = c.code.insnAt(a, p);
+      // An instruction after the first that would cross into the next page (whose translation may
+      // fault) starts its own block.
+      const d = insns.length === 0 ? c.code.insnAt(a, p) : c.code.insnWithin(a, p);
+      if (d === null) break;
       insns.push(d);
-      if (isTerminator(d) || insns.length >= MAX_INSNS) break;
-      const off = (p & 4095) + d.len;
-      // The next instruction might cross into the next page (whose translation may fault): its own block.
-      if (off > 4096 - 15) break;
+      if (isTerminator(d) || insns.length >= MAX_INSNS || (p & 4095) + d.len >= 4096) break;
       a = d.next;
       p += d.len;
     }
@@ -142,33 +156,73 @@ export class BlockCache {
     return b;
   }
 
-  /** Compile `b`, extended past its final conditional branches while their fall-through stays on the page
-   * (a superblock: the branches become side exits). */
-  compile(b: Block): BlockFn | null {
-    const t0 = performance.now();
-    const region = b.insns.slice();
-    let last = region[region.length - 1];
-    let pa = b.pa + (last.next - b.la);
-    while (isConditional(last) && region.length < MAX_INSNS && (pa & 4095) <= 4096 - 15 && pa >>> 12 === b.pa >>> 12) {
-      for (;;) {
-        const d = this.c.code.insnAt(last.next, pa);
-        region.push(d);
-        last = d;
-        pa += d.len;
-        if (isTerminator(d) || region.length >= MAX_INSNS || (pa & 4095) > 4096 - 15) break;
+  /** The blocks that have run and that b reaches by jumps, fall-throughs, calls and call returns, in
+   * address order (at most MAX_REGION instructions, none compiled already): those of b's page, and those
+   * of other pages that the run loop has linked to them since translations last changed. */
+  private regionOf(b: Block): Block[] {
+    const page = this.pages[b.pa >>> 12];
+    const base = b.la - (b.pa & 4095);
+    const at = (a: number): Block | null => {
+      const off = a - base;
+      if (page === undefined || off < 0 || off >= 4096) return null;
+      const x = page[off];
+      return x !== undefined && x.la === a && !x.dead && x.cached ? x : null;
+    };
+    const live = (x: Block | null): Block | null => (x !== null && !x.dead && x.cached ? x : null);
+    // Blocks of other pages only as the run loop linked them in this epoch (their translation is known).
+    const epoch = this.c.code.epoch;
+    const linked = (y: Block, a: number): Block | null =>
+      y.linkEpoch !== epoch ? null : live(a === y.next ? y.succ : a === y.target ? y.tsucc : null);
+    const found = new Set<Block>([b]);
+    const queue = [b];
+    let total = b.n;
+    for (let i = 0; i < queue.length; i++) {
+      const y = queue[i];
+      const d = y.insns[y.n - 1];
+      const goesOn = d.mn !== Mnemonic.Jmp && d.mn !== Mnemonic.Ret;
+      const hasTarget = d.k0 === K_IMM && (isConditional(d) || d.mn === Mnemonic.Jmp || d.mn === Mnemonic.Call);
+      for (const a of [hasTarget ? d.target : NaN, goesOn ? d.next : NaN]) {
+        const x = Number.isNaN(a) ? null : at(a) ?? linked(y, a);
+        if (x === null || x.fn !== null || found.has(x) || total + x.n > MAX_REGION) continue;
+        found.add(x);
+        queue.push(x);
+        total += x.n;
       }
     }
-    if (!this.all && !region.some((d) => d.target === b.la && isTerminator(d))) {
-      b.cached = false; // not a loop: stays interpreted
+    return queue.sort((x, y) => x.la - y.la);
+  }
+
+  /** Whether the region has a loop: a jump back to a block at or before its own, or a call into it. */
+  private static loops(blocks: Block[]): boolean {
+    const idx = new Map(blocks.map((x, j) => [x.la, j]));
+    return blocks.some((x, j) => {
+      const d = x.insns[x.n - 1];
+      const t = idx.get(d.target);
+      return (t !== undefined && d.k0 === K_IMM && (t <= j || d.mn === Mnemonic.Call)) || (!isTerminator(d) && (idx.get(d.next) ?? Infinity) <= j);
+    });
+  }
+
+  /** Compile the region around `b` (if it loops, or always in 'eager' mode); its blocks that have no
+   * function yet are entered through it too. */
+  compile(b: Block): BlockFn | null {
+    const t0 = performance.now();
+    const blocks = this.regionOf(b);
+    if (!this.all && !BlockCache.loops(blocks)) {
+      b.hits = -RETRY; // not a loop (yet): try again later, when more of its page may have run
       return null;
     }
-    const fn = translate(this.c, b, region);
-    b.fn = fn;
-    b.region = region;
-    b.fnLen = region.length;
+    const t = translate(this.c, blocks);
+    blocks.forEach((x, j) => {
+      if (x !== b && x.fn !== null) return;
+      x.fn = t.fn;
+      x.entry = j;
+      x.region = t.insns;
+      x.owner = t.owner;
+      x.fnLen = t.need[j];
+    });
     this.compiled++;
     this.compileMs += performance.now() - t0;
-    return fn;
+    return t.fn;
   }
 
   /** The decoded instructions of physical page `ppn` were dropped. */

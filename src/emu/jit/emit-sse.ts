@@ -110,7 +110,126 @@ function movdq(d: Insn): Inline | null {
   };
 }
 
+// ---- packed integer arithmetic, compares, shuffles and unpacks (compiled loops: zlib's slide_hash, ...)
+
+/** Lane size and operation of the lane-wise packed integer forms; `signed` reads through the signed views. */
+const LANEWISE = new Map<number, [number, string, boolean]>([
+  [Mnemonic.Paddb, [1, 'a + b', false]], [Mnemonic.Paddw, [2, 'a + b', false]], [Mnemonic.Paddd, [4, 'a + b', false]],
+  [Mnemonic.Psubb, [1, 'a - b', false]], [Mnemonic.Psubw, [2, 'a - b', false]], [Mnemonic.Psubd, [4, 'a - b', false]],
+  [Mnemonic.Pcmpeqb, [1, 'a === b ? -1 : 0', false]], [Mnemonic.Pcmpeqw, [2, 'a === b ? -1 : 0', false]], [Mnemonic.Pcmpeqd, [4, 'a === b ? -1 : 0', false]],
+  [Mnemonic.Pcmpgtb, [1, 'a > b ? -1 : 0', true]], [Mnemonic.Pcmpgtw, [2, 'a > b ? -1 : 0', true]], [Mnemonic.Pcmpgtd, [4, 'a > b ? -1 : 0', true]],
+  [Mnemonic.Pandn, [4, '~a & b', false]],
+]);
+/** The typed-array views of the xmm file (closure names in translate.ts) by lane size and signedness. */
+const VIEW = { 1: ['XB', 'XSB'], 2: ['XW', 'XSW'], 4: ['X', 'XSD'] } as Record<number, [string, string]>;
+const UNPACK = new Map<number, [number, boolean]>([
+  [Mnemonic.Punpcklbw, [1, false]], [Mnemonic.Punpcklwd, [2, false]], [Mnemonic.Punpckldq, [4, false]], [Mnemonic.Punpcklqdq, [8, false]],
+  [Mnemonic.Punpckhbw, [1, true]], [Mnemonic.Punpckhwd, [2, true]], [Mnemonic.Punpckhdq, [4, true]], [Mnemonic.Punpckhqdq, [8, true]],
+]);
+/** The scratch xmm slot that a memory source is loaded into (as sse.ts src does). */
+const T = 16;
+
+/** A 128-bit xmm-or-m128 source form (xmm0-15 destination). */
+function xmmSource(d: Insn): boolean {
+  return d.k0 === K_XMM && (d.k1 === K_XMM || (d.k1 === K_MEM && Gen.addressable(d) && d.msize === 16));
+}
+
+/** Emit the source's register number: a memory source is read into the scratch slot first. */
+function source(g: Gen, d: Insn, p: string): number {
+  if (d.k1 === K_XMM) return d.r1;
+  lanes(g, T, (k) => `dv.getUint32(${p} + ${4 * k}, true)`);
+  return T;
+}
+
+function packed(d: Insn): Inline | null {
+  if (d.n !== 2 || !xmmSource(d)) return null;
+  const lw = LANEWISE.get(d.mn);
+  if (lw !== undefined) {
+    const [size, op, signed] = lw;
+    return {
+      reads: 0,
+      writes: 0,
+      emit(g, d) {
+        guarded(g, d, 16, true, false, (p) => {
+          const s = source(g, d, p);
+          const v = VIEW[size][signed ? 1 : 0], w = VIEW[size][0];
+          const n = 16 / size;
+          // Stores through the unsigned view wrap each lane, as the instruction does.
+          for (let k = 0; k < n; k++) g.line(`${w}[${d.r0 * n + k}] = ${op.replace('a', `${v}[${d.r0 * n + k}]`).replace('b', `${v}[${s * n + k}]`)};`);
+        });
+      },
+    };
+  }
+  if (d.mn === Mnemonic.Paddq || d.mn === Mnemonic.Psubq) {
+    const sub = d.mn === Mnemonic.Psubq;
+    return {
+      reads: 0,
+      writes: 0,
+      emit(g, d) {
+        guarded(g, d, 16, true, false, (p) => {
+          const s = source(g, d, p);
+          for (const q of [0, 2]) {
+            const a = d.r0 * 4 + q, b = s * 4 + q, l = g.v('l');
+            g.line(`const ${l} = X[${a}] ${sub ? '-' : '+'} X[${b}];`);
+            g.line(`X[${a + 1}] = X[${a + 1}] ${sub ? '-' : '+'} X[${b + 1}] ${sub ? '-' : '+'} (${sub ? `${l} < 0` : `${l} > 0xffffffff`} ? 1 : 0); X[${a}] = ${l};`);
+          }
+        });
+      },
+    };
+  }
+  const up = UNPACK.get(d.mn);
+  if (up !== undefined) {
+    const [size, high] = up;
+    return {
+      reads: 0,
+      writes: 0,
+      emit(g, d) {
+        guarded(g, d, 16, true, false, (p) => {
+          const s = source(g, d, p);
+          // Interleave the low (or high) halves: lanes of size `size` as units of the matching view.
+          const unit = size === 8 ? 4 : size, per = size === 8 ? 2 : 1;
+          const v = VIEW[unit][0], n = 16 / unit, half = n / 2, base = high ? half : 0;
+          const t: string[] = [];
+          for (let k = 0; k < half / per; k++)
+            for (const r of [d.r0, s]) for (let u = 0; u < per; u++) t.push(`${v}[${r * n + base + k * per + u}]`);
+          const names = t.map(() => g.v('u'));
+          g.line(`const ${names.map((nm, i) => `${nm} = ${t[i]}`).join(', ')};`);
+          names.forEach((nm, i) => g.line(`${v}[${d.r0 * n + i}] = ${nm};`));
+        });
+      },
+    };
+  }
+  return null;
+}
+
+/** pshufd/pshuflw/pshufhw xmm, xmm/m128, imm8. */
+function shuffle(d: Insn): Inline | null {
+  if (d.n !== 3 || !xmmSource(d) || !(d.mn === Mnemonic.Pshufd || d.mn === Mnemonic.Pshuflw || d.mn === Mnemonic.Pshufhw)) return null;
+  return {
+    reads: 0,
+    writes: 0,
+    emit(g, d) {
+      guarded(g, d, 16, true, false, (p) => {
+        const s = source(g, d, p);
+        const imm = d.immLo & 0xff;
+        const sel = (k: number): number => (imm >> (2 * k)) & 3;
+        const t = [0, 1, 2, 3].map(() => g.v('u'));
+        if (d.mn === Mnemonic.Pshufd) {
+          g.line(`const ${t.map((nm, k) => `${nm} = X[${s * 4 + sel(k)}]`).join(', ')};`);
+          t.forEach((nm, k) => g.line(`X[${d.r0 * 4 + k}] = ${nm};`));
+          return;
+        }
+        // Words 0-3 (pshuflw) or 4-7 (pshufhw) shuffled; the other quadword copied.
+        const w = d.mn === Mnemonic.Pshuflw ? 0 : 4, keep = d.mn === Mnemonic.Pshuflw ? 2 : 0;
+        g.line(`const ${t.map((nm, k) => `${nm} = XW[${s * 8 + w + sel(k)}]`).join(', ')};`);
+        if (s !== d.r0) g.line(`X[${d.r0 * 4 + keep}] = X[${s * 4 + keep}]; X[${d.r0 * 4 + keep + 1}] = X[${s * 4 + keep + 1}];`);
+        t.forEach((nm, k) => g.line(`XW[${d.r0 * 8 + w + k}] = ${nm};`));
+      });
+    },
+  };
+}
+
 /** The inline form of an SSE instruction, or null. */
 export function planSse(d: Insn): Inline | null {
-  return move128(d) ?? logic128(d) ?? movdq(d);
+  return move128(d) ?? logic128(d) ?? movdq(d) ?? packed(d) ?? shuffle(d);
 }

@@ -20,8 +20,9 @@ export class Gen {
   readonly names: string[] = [];
   readonly values: unknown[] = [];
   private nvar = 0;
-  /** Index of the instruction being emitted in the block. */
+  /** Index of the instruction being emitted in the region, and of its block's first instruction. */
   k = 0;
+  bs = 0;
   /** Flags read after this instruction (only these need computing). */
   live = ALL_FLAGS;
 
@@ -47,7 +48,7 @@ export class Gen {
    * code, a fault to raise). Returning a code keeps this rarely taken path free of property accesses, so
    * that V8's optimized code has nothing to deoptimize for when it is taken. */
   exitBefore(): string {
-    return `return ${exitCode(this.k, false)};`;
+    return exitTo(this.k * 4 + EXIT_BEFORE, this.k - this.bs);
   }
 
   needs(flag: number): boolean {
@@ -203,18 +204,21 @@ export class Gen {
   }
 }
 
-/** The value a block function returns when it leaves early at instruction k of its region: before it
- * (taken = false; k instructions of this round done) or after taking its branch (k + 1 done). `n` is the
- * function's count of instructions done in earlier rounds. Decoded by decodeExit. */
-export function exitCode(k: number, taken: boolean): string {
-  return `-((n + ${taken ? k + 1 : k}) * 128 + ${2 * k + (taken ? 1 : 0)}) - 1`;
+/** How a region function left at its instruction k: before it (the run loop then executes it with its
+ * handler), or after it, to its branch target, to its next instruction, or where it set c.rip. */
+export const EXIT_BEFORE = 0, EXIT_TAKEN = 1, EXIT_NEXT = 2, EXIT_SET = 3;
+/** Longest region (instructions): the exit code keeps the index in 10 bits. */
+export const MAX_REGION_INSNS = 1024;
+
+/** Leave the region function: `code` is k * 4 + EXIT_*, `done` the instructions completed in the
+ * current block. Every exit goes through one shared return after the
+ * loop (translate.ts), so a rarely taken exit holds no arithmetic or property access of its own that V8's
+ * optimized code would deoptimize on for lack of feedback. The function returns
+ * -((instructions done) * 4096 + code) - 1. */
+export function exitTo(code: number, done: number | string): string {
+  return `{ ex = ${code}; nd = ${done}; break out; }`;
 }
 
-/** [instructions done, region index, taken] of a negative return value. */
-export function decodeExit(r: number): [number, number, boolean] {
-  const v = -r - 1;
-  return [Math.floor(v / 128), (v >> 1) & 63, (v & 1) === 1];
-}
 
 /** iced condition code (1-16, as Cpu.cond) → the flags it reads. */
 export const COND_READS = [0, OF, OF, CF, CF, ZF, ZF, CF | ZF, CF | ZF, SF, SF, PF, PF, SF | OF, SF | OF, ZF | SF | OF, ZF | SF | OF];

@@ -1,19 +1,25 @@
-// Translation of a block into one JavaScript function. Instructions with an inline form (emit-int.ts,
-// emit-branch.ts, emit-sse.ts) become straight-line code that leaves the function before the instruction
-// when its fast path does not apply (the run loop then executes it with its handler); every other
-// instruction calls its family handler, exactly as the interpreter would, and the block is left if the
-// handler stopped the CPU, moved rip or killed the block.
-// Flags are computed only where a later instruction of the block reads them or where the function may be
-// left (an exit, a side exit, an instruction that may miss its fast path, fault or call its handler), so
-// the flags are exact wherever they can be seen. A block that branches back to its own start loops inside
-// the function while the run's instruction budget allows. A fault records the faulting instruction (c.cur) and the instructions
+// Translation of a region (hot blocks of one page, block.ts) into one JavaScript function: a loop over a
+// switch with a case per block, so that control moving between the region's blocks stays inside the
+// function and V8 optimizes the loop as a whole (as v86 compiles a page of blocks into one WebAssembly
+// function with a dispatcher). Instructions with an inline form (emit-int.ts, emit-branch.ts, emit-sse.ts)
+// become straight-line code that leaves the function before the instruction when its fast path does not
+// apply (the run loop then executes it with its handler); every other instruction calls its family
+// handler, exactly as the interpreter would, and the function is left if the handler stopped the CPU,
+// moved rip, killed the page's blocks or changed translations.
+// Flags are computed only where a later instruction reads them or where the function may be left (an exit,
+// a back edge, an instruction that may miss its fast path, fault or call its handler), so the flags are
+// exact wherever they can be seen. The instruction budget is checked only on back edges: each entry and
+// back edge requires room for the longest forward path from its block, so forward edges need no check
+// and the budget is never exceeded. A fault records the faulting instruction (c.cur) and the instructions
 // completed before it, as the interpreter's loop does.
 import type { Cpu } from '../cpu.ts';
 import { PARITY } from '../cpu.ts';
 import type { Block, BlockFn } from './block.ts';
 import type { Insn } from '../insn.ts';
+import { Mnemonic } from '../../asm/iced.ts';
+import { K_IMM } from '../insn.ts';
 import { isConditional, isTerminator } from './flow.ts';
-import { ALL_FLAGS, condExpr, exitCode, Gen, lit } from './gen.ts';
+import { ALL_FLAGS, COND_READS, condExpr, EXIT_NEXT, EXIT_SET, EXIT_TAKEN, exitTo, Gen, lit } from './gen.ts';
 import { planInt, type Inline } from './emit-int.ts';
 import { planBranch } from './emit-branch.ts';
 import { planSse } from './emit-sse.ts';
@@ -24,81 +30,191 @@ function plan(d: Insn): Inline | null {
 }
 
 /** Whether the inline code of `d` can leave the function before the instruction completes (it has a fast
- * path that may miss, a check that may fail, or calls the handler): found by generating it. */
-function mayLeave(p: Inline, d: Insn): boolean {
+ * path that may miss or a check that may fail: 1), or calls the handler (which may throw: 2); found by
+ * generating it. */
+function mayLeave(p: Inline, d: Insn): number {
   const g = new Gen();
   g.live = ALL_FLAGS;
   p.emit(g, d);
-  return g.out.some((l) => l.includes('return ')) || g.names.length > 0;
+  return g.names.length > 0 ? 2 : g.out.some((l) => l.includes('break out')) ? 1 : 0;
 }
 
-/** JavaScript source of the block's function body and the handlers/instructions it calls. */
-export function blockSource(b: Block, insns: Insn[]): { src: string; names: string[]; values: unknown[] } {
-  const n = insns.length;
+const isJmpRel = (d: Insn): boolean => d.mn === Mnemonic.Jmp && d.k0 === K_IMM;
+const isCallRel = (d: Insn): boolean => d.mn === Mnemonic.Call && d.k0 === K_IMM;
+
+/** A compiled region: its function, its instructions (exit codes index them) and, per block, the longest
+ * forward path from it (the budget an entry there needs). */
+export interface Translation {
+  fn: BlockFn;
+  insns: Insn[];
+  /** The block of each instruction (where the run loop goes on from after an exit). */
+  owner: Block[];
+  need: number[];
+}
+
+/** JavaScript source of the region's function (blocks[j] is case j; blocks in address order) and the
+ * handlers, instructions and blocks it calls or checks. */
+export function regionSource(blocks: Block[]): { src: string; names: string[]; values: unknown[]; insns: Insn[]; need: number[] } {
+  const index = new Map<number, number>();
+  blocks.forEach((b, j) => index.set(b.la, j));
+  const insns: Insn[] = [];
+  const starts: number[] = [];
+  for (const b of blocks) {
+    starts.push(insns.length);
+    insns.push(...b.insns);
+  }
   const plans = insns.map(plan);
-  // Flag liveness, backwards from the exit. Every flag is live where the function may be left: at a side
-  // exit (a conditional branch inside the block), and before an instruction that may leave before it
-  // completes (its fast path misses or it faults) or that calls a handler, since a fault there makes the
-  // flags visible (an exception frame, a signal context) and they must be exact.
-  const liveOut = new Array<number>(n);
-  let live = ALL_FLAGS;
-  for (let k = n - 1; k >= 0; k--) {
-    liveOut[k] = live;
-    const p = plans[k];
-    if (k < n - 1 && isConditional(insns[k])) live = ALL_FLAGS;
-    else if (!p || mayLeave(p, insns[k])) live = ALL_FLAGS;
-    else live = (live & ~p.writes) | p.reads;
+  const leaves = insns.map((d, k) => (plans[k] === null ? 2 : mayLeave(plans[k]!, d)));
+  const nb = blocks.length;
+  // Call continuations inside the region: a ret in the region may go back to one without leaving.
+  const conts: number[] = [];
+  for (const b of blocks) {
+    const d = b.insns[b.n - 1];
+    if (d.mn === Mnemonic.Call && index.has(d.next) && !conts.includes(index.get(d.next)!)) conts.push(index.get(d.next)!);
   }
+  // The region's edges per block: [target address, kind]; forward edges (to a later case) go unchecked.
+  const edges = blocks.map((b, j): [number, number][] => {
+    const d = b.insns[b.n - 1];
+    if (isConditional(d)) return [[d.target, EXIT_TAKEN], [d.next, EXIT_NEXT]];
+    if (isJmpRel(d)) return [[d.target, EXIT_TAKEN]];
+    if (!isTerminator(d) || plans[starts[j] + b.n - 1] === null) return [[d.next, EXIT_NEXT]];
+    return [];
+  });
+  const fwd = (j: number, a: number): number => {
+    const t = index.get(a);
+    return t !== undefined && t > j ? t : -1;
+  };
+  // Longest forward path (instructions) and flags live at entry, per block, from the last block back.
+  const need = new Array<number>(nb).fill(0);
+  const liveIn = new Array<number>(nb).fill(ALL_FLAGS);
+  const liveOut = new Array<number>(insns.length).fill(ALL_FLAGS);
+  for (let j = nb - 1; j >= 0; j--) {
+    let longest = 0;
+    let live = edges[j].length === 0 ? ALL_FLAGS : 0;
+    for (const [a] of edges[j]) {
+      const t = fwd(j, a);
+      if (t >= 0) {
+        longest = Math.max(longest, need[t]);
+        live |= liveIn[t];
+      } else live = ALL_FLAGS;
+    }
+    need[j] = blocks[j].n + longest;
+    for (let k = starts[j] + blocks[j].n - 1; k >= starts[j]; k--) {
+      liveOut[k] = live;
+      const p = plans[k];
+      if (k === starts[j] + blocks[j].n - 1 && isConditional(insns[k])) live |= COND_READS[insns[k].cc];
+      else if (p === null || leaves[k]) live = ALL_FLAGS;
+      else live = (live & ~p.writes) | p.reads;
+    }
+    liveIn[j] = live;
+  }
+
   const g = new Gen();
-  const names = g.names;
-  const values = g.values;
-  for (let k = 0; k < n; k++) {
-    const d = insns[k];
-    const p = plans[k];
-    const last = k === n - 1;
-    g.k = k;
-    g.live = liveOut[k];
-    g.line(`k = ${k};`);
-    if (p && !last && isConditional(d)) {
-      // Side exit: leave (or loop, when it goes back to the block's start) if taken.
-      g.line(`if (${condExpr(d.cc)}) {`);
-      if (d.target === b.la) g.line(`  if (n + ${k + 1 + n} <= bud) { n += ${k + 1}; continue; }`);
-      g.line(`  return ${exitCode(k, true)};`);
-      g.line('}');
-    } else if (p) {
-      p.emit(g, d);
-      if (last && !isTerminator(d)) g.line(`c.rip = ${lit(d.next)};`);
-    } else {
-      g.callHandler(d);
-      if (!last) g.line(`if (c.brk || c.rip !== ${lit(d.next)} || B.dead) return n + ${k + 1};`);
+  const blockName = (j: number): string => {
+    const nm = `$b${j}`;
+    if (!g.names.includes(nm)) {
+      g.names.push(nm);
+      g.values.push(blocks[j]);
     }
+    return nm;
+  };
+  // Go to the block at address a (edge kind `kind` of instruction k), `m` instructions of this block done.
+  const edge = (j: number, k: number, m: number, a: number, kind: number, fallsThrough: boolean): void => {
+    const t = index.get(a);
+    if (t === undefined) {
+      g.line(exitTo(k * 4 + kind, m));
+      return;
+    }
+    // Another page: its translation may have changed since the region was compiled (CODE.epoch moves on).
+    if (blocks[t].pa >>> 12 !== blocks[j].pa >>> 12) g.line(`if (CODE.epoch !== EP) ${exitTo(k * 4 + kind, m)}`);
+    g.line(`n += ${m};`);
+    if (t > j) {
+      if (!(fallsThrough && t === j + 1)) g.line(`s = ${t}; continue;`);
+    } else g.line(`if (n + ${need[t]} > bud) ${exitTo(k * 4 + kind, 0)} s = ${t}; continue;`);
+  };
+  for (let j = 0; j < nb; j++) {
+    const b = blocks[j];
+    const bs = starts[j];
+    const m = b.n;
+    g.bs = bs;
+    g.line(`case ${j}: {`);
+    for (let k = bs; k < bs + m; k++) {
+      const d = insns[k];
+      const p = plans[k];
+      const last = k === bs + m - 1;
+      g.k = k;
+      g.live = liveOut[k];
+      if (leaves[k] === 2) g.line(`k = ${k};`); // only handlers throw
+      if (!last) {
+        if (p) p.emit(g, d);
+        else {
+          g.callHandler(d);
+          g.line(`if (c.brk || c.rip !== ${lit(d.next)} || ${blockName(j)}.dead || CODE.epoch !== ep) ${exitTo(k * 4 + EXIT_SET, k - bs + 1)}`);
+        }
+        continue;
+      }
+      if (p && isConditional(d)) {
+        g.line(`if (${condExpr(d.cc)}) {`);
+        edge(j, k, m, d.target, EXIT_TAKEN, false);
+        g.line('}');
+        edge(j, k, m, d.next, EXIT_NEXT, true);
+      } else if (p && isJmpRel(d)) {
+        edge(j, k, m, d.target, EXIT_TAKEN, false);
+      } else if (p && !isTerminator(d)) {
+        p.emit(g, d);
+        edge(j, k, m, d.next, EXIT_NEXT, true);
+      } else if (p) {
+        // ret, call, indirect jmp: the code sets c.rip; stay inside for a call into the region or a return
+        // to a call continuation of the region (checked as back edges).
+        p.emit(g, d);
+        const inside = isCallRel(d) ? (index.has(d.target) ? [index.get(d.target)!] : []) : d.mn === Mnemonic.Ret ? conts : [];
+        if (inside.length > 0) {
+          g.line('const r = c.rip;');
+          for (const t of inside) g.line(`if (r === ${lit(blocks[t].la)} && n + ${m + need[t]} <= bud) { n += ${m}; s = ${t}; continue; }`);
+        }
+        g.line(exitTo(k * 4 + EXIT_SET, m));
+      } else {
+        g.callHandler(d);
+        g.line(`if (c.brk || c.rip !== ${lit(d.next)} || ${blockName(j)}.dead || CODE.epoch !== ep) ${exitTo(k * 4 + EXIT_SET, m)}`);
+        edge(j, k, m, d.next, EXIT_NEXT, true);
+      }
+    }
+    g.line('}');
   }
-  g.line(`n += ${n};`);
-  if (!plans[n - 1]) g.line('if (c.brk) return n;');
-  // Back at the start (a loop, however it branched): run again without leaving, within the budget.
-  g.line(`if (c.rip === ${lit(b.la)} && n + ${n} <= bud && !B.dead) continue;`);
-  g.line('return n;');
-  const body = g.out.map((l) => `      ${l}`).join('\n');
-  const src = `return function blk_${b.la < 0 ? 'm' : ''}${Math.abs(b.la).toString(16)}(c) {
-  const bud = c.budget;
-  let n = 0, k = 0;
+  const body = g.out.map((l) => `        ${l}`).join('\n');
+  const b0 = blocks[0];
+  const src = `return function rgn_${b0.la < 0 ? 'm' : ''}${Math.abs(b0.la).toString(16)}(c, s) {
+  const bud = c.budget, ep = CODE.epoch;
+  let n = 0, k = 0, ex = 0, nd = 0;
   try {
-    for (;;) {
+    out: for (;;) {
+      switch (s) {
 ${body}
+      }
     }
+    return -((n + nd) * 4096 + ex) - 1;
   } catch (e) {
     c.cur = D[k];
-    c.icount += n + k;
+    c.icount += n + k - BS[k];
     throw e;
   }
 };`;
-  return { src, names, values };
+  return { src, names: g.names, values: g.values, insns, need };
 }
 
-/** Compile block `b` of CPU `c` into a function. */
-export function translate(c: Cpu, b: Block, insns: Insn[]): BlockFn {
-  const { src, names, values } = blockSource(b, insns);
+/** Compile the region `blocks` (in address order) of CPU `c` into a function. */
+export function translate(c: Cpu, blocks: Block[]): Translation {
+  const { src, names, values, insns, need } = regionSource(blocks);
+  // The first instruction of each instruction's block (a fault's count of instructions done in its block).
+  const bs = new Int32Array(insns.length);
+  let start = 0;
+  for (const b of blocks) {
+    bs.fill(start, start, start + b.n);
+    start += b.n;
+  }
   const mmu = c.mmu;
-  const factory = new Function('L', 'H', 'X', 'dv', 'ram', 'RL', 'RH', 'WL', 'WH', 'FR', 'B', 'D', 'PAR', ...names, src) as (...args: unknown[]) => BlockFn;
-  return factory(c.lo, c.hi, c.xd, c.dv, c.ram, mmu.readLo, mmu.readHi, mmu.writeLo, mmu.writeHi, mmu.frame, b, insns, PARITY, ...values);
+  const factory = new Function('L', 'H', 'X', 'XW', 'XB', 'XSD', 'XSW', 'XSB', 'dv', 'ram', 'RL', 'RH', 'WL', 'WH', 'FR', 'CODE', 'EP', 'D', 'BS', 'PAR', ...names, src) as (...args: unknown[]) => BlockFn;
+  const fn = factory(c.lo, c.hi, c.xd, c.xw, c.xb, c.xsd, c.xsw, c.xsb, c.dv, c.ram, mmu.readLo, mmu.readHi, mmu.writeLo, mmu.writeHi, mmu.frame, c.code, c.code.epoch, insns, bs, PARITY, ...values);
+  const owner = blocks.flatMap((b) => b.insns.map(() => b));
+  return { fn, insns, owner, need };
 }
