@@ -2,7 +2,9 @@
 // Benchmark (not a test): ukl-run --linux on a CPU-bound corpus program (zlib compress/uncompress round trip,
 // tests/link-corpus/zlib_roundtrip.c, -O2, linked by ukl-ld), against qemu-x86_64 and the native CPU on the
 // same executable. Prints instructions, wall and CPU seconds and MIPS; qemu's MIPS uses our instruction count
-// (the same program executes the same instructions). Usage: node bench/emu.mjs [program.c] [-- extra gcc args]
+// (the same program executes the same instructions). Usage: node bench/emu.mjs [program.c [program args]]
+// (zlib_roundtrip takes the size of its input: 200000 bytes by default, as the corpus runs it; 4000000
+// makes a run of about 0.93 G instructions, long enough that compiled code is measured rather than warm-up).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const src = process.argv[2] ?? join(root, 'tests/link-corpus/zlib_roundtrip.c');
+const progArgs = process.argv.slice(3);
 const libs = src.includes('zlib') ? ['-lz'] : [];
 const tmp = mkdtempSync(join(tmpdir(), 'ukl-bench-emu-'));
 const exe = join(tmp, 'prog');
@@ -29,13 +32,13 @@ function timed(cmd, args) {
   return { ms: performance.now() - t, r };
 }
 
-const native = timed(exe, []);
+const native = timed(exe, progArgs);
 let insns = 0;
-console.log(`program: ${src}`);
-console.log(`native:       ${native.ms.toFixed(0)} ms wall, ${(cpuSeconds(exe) * 1000).toFixed(0)} ms CPU`);
+console.log(`program: ${src}${progArgs.length ? ` ${progArgs.join(' ')}` : ''}`);
+console.log(`native:       ${native.ms.toFixed(0)} ms wall, ${(cpuSeconds(`${exe} ${progArgs.join(' ')}`) * 1000).toFixed(0)} ms CPU`);
 // ukl-run with block translation (the default) and without it (--jit off: every instruction interpreted).
 for (const jit of ['default', 'off']) {
-  const emu = timed(process.execPath, [join(root, 'bin/ukl-run.js'), '--linux', '--stats', ...(jit === 'off' ? ['--jit', 'off'] : []), exe]);
+  const emu = timed(process.execPath, [join(root, 'bin/ukl-run.js'), '--linux', '--stats', ...(jit === 'off' ? ['--jit', 'off'] : []), exe, ...progArgs]);
   const m = /(\d+) instructions in ([\d.]+) s wall .*?, ([\d.]+) s CPU \(([\d.]+) MIPS\)/.exec(emu.r.stderr);
   if (!m || emu.r.status !== native.r.status || emu.r.stdout !== native.r.stdout) {
     console.error(`ukl-run differs from native or printed no stats:\n${emu.r.stderr}`);
@@ -47,8 +50,8 @@ for (const jit of ['default', 'off']) {
 }
 const hasQemu = spawnSync('sh', ['-c', 'command -v qemu-x86_64']).status === 0;
 if (hasQemu) {
-  const q = timed('qemu-x86_64', [exe]);
-  const qcpu = cpuSeconds(`qemu-x86_64 ${exe}`);
+  const q = timed('qemu-x86_64', [exe, ...progArgs]);
+  const qcpu = cpuSeconds(`qemu-x86_64 ${exe} ${progArgs.join(' ')}`);
   console.log(`qemu-x86_64:          ${q.ms.toFixed(0)} ms wall (${(insns / q.ms / 1000).toFixed(1)} MIPS at the same instruction count), ${(qcpu * 1000).toFixed(0)} ms CPU (${(insns / qcpu / 1e6).toFixed(1)} MIPS)`);
 } else console.log('qemu-x86_64: not installed');
 rmSync(tmp, { recursive: true, force: true });

@@ -4,8 +4,8 @@
 #include <string.h>
 #include <zlib.h>
 
-int main(void) {
-  size_t n = 200000;
+int main(int argc, char **argv) {
+  size_t n = argc > 1 ? strtoul(argv[1], NULL, 10) : 200000; /* bench/emu.mjs passes a larger size */
   unsigned char *src = malloc(n);
   unsigned s = 1;
   for (size_t i = 0; i < n; i++) { s = s * 1103515245u + 12345u; src[i] = (i % 1000 < 700) ? "the quick brown fox "[i % 20] : (unsigned char)(s >> 24); }
