@@ -1,6 +1,7 @@
-// Inline translations of the SSE moves and bitwise operations that glibc's string functions and compiled
-// loops use most: movdqa/movdqu/movaps/movups/movapd/movupd (and the non-temporal stores), movd/movq, and
-// pand/por/pxor/andps/orps/xorps/... The xmm file is c.xd (four uint32 lanes per register). Anything off
+// Inline translations of the SSE moves, bitwise and packed integer operations that glibc's string functions
+// and compiled loops use most: movdqa/movdqu/movaps/movups/movapd/movupd (and the non-temporal stores),
+// movd/movq, pand/por/pxor/andps/orps/xorps/..., padd/psub/pcmpeq/pcmpgt/pandn, pshufd/pshuflw/pshufhw and
+// the unpacks. The xmm file is c.xd (four uint32 lanes per register) and its byte/word/signed views. Anything off
 // the fast path (SSE disabled in CR0/CR4, a misaligned aligned access, a page crossing, a TLB miss) leaves
 // the block before the instruction, and the run loop executes it with the family handler in sse.ts.
 import { Mnemonic } from '../../asm/iced.ts';
@@ -141,63 +142,53 @@ function source(g: Gen, d: Insn, p: string): number {
   return T;
 }
 
+/** An inline form of `op xmm, xmm/m128` (16-byte aligned memory, flags untouched): `body` emits the
+ * operation on destination d.r0 and source register s (a memory source already in the scratch slot). */
+function xmmForm(body: (g: Gen, d: Insn, s: number) => void): Inline {
+  return {
+    reads: 0,
+    writes: 0,
+    emit(g, d) {
+      guarded(g, d, 16, true, false, (p) => body(g, d, source(g, d, p)));
+    },
+  };
+}
+
 function packed(d: Insn): Inline | null {
   if (d.n !== 2 || !xmmSource(d)) return null;
   const lw = LANEWISE.get(d.mn);
   if (lw !== undefined) {
     const [size, op, signed] = lw;
-    return {
-      reads: 0,
-      writes: 0,
-      emit(g, d) {
-        guarded(g, d, 16, true, false, (p) => {
-          const s = source(g, d, p);
-          const v = VIEW[size][signed ? 1 : 0], w = VIEW[size][0];
-          const n = 16 / size;
-          // Stores through the unsigned view wrap each lane, as the instruction does.
-          for (let k = 0; k < n; k++) g.line(`${w}[${d.r0 * n + k}] = ${op.replace('a', `${v}[${d.r0 * n + k}]`).replace('b', `${v}[${s * n + k}]`)};`);
-        });
-      },
-    };
+    return xmmForm((g, d, s) => {
+      const v = VIEW[size][signed ? 1 : 0], w = VIEW[size][0];
+      const n = 16 / size;
+      // Stores through the unsigned view wrap each lane, as the instruction does.
+      for (let k = 0; k < n; k++) g.line(`${w}[${d.r0 * n + k}] = ${op.replace('a', `${v}[${d.r0 * n + k}]`).replace('b', `${v}[${s * n + k}]`)};`);
+    });
   }
   if (d.mn === Mnemonic.Paddq || d.mn === Mnemonic.Psubq) {
     const sub = d.mn === Mnemonic.Psubq;
-    return {
-      reads: 0,
-      writes: 0,
-      emit(g, d) {
-        guarded(g, d, 16, true, false, (p) => {
-          const s = source(g, d, p);
-          for (const q of [0, 2]) {
-            const a = d.r0 * 4 + q, b = s * 4 + q, l = g.v('l');
-            g.line(`const ${l} = X[${a}] ${sub ? '-' : '+'} X[${b}];`);
-            g.line(`X[${a + 1}] = X[${a + 1}] ${sub ? '-' : '+'} X[${b + 1}] ${sub ? '-' : '+'} (${sub ? `${l} < 0` : `${l} > 0xffffffff`} ? 1 : 0); X[${a}] = ${l};`);
-          }
-        });
-      },
-    };
+    return xmmForm((g, d, s) => {
+      for (const q of [0, 2]) {
+        const a = d.r0 * 4 + q, b = s * 4 + q, l = g.v('l');
+        g.line(`const ${l} = X[${a}] ${sub ? '-' : '+'} X[${b}];`);
+        g.line(`X[${a + 1}] = X[${a + 1}] ${sub ? '-' : '+'} X[${b + 1}] ${sub ? '-' : '+'} (${sub ? `${l} < 0` : `${l} > 0xffffffff`} ? 1 : 0); X[${a}] = ${l};`);
+      }
+    });
   }
   const up = UNPACK.get(d.mn);
   if (up !== undefined) {
     const [size, high] = up;
-    return {
-      reads: 0,
-      writes: 0,
-      emit(g, d) {
-        guarded(g, d, 16, true, false, (p) => {
-          const s = source(g, d, p);
-          // Interleave the low (or high) halves: lanes of size `size` as units of the matching view.
-          const unit = size === 8 ? 4 : size, per = size === 8 ? 2 : 1;
-          const v = VIEW[unit][0], n = 16 / unit, half = n / 2, base = high ? half : 0;
-          const t: string[] = [];
-          for (let k = 0; k < half / per; k++)
-            for (const r of [d.r0, s]) for (let u = 0; u < per; u++) t.push(`${v}[${r * n + base + k * per + u}]`);
-          const names = t.map(() => g.v('u'));
-          g.line(`const ${names.map((nm, i) => `${nm} = ${t[i]}`).join(', ')};`);
-          names.forEach((nm, i) => g.line(`${v}[${d.r0 * n + i}] = ${nm};`));
-        });
-      },
-    };
+    return xmmForm((g, d, s) => {
+      // Interleave the low (or high) halves: lanes of size `size` as units of the matching view.
+      const unit = size === 8 ? 4 : size, per = size === 8 ? 2 : 1;
+      const v = VIEW[unit][0], n = 16 / unit, half = n / 2, base = high ? half : 0;
+      const t: string[] = [];
+      for (let k = 0; k < half / per; k++) for (const r of [d.r0, s]) for (let u = 0; u < per; u++) t.push(`${v}[${r * n + base + k * per + u}]`);
+      const names = t.map(() => g.v('u'));
+      g.line(`const ${names.map((nm, i) => `${nm} = ${t[i]}`).join(', ')};`);
+      names.forEach((nm, i) => g.line(`${v}[${d.r0 * n + i}] = ${nm};`));
+    });
   }
   return null;
 }
@@ -205,28 +196,21 @@ function packed(d: Insn): Inline | null {
 /** pshufd/pshuflw/pshufhw xmm, xmm/m128, imm8. */
 function shuffle(d: Insn): Inline | null {
   if (d.n !== 3 || !xmmSource(d) || !(d.mn === Mnemonic.Pshufd || d.mn === Mnemonic.Pshuflw || d.mn === Mnemonic.Pshufhw)) return null;
-  return {
-    reads: 0,
-    writes: 0,
-    emit(g, d) {
-      guarded(g, d, 16, true, false, (p) => {
-        const s = source(g, d, p);
-        const imm = d.immLo & 0xff;
-        const sel = (k: number): number => (imm >> (2 * k)) & 3;
-        const t = [0, 1, 2, 3].map(() => g.v('u'));
-        if (d.mn === Mnemonic.Pshufd) {
-          g.line(`const ${t.map((nm, k) => `${nm} = X[${s * 4 + sel(k)}]`).join(', ')};`);
-          t.forEach((nm, k) => g.line(`X[${d.r0 * 4 + k}] = ${nm};`));
-          return;
-        }
-        // Words 0-3 (pshuflw) or 4-7 (pshufhw) shuffled; the other quadword copied.
-        const w = d.mn === Mnemonic.Pshuflw ? 0 : 4, keep = d.mn === Mnemonic.Pshuflw ? 2 : 0;
-        g.line(`const ${t.map((nm, k) => `${nm} = XW[${s * 8 + w + sel(k)}]`).join(', ')};`);
-        if (s !== d.r0) g.line(`X[${d.r0 * 4 + keep}] = X[${s * 4 + keep}]; X[${d.r0 * 4 + keep + 1}] = X[${s * 4 + keep + 1}];`);
-        t.forEach((nm, k) => g.line(`XW[${d.r0 * 8 + w + k}] = ${nm};`));
-      });
-    },
-  };
+  return xmmForm((g, d, s) => {
+    const imm = d.immLo & 0xff;
+    const sel = (k: number): number => (imm >> (2 * k)) & 3;
+    const t = [0, 1, 2, 3].map(() => g.v('u'));
+    if (d.mn === Mnemonic.Pshufd) {
+      g.line(`const ${t.map((nm, k) => `${nm} = X[${s * 4 + sel(k)}]`).join(', ')};`);
+      t.forEach((nm, k) => g.line(`X[${d.r0 * 4 + k}] = ${nm};`));
+      return;
+    }
+    // Words 0-3 (pshuflw) or 4-7 (pshufhw) shuffled; the other quadword copied.
+    const w = d.mn === Mnemonic.Pshuflw ? 0 : 4, keep = d.mn === Mnemonic.Pshuflw ? 2 : 0;
+    g.line(`const ${t.map((nm, k) => `${nm} = XW[${s * 8 + w + sel(k)}]`).join(', ')};`);
+    if (s !== d.r0) g.line(`X[${d.r0 * 4 + keep}] = X[${s * 4 + keep}]; X[${d.r0 * 4 + keep + 1}] = X[${s * 4 + keep + 1}];`);
+    t.forEach((nm, k) => g.line(`XW[${d.r0 * 8 + w + k}] = ${nm};`));
+  });
 }
 
 /** The inline form of an SSE instruction, or null. */
