@@ -103,7 +103,7 @@ export class BlockCache {
   compileMs = 0;
   /** Compile after this many interpreted runs (Infinity: never). */
   readonly hot: number;
-  /** Compile every block ('eager'), not only those that loop back to their own start. */
+  /** Compile every block ('eager'), not only regions that have a loop. */
   readonly all: boolean;
 
   constructor(
