@@ -57,7 +57,7 @@ function parseAndRun(argv: string[], reordered: boolean): number | Promise<numbe
     .option('--memory <MiB>', 'guest RAM in MiB (default 1024 for --linux, 128 for images)')
     .option('--argv0 <name>', 'argv[0] given to the program (default: the program path)')
     .option('--real-tsc', 'rdtsc reads the host clock instead of counting instructions')
-    .option('--jit <mode>', 'block translation: off, eager (every block at once), or N: compile the region around a block after N runs, if it loops (default 40)')
+    .option('--jit <mode>', 'block translation: off, eager (every block at once), or N: compile the region around a block after N runs (default 40)')
     .version(VERSION, '-V, --version')
     .helpOption('-h, --help')
     .argument('<program>')

@@ -1,9 +1,10 @@
 // Basic blocks of 64-bit code: runs of decoded instructions that end at a control transfer, at the end of a
 // page or after MAX_INSNS. A block is interpreted (each instruction's handler in turn) until it has run HOT
 // times; then the region around it (the blocks of its page that have run and that it reaches, translate.ts)
-// is compiled into one JavaScript function that V8 optimizes, if the region contains a loop, as QEMU's TCG
-// and v86 translate hot code. Blocks are cached by physical address and die with their page's decoded
-// instructions (a write to the page, a mode change), so self-modifying code is seen at the next instruction.
+// is compiled into one JavaScript function that V8 optimizes, if the region contains a loop or once the
+// block has run RETRY times more, as QEMU's TCG and v86 translate hot code. Blocks are cached by physical
+// address and die with their page's decoded instructions (a write to the page, a mode change), so
+// self-modifying code is seen at the next instruction.
 import type { Cpu } from '../cpu.ts';
 import type { Insn } from '../insn.ts';
 import { Mnemonic } from '../../asm/iced.ts';
@@ -41,6 +42,8 @@ export class Block {
   fnLen = 0;
   /** Times the block was entered while interpreted. */
   hits = 0;
+  /** Its region had no loop when it first became hot. */
+  retried = false;
   /** Successor blocks at `next` and `target`, valid while linkEpoch equals the code cache's epoch. */
   succ: Block | null = null;
   tsucc: Block | null = null;
@@ -82,13 +85,14 @@ export class Block {
 
 /** How block execution is chosen: 'off' interprets every block, 'eager' compiles every block on its first
  * run (with the region that has run around it; for differential tests), a number compiles the region around
- * a block after that many interpreted runs, if the region has a loop. V8 runs a new function unoptimized
+ * a block after that many interpreted runs, if the region has a loop (a region without one, such as a
+ * function body called from a loop elsewhere, after RETRY runs more). V8 runs a new function unoptimized
  * until it is warm, optimizes it in milliseconds per guest instruction, and deoptimizes it whenever a path it
- * has not seen is taken, so only loops repay their compilation, each block is compiled in one region only,
- * and every exit shares one return (measured on the zlib round trip with 4 MB of input, 0.93 G
- * instructions: one block per function, the design before regions, 44 MIPS; a region of up to 512
- * instructions per hot block, blocks repeated across regions, 11 MIPS, V8 compiling for 2 minutes of CPU;
- * as now, 93 MIPS). */
+ * has not seen is taken, so each block is compiled in one region only, every exit shares one return, and
+ * code that does not loop waits (measured on the zlib round trip with 4 MB of input, 0.93 G instructions:
+ * one block per function, the design before regions, 44 MIPS; a region of up to 512 instructions per hot
+ * block, blocks repeated across regions, 11 MIPS, V8 compiling for 2 minutes of CPU; loops only, 93-109
+ * MIPS; as now, 123 MIPS). */
 export type JitMode = 'off' | 'eager' | number;
 
 /** Blocks entered this many times (interpreted) are compiled. */
@@ -103,7 +107,7 @@ export class BlockCache {
   compileMs = 0;
   /** Compile after this many interpreted runs (Infinity: never). */
   readonly hot: number;
-  /** Compile every block ('eager'), not only regions that have a loop. */
+  /** Compile every block ('eager') at once, not only regions that have a loop. */
   readonly all: boolean;
 
   constructor(
@@ -202,13 +206,16 @@ export class BlockCache {
     });
   }
 
-  /** Compile the region around `b` (if it loops, or always in 'eager' mode); its blocks that have no
-   * function yet are entered through it too. */
+  /** Compile the region around `b` (if it loops, if it is hot again after RETRY runs, or always in 'eager'
+   * mode); its blocks that have no function yet are entered through it too. */
   compile(b: Block): BlockFn | null {
     const t0 = performance.now();
     const blocks = this.regionOf(b);
-    if (!this.all && !BlockCache.loops(blocks)) {
-      b.hits = -RETRY; // not a loop (yet): try again later, when more of its page may have run
+    // A region without a loop is compiled only once its block has run RETRY times more (a function body
+    // called from a loop elsewhere); until then more of its page may run and make it one.
+    if (!this.all && !b.retried && !BlockCache.loops(blocks)) {
+      b.hits = -RETRY;
+      b.retried = true;
       return null;
     }
     const t = translate(this.c, blocks);
