@@ -92,7 +92,7 @@ export class Block {
  * code that does not loop waits (measured on the zlib round trip with 4 MB of input, 0.93 G instructions:
  * one block per function, the design before regions, 44 MIPS; a region of up to 512 instructions per hot
  * block, blocks repeated across regions, 11 MIPS, V8 compiling for 2 minutes of CPU; loops only, 93-109
- * MIPS; as now, 123 MIPS). */
+ * MIPS; as now, 123 MIPS, and 130-140 with mul inline). */
 export type JitMode = 'off' | 'eager' | number;
 
 /** Blocks entered this many times (interpreted) are compiled. */
