@@ -121,6 +121,26 @@ describe('block translation keeps the interpreter\'s semantics', () => {
       }
     });
 
+    it(`flags set before a jump are read after it, inside a compiled region (jit ${mode})`, () => {
+      const r = run([
+        0xbe, 0x64, 0x00, 0x00, 0x00, //             0: mov esi, 100
+        0xb8, 0xff, 0xff, 0xff, 0xff, //             5: mov eax, -1
+        0x83, 0xc0, 0x01, //                         10: add eax, 1     (CF = ZF = PF = 1)
+        0xeb, 0x00, //                               13: jmp 15         (a forward edge of the region)
+        0x0f, 0x92, 0xc3, //                         15: setb bl
+        0x0f, 0x94, 0xc7, //                         18: sete bh
+        0x0f, 0x9a, 0xc1, //                         21: setp cl
+        0x01, 0xda, //                               24: add edx, ebx   (clears CF and ZF)
+        0x0f, 0xb6, 0xc9, //                         26: movzx ecx, cl
+        0x01, 0xcf, //                               29: add edi, ecx
+        0xff, 0xce, //                               31: dec esi
+        0x75, 0xe2, //                               33: jnz 5
+        0xcc, //                                     35: int3
+      ], mode);
+      expect(r.stop.kind).toBe('breakpoint');
+      expect([r.regs[2], r.regs[7]]).toEqual([100n * 0x0101n, 100n]);
+    });
+
     it(`flags set in one block are read in the next (jit ${mode})`, () => {
       const r = run([
         0xb8, 0xff, 0xff, 0xff, 0xff, //             0: mov eax, -1
