@@ -1,6 +1,6 @@
 // Basic blocks of 64-bit code: runs of decoded instructions that end at a control transfer, at the end of a
 // page or after MAX_INSNS. A block is interpreted (each instruction's handler in turn) until it has run HOT
-// times; then the region around it (the blocks of its page that have run and that it reaches, translate.ts)
+// times; then the region around it (the blocks that have run and that it reaches, regionOf; translate.ts)
 // is compiled into one JavaScript function that V8 optimizes, if the region contains a loop or once the
 // block has run RETRY times more, as QEMU's TCG and v86 translate hot code. Blocks are cached by physical
 // address and die with their page's decoded instructions (a write to the page, a mode change), so
@@ -209,7 +209,7 @@ export class BlockCache {
   }
 
   /** Compile the region around `b` (if it loops, if it is hot again after RETRY runs, or always in 'eager'
-   * mode); its blocks that have no function yet are entered through it too. */
+   * mode); each of its blocks is entered through it from then on. */
   compile(b: Block): BlockFn | null {
     const t0 = performance.now();
     const blocks = this.regionOf(b);
@@ -222,7 +222,6 @@ export class BlockCache {
     }
     const t = translate(this.c, blocks);
     blocks.forEach((x, j) => {
-      if (x !== b && x.fn !== null) return;
       x.fn = t.fn;
       x.entry = j;
       x.region = t.insns;

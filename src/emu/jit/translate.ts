@@ -1,7 +1,7 @@
-// Translation of a region (hot blocks of one page, block.ts) into one JavaScript function: a loop over a
-// switch with a case per block, so that control moving between the region's blocks stays inside the
-// function and V8 optimizes the loop as a whole (as v86 compiles a page of blocks into one WebAssembly
-// function with a dispatcher). Instructions with an inline form (emit-int.ts, emit-branch.ts, emit-sse.ts)
+// Translation of a region (blocks of a page and those linked to them, block.ts) into one JavaScript
+// function: a loop over a switch with a case per block, so that control moving between the region's
+// blocks stays inside the function and V8 optimizes the loop as a whole (as v86 compiles a page of blocks
+// into one WebAssembly function with a dispatcher). Instructions with an inline form (emit-int.ts, emit-branch.ts, emit-sse.ts)
 // become straight-line code that leaves the function before the instruction when its fast path does not
 // apply (the run loop then executes it with its handler); every other instruction calls its family
 // handler, exactly as the interpreter would, and the function is left if the handler stopped the CPU,
