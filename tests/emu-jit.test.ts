@@ -71,6 +71,30 @@ describe('block translation keeps the interpreter\'s semantics', () => {
       expect(r.cpu.icount).toBe(1 + 5 * 7 + 2);
     });
 
+    it(`a loop across two pages sees code written into the second page (jit ${mode})`, () => {
+      // The loop's blocks on both pages form one region; patching the second page must reach it at once.
+      const first = [
+        0xb9, 0xc8, 0x00, 0x00, 0x00, //             0x400000: mov ecx, 200
+        0x31, 0xd2, //                               0x400005: xor edx, edx
+        0xe9, 0xf4, 0x0f, 0x00, 0x00, //             0x400007: jmp 0x401000
+        0x01, 0xc2, //                               0x40000c: add edx, eax
+        0x83, 0xf9, 0x64, //                         0x40000e: cmp ecx, 100
+        0x75, 0x08, //                               0x400011: jne 0x40001b
+        0xc6, 0x04, 0x25, 0x01, 0x10, 0x40, 0x00, 0x02, // 0x400013: mov byte [0x401001], 2
+        0xff, 0xc9, //                               0x40001b: dec ecx
+        0x0f, 0x85, 0xdd, 0x0f, 0x00, 0x00, //       0x40001d: jnz 0x401000
+        0xcc, //                                     0x400023: int3
+      ];
+      const second = [
+        0xb8, 0x01, 0x00, 0x00, 0x00, //             0x401000: mov eax, 1   (2 once patched)
+        0xe9, 0x02, 0xf0, 0xff, 0xff, //             0x401005: jmp 0x40000c
+      ];
+      const r = run([...first, ...new Array<number>(0x1000 - first.length).fill(0x90), ...second], mode, true);
+      expect(r.stop.kind).toBe('breakpoint');
+      // ecx 200..100 add 1 (101 rounds), 99..1 add 2.
+      expect(r.regs[2]).toBe(101n + 99n * 2n);
+    });
+
     // A loop of several blocks (an if/else, a call and a return inside it) compiles into one region: the
     // result, the instruction count and a stop at any instruction budget must be the architecture's.
     const LOOP = [

@@ -39,6 +39,10 @@ function mayLeave(p: Inline, d: Insn): number {
   return g.names.length > 0 ? 2 : g.out.some((l) => l.includes('break out')) ? 1 : 0;
 }
 
+/** Whether two blocks lie in the same linear and physical page: a transfer between them cannot meet a
+ * changed translation (the other pages' are checked against the code cache's epoch). */
+const samePage = (x: Block, y: Block): boolean => x.pa >>> 12 === y.pa >>> 12 && Math.floor(x.la / 4096) === Math.floor(y.la / 4096);
+
 const isJmpRel = (d: Insn): boolean => d.mn === Mnemonic.Jmp && d.k0 === K_IMM;
 const isCallRel = (d: Insn): boolean => d.mn === Mnemonic.Call && d.k0 === K_IMM;
 
@@ -126,7 +130,7 @@ export function regionSource(blocks: Block[]): { src: string; names: string[]; v
       return;
     }
     // Another page: its translation may have changed since the region was compiled (CODE.epoch moves on).
-    if (blocks[t].pa >>> 12 !== blocks[j].pa >>> 12) g.line(`if (CODE.epoch !== EP) ${exitTo(k * 4 + kind, m)}`);
+    if (!samePage(blocks[t], blocks[j])) g.line(`if (CODE.epoch !== EP) ${exitTo(k * 4 + kind, m)}`);
     g.line(`n += ${m};`);
     if (t > j) {
       if (!(fallsThrough && t === j + 1)) g.line(`s = ${t}; continue;`);
@@ -170,7 +174,10 @@ export function regionSource(blocks: Block[]): { src: string; names: string[]; v
         const inside = isCallRel(d) ? (index.has(d.target) ? [index.get(d.target)!] : []) : d.mn === Mnemonic.Ret ? conts : [];
         if (inside.length > 0) {
           g.line('const r = c.rip;');
-          for (const t of inside) g.line(`if (r === ${lit(blocks[t].la)} && n + ${m + need[t]} <= bud) { n += ${m}; s = ${t}; continue; }`);
+          for (const t of inside) {
+            const mapped = samePage(blocks[t], b) ? '' : ' && CODE.epoch === EP';
+            g.line(`if (r === ${lit(blocks[t].la)} && n + ${m + need[t]} <= bud${mapped}) { n += ${m}; s = ${t}; continue; }`);
+          }
         }
         g.line(exitTo(k * 4 + EXIT_SET, m));
       } else {
