@@ -33,7 +33,9 @@ export class AddressSpace {
     let pa = this.freePages.pop();
     if (pa !== undefined) {
       this.c.ram.fill(0, pa, pa + PAGE);
-      this.c.code.invalidate(pa / PAGE);
+      // Decoded code of the page's last use dies; only a page holding code is invalidated (that bumps the
+      // code cache's epoch, which unlinks every block and stops compiled regions at other pages).
+      this.c.code.invalidateRange(pa, PAGE);
     } else {
       if (this.nextFree + PAGE > this.c.ramSize) throw new OutOfMemory();
       pa = this.nextFree;
@@ -105,7 +107,7 @@ export class AddressSpace {
     this.c.dv.setUint32(e, 0, true);
     this.c.dv.setUint32(e + 4, 0, true);
     this.freePages.push(pa);
-    this.c.code.invalidate(pa / PAGE);
+    this.c.code.invalidateRange(pa, PAGE);
     this.used--;
   }
 
@@ -200,7 +202,7 @@ export class AddressSpace {
       }
       const n = Math.min(PAGE - off, data.length - i);
       this.c.ram.set(data.subarray(i, i + n), pa + off);
-      this.c.code.invalidate(pa / PAGE);
+      this.c.code.invalidateRange(pa + off, n);
       i += n;
     }
   }
