@@ -44,15 +44,17 @@ export class Mmu {
 
   constructor(private readonly c: Cpu) {}
 
-  /** Drop every translation (CR3/CR4/CR0 writes, EFER changes). */
-  flush(): void {
+  /** Drop every translation (CR3/CR4/CR0 writes, EFER changes). `code` false: the caller knows that no
+   * page holding decoded code changed its mapping (a user-mode runner unmapping data), so the code cache's
+   * links and compiled regions stay valid. */
+  flush(code = true): void {
     this.tag.fill(NaN);
     this.readLo.fill(-1);
     this.writeLo.fill(-1);
     this.largeLo = Infinity;
     this.largeHi = -Infinity;
     this.paging = (this.c.cr0 & 0x80000000) !== 0;
-    this.c.code.resetFetch();
+    if (code) this.c.code.resetFetch();
   }
 
   /** invlpg. */

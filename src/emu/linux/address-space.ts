@@ -98,17 +98,20 @@ export class AddressSpace {
     return pa;
   }
 
-  private unmapPage(va: number): void {
+  /** Unmap and free the page at `va`; returns whether it held decoded code. */
+  private unmapPage(va: number): boolean {
     const e = this.pte(va, false);
-    if (e < 0) return;
+    if (e < 0) return false;
     const lo = this.c.dv.getUint32(e, true);
-    if (!(lo & 1)) return;
+    if (!(lo & 1)) return false;
     const pa = (lo & 0xfffff000) >>> 0;
+    const code = this.c.code.pages[pa / PAGE] === 1;
     this.c.dv.setUint32(e, 0, true);
     this.c.dv.setUint32(e + 4, 0, true);
     this.freePages.push(pa);
     this.c.code.invalidateRange(pa, PAGE);
     this.used--;
+    return code;
   }
 
   findVma(va: number): Vma | undefined {
@@ -136,8 +139,10 @@ export class AddressSpace {
     }
     this.vmas.length = 0;
     this.vmas.push(...out);
-    if (free) for (let va = start; va < end; va += PAGE) this.unmapPage(va);
-    this.c.mmu.flush();
+    let code = false;
+    if (free) for (let va = start; va < end; va += PAGE) code = this.unmapPage(va) || code;
+    // Unmapping data leaves every code translation as it was: blocks stay linked, regions stay whole.
+    this.c.mmu.flush(code);
   }
 
   /** mprotect: change protections of [start, end) (which must be mapped). */
