@@ -13,9 +13,10 @@
 // defines `__libc_start_main` are glibc's archive members, so they are linked as an archive would be
 // (lazily, as inside --start-lib/--end-lib): a member is linked only when it resolves a reference.
 // Objects in any other directory are the application and are linked whole, as always.
-import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync, readdirSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { asBytes } from '../elf/bytes.ts';
 import { ElfFile } from '../elf/reader.ts';
 import { LinkError } from '../link/errors.ts';
 import type { InputAttrs, InputItem, LinkOptions } from '../link/options.ts';
@@ -39,26 +40,36 @@ interface Scan {
 const WANTED = [PVH_ENTRY, LIBC_START];
 
 /** An ELF relocatable object (archives and scripts are not read here: only their first bytes). */
-function isRelocatableElf(path: string): boolean {
-  const head = Buffer.alloc(18);
-  const fd = openSync(path, 'r');
+/** A relocatable ELF64 file's bytes, read through one open file (anything else: null, and only its
+ * header is read: an archive among the inputs is not read whole here). */
+function readRelocatable(path: string): Uint8Array | null {
+  let fd: number | undefined;
   try {
-    if (readSync(fd, head, 0, 18, 0) < 18) return false;
-  } finally {
-    closeSync(fd);
-  }
-  return head.readUInt32BE(0) === 0x7f454c46 && head[4] === 2 && head.readUInt16LE(16) === 1;
-}
-
-/** What matters about an object file: which of WANTED it defines, and whether it is C++. */
-function scanObject(path: string): Scan | null {
-  let bytes: Uint8Array;
-  try {
-    if (!statSync(path).isFile() || !isRelocatableElf(path)) return null;
-    bytes = readFileSync(path);
+    fd = openSync(path, 'r');
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.size < 64) return null;
+    const bytes = Buffer.allocUnsafeSlow(st.size);
+    if (readSync(fd, bytes, 0, 18, 0) < 18) return null;
+    if (bytes.readUInt32BE(0) !== 0x7f454c46 || bytes[4] !== 2 || bytes.readUInt16LE(16) !== 1) return null;
+    for (let at = 18; at < st.size; ) {
+      const n = readSync(fd, bytes, at, st.size - at, at);
+      if (n <= 0) return null;
+      at += n;
+    }
+    return asBytes(bytes);
   } catch {
     return null; // the link reports it
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
+}
+
+/** What matters about an object file: which of WANTED it defines, and whether it is C++. The bytes go
+ * with the input item, so that the link does not read the file again. */
+function scanObject(f: Extract<InputItem, { kind: 'file' }>): Scan | null {
+  const bytes = readRelocatable(f.path);
+  if (bytes === null) return null;
+  f.read = { path: f.path, bytes };
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
   const hasName = (n: string) => buf.indexOf(n) >= 0;
   const cxx = hasName('__gxx_personality_v0') || hasName('_ZNSt') || hasName('_ZSt') || hasName('__cxa_');
@@ -66,7 +77,7 @@ function scanObject(path: string): Scan | null {
   if (WANTED.some(hasName)) {
     let elf: ElfFile;
     try {
-      elf = new ElfFile(bytes, { file: path });
+      elf = new ElfFile(bytes, { file: f.path });
     } catch {
       return null;
     }
@@ -111,7 +122,7 @@ export interface UklPlan {
 export function planUklLink(o: LinkOptions): UklPlan {
   const files = o.inputs.filter((i): i is Extract<InputItem, { kind: 'file' }> => i.kind === 'file');
   const scans = new Map<string, Scan | null>();
-  for (const f of files) scans.set(f.path, scanObject(f.path));
+  for (const f of files) scans.set(f.path, scanObject(f));
   const kernel = files.find((f) => scans.get(f.path)?.defines.has(PVH_ENTRY));
   if (!o.ukl && !kernel) return { image: false };
 

@@ -107,7 +107,7 @@ function expand(ctx: Context, items: InputItem[], searchDirs: string[], depth = 
       path = sysrootPath(ctx, it.path);
       shown = it.path;
     }
-    const input = readInput(path, shown);
+    const input = it.kind === 'file' && it.read?.path === path ? { archive: false as const, bytes: it.read.bytes } : readInput(path, shown);
     ctx.inputPaths.push(path);
     if (input.archive) {
       out.push({ kind: 'archive', path, attrs: it.attrs });

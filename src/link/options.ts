@@ -36,9 +36,16 @@ export interface InputAttrs {
   lazy: boolean;
 }
 
+/** A file's bytes as an earlier pass read them (src/image/ukl-inputs.ts), for the link to use instead of
+ * reading the file again. */
+export interface ReadInput {
+  path: string;
+  bytes: Uint8Array;
+}
+
 export type InputItem =
   /** A path as given: an object, an archive, or an implicit linker script. */
-  | { kind: 'file'; path: string; attrs: InputAttrs }
+  | { kind: 'file'; path: string; attrs: InputAttrs; read?: ReadInput }
   /** `-lfoo` → 'foo'; `-l:libfoo.a` → ':libfoo.a'. */
   | { kind: 'library'; name: string; attrs: InputAttrs }
   | { kind: 'group-start' }
