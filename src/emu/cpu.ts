@@ -846,9 +846,10 @@ export class Cpu {
       // Follow the cached successor when control went where it went last time.
       const r = this.rip;
       let nx: Block | null = null;
-      if (b.linkEpoch === code.epoch) nx = r === b.next ? b.succ : r === b.target ? b.tsucc : null;
+      if (b.linkEpoch === code.epoch) nx = r === b.next ? b.succ : r === b.target ? b.tsucc : r === b.iaddr ? b.isucc : null;
       else {
-        b.succ = b.tsucc = null;
+        b.succ = b.tsucc = b.isucc = null;
+        b.iaddr = NaN;
         b.linkEpoch = code.epoch;
       }
       if (nx === null || nx.dead) {
@@ -856,6 +857,11 @@ export class Cpu {
         nx = blocks.lookup();
         if (r === b.next) b.succ = nx;
         else if (r === b.target) b.tsucc = nx;
+        else {
+          // ret and indirect jumps: the last place they went
+          b.iaddr = r;
+          b.isucc = nx;
+        }
         b.linkEpoch = code.epoch;
       }
       b = nx;

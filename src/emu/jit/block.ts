@@ -49,6 +49,9 @@ export class Block {
   /** Successor blocks at `next` and `target`, valid while linkEpoch equals the code cache's epoch. */
   succ: Block | null = null;
   tsucc: Block | null = null;
+  /** Where an indirect transfer (ret, jmp/call through a register) went last, and the block there. */
+  iaddr = NaN;
+  isucc: Block | null = null;
   linkEpoch = 0;
   /** Its page was written to or the decodings were dropped: look the address up again. */
   dead = false;
