@@ -365,21 +365,13 @@ export class CodeCache {
    * else null: near a page's end, whether the next instruction crosses into the next page is only known
    * by decoding it from this page's bytes. */
   insnWithin(la: number, pa: number): Insn | null {
-    const o = pa & 4095;
-    if (o <= 4096 - 15) return this.insnAt(la, pa);
+    if ((pa & 4095) <= 4096 - 15) return this.insnAt(la, pa);
     const page = this.cache[pa >>> 12];
     const cached = page === undefined ? undefined : page[pa & 4095];
-    if (cached !== undefined && cached.ip === la) return o + cached.len <= 4096 ? cached : null;
-    const e = this.pageDecoder(pa >>> 12);
-    e.pos = -1;
-    e.ip = NaN;
-    e.dec.position = o;
-    e.dec.ip = BigInt.asUintN(64, BigInt(la));
-    e.dec.decodeOut(raw);
-    // Bytes past the page's end are the next physical page's, not necessarily the next linear page's.
-    if (raw.code === CODE_INVALID || o + raw.length > 4096) return null;
-    this.decodeCount++;
-    return this.remember(buildInsn(raw, la, 64, raw.code, this.c.ram, pa), o, pa);
+    if (cached !== undefined && cached.ip === la) return cached; // only instructions within their page are cached
+    const d = this.decodeInPage(la, pa);
+    if (d !== null) this.decodeCount++;
+    return d;
   }
 
   /** The decoded instruction at the current rip. */
@@ -441,27 +433,36 @@ export class CodeCache {
     return e;
   }
 
+  /** Decode at linear `la` = physical `pa` with the page's decoder, which holds the page and the 15 bytes
+   * that follow it physically (not necessarily those of the next linear page): the instruction is kept
+   * only when it is valid and lies wholly within the page; otherwise null. */
+  private decodeInPage(la: number, pa: number): Insn | null {
+    const c = this.c;
+    const o = pa & 4095;
+    const e = this.pageDecoder(pa >>> 12);
+    const dec = e.dec;
+    const ip = c.bits === 64 ? la : la >>> 0;
+    const pos = e.pos, next = e.ip;
+    e.pos = -1; // unknown until this decode has succeeded
+    e.ip = NaN;
+    if (pos !== o) dec.position = o;
+    if (next !== ip) dec.ip = c.bits === 64 ? BigInt.asUintN(64, BigInt(la)) : BigInt(ip);
+    dec.decodeOut(raw);
+    const code = raw.code;
+    if (code === CODE_INVALID) return null;
+    const d = buildInsn(raw, c.bits === 64 ? la : c.rip, c.bits, code, c.ram, pa);
+    e.pos = o + d.len;
+    e.ip = ip + d.len;
+    return o + d.len <= 4096 ? this.remember(d, o, pa) : null;
+  }
+
   private decodeUncounted(la: number, pa: number): Insn {
     const c = this.c;
     const o = la & 4095;
     if (o <= 4096 - 15 && pa + 15 <= c.ramSize) {
       // Fast path: the instruction cannot leave the page.
-      const e = this.pageDecoder(pa >>> 12);
-      const dec = e.dec;
-      const ip = c.bits === 64 ? la : la >>> 0;
-      const pos = e.pos, next = e.ip;
-      e.pos = -1; // unknown until this decode has succeeded
-      e.ip = NaN;
-      if (pos !== o) dec.position = o;
-      if (next !== ip) dec.ip = c.bits === 64 ? BigInt.asUintN(64, BigInt(la)) : BigInt(ip);
-      dec.decodeOut(raw);
-      const code = raw.code;
-      if (code !== CODE_INVALID) {
-        const d = buildInsn(raw, c.bits === 64 ? la : c.rip, c.bits, code, c.ram, pa);
-        e.pos = o + d.len;
-        e.ip = ip + d.len;
-        return this.remember(d, o, pa);
-      }
+      const d = this.decodeInPage(la, pa);
+      if (d !== null) return d;
     }
     const inPage = Math.min(15, 4096 - o);
     const buf = this.buf;
