@@ -836,7 +836,7 @@ export class Cpu {
       if (fn === null && b.hits++ >= hot && b.cached) fn = blocks.compile(b);
       if (fn !== null && b.fnLen <= left) {
         this.budget = left;
-        const v = -fn(this, b.entry) - 1;
+        const v = -fn(this, b.entry) - 1; // (done) * 4096 + k * 4 + kind: jit/gen.ts EXIT_RETURN
         const at = (v & 4095) >> 2;
         k = this.leftRegion(b.region[at], Math.floor(v / 4096), v & 3, left);
         b = b.owner[at]; // links go on from the block it left from

@@ -1,4 +1,4 @@
-// The code generator's context for one block: JavaScript source for register, address and memory access with
+// The code generator's context for one region (translate.ts): JavaScript source for register, address and memory access with
 // every operand field of the decoded instruction folded in as a constant. Memory goes through the MMU's
 // per-access tag arrays (a hit is a RAM page this privilege may read or write, with no decoded code on it for
 // writes); a miss, a page-crossing access or MMIO leaves the function before the instruction, and the run
@@ -45,8 +45,7 @@ export class Gen {
 
   /** Leave the function before the current instruction, which has changed nothing yet: the run loop
    * executes it with its handler (a TLB miss, a page-crossing or MMIO access, a store to a page holding
-   * code, a fault to raise). Returning a code keeps this rarely taken path free of property accesses, so
-   * that V8's optimized code has nothing to deoptimize for when it is taken. */
+   * code, a fault to raise). */
   exitBefore(): string {
     return exitTo(this.k * 4 + EXIT_BEFORE, this.k - this.bs);
   }
@@ -207,18 +206,17 @@ export class Gen {
 /** How a region function left at its instruction k: before it (the run loop then executes it with its
  * handler), or after it, to its branch target, to its next instruction, or where it set c.rip. */
 export const EXIT_BEFORE = 0, EXIT_TAKEN = 1, EXIT_NEXT = 2, EXIT_SET = 3;
-/** Longest region (instructions): the exit code keeps the index in 10 bits. */
-export const MAX_REGION_INSNS = 1024;
 
-/** Leave the region function: `code` is k * 4 + EXIT_*, `done` the instructions completed in the
- * current block. Every exit goes through one shared return after the
- * loop (translate.ts), so a rarely taken exit holds no arithmetic or property access of its own that V8's
- * optimized code would deoptimize on for lack of feedback. The function returns
- * -((instructions done) * 4096 + code) - 1. */
+/** Leave the region function: `code` is k * 4 + EXIT_* (k below 1024: regions are shorter), `done` the
+ * instructions completed in the current block. Every exit breaks to one shared return after the loop
+ * (EXIT_RETURN), so a rarely taken exit holds no arithmetic or property access of its own that V8's
+ * optimized code would deoptimize on for lack of feedback. */
 export function exitTo(code: number, done: number | string): string {
   return `{ ex = ${code}; nd = ${done}; break out; }`;
 }
 
+/** The shared return: -((instructions done) * 4096 + code) - 1, which Cpu.runBlocks decodes. */
+export const EXIT_RETURN = 'return -((n + nd) * 4096 + ex) - 1;';
 
 /** iced condition code (1-16, as Cpu.cond) → the flags it reads. */
 export const COND_READS = [0, OF, OF, CF, CF, ZF, ZF, CF | ZF, CF | ZF, SF, SF, PF, PF, SF | OF, SF | OF, ZF | SF | OF, ZF | SF | OF];

@@ -19,7 +19,7 @@ import type { Insn } from '../insn.ts';
 import { Mnemonic } from '../../asm/iced.ts';
 import { K_IMM } from '../insn.ts';
 import { isConditional, isTerminator } from './flow.ts';
-import { ALL_FLAGS, COND_READS, condExpr, EXIT_NEXT, EXIT_SET, EXIT_TAKEN, exitTo, Gen, lit } from './gen.ts';
+import { ALL_FLAGS, COND_READS, condExpr, EXIT_NEXT, EXIT_RETURN, EXIT_SET, EXIT_TAKEN, exitTo, Gen, lit } from './gen.ts';
 import { planInt, type Inline } from './emit-int.ts';
 import { planBranch } from './emit-branch.ts';
 import { planSse } from './emit-sse.ts';
@@ -29,14 +29,15 @@ function plan(d: Insn): Inline | null {
   return planInt(d) ?? planBranch(d) ?? planSse(d);
 }
 
-/** Whether the inline code of `d` can leave the function before the instruction completes (it has a fast
- * path that may miss or a check that may fail: 1), or calls the handler (which may throw: 2); found by
- * generating it. */
+/** What the inline code of an instruction may do besides completing: nothing, leave the function before
+ * the instruction (a fast path that may miss, a check that may fail), or call the handler (which may also
+ * throw). Found by generating it. */
+const STAYS = 0, MAY_LEAVE = 1, CALLS = 2;
 function mayLeave(p: Inline, d: Insn): number {
   const g = new Gen();
   g.live = ALL_FLAGS;
   p.emit(g, d);
-  return g.names.length > 0 ? 2 : g.out.some((l) => l.includes('break out')) ? 1 : 0;
+  return g.names.length > 0 ? CALLS : g.out.some((l) => l.includes('break out')) ? MAY_LEAVE : STAYS;
 }
 
 /** Whether two blocks lie in the same linear and physical page: a transfer between them cannot meet a
@@ -45,6 +46,17 @@ const samePage = (x: Block, y: Block): boolean => x.pa >>> 12 === y.pa >>> 12 &&
 
 const isJmpRel = (d: Insn): boolean => d.mn === Mnemonic.Jmp && d.k0 === K_IMM;
 const isCallRel = (d: Insn): boolean => d.mn === Mnemonic.Call && d.k0 === K_IMM;
+
+/** How a block's last instruction (with its inline form p, or null) goes on: a conditional branch (to its
+ * target or next instruction), a direct jmp, its next instruction (one that does not transfer control, or
+ * one its handler runs), or wherever its inline code set c.rip (ret, call, indirect jmp). The region's
+ * edges, and so its budget and flag liveness, follow from this, as does the code emitted for the block. */
+type End = 'jcc' | 'jmp' | 'next' | 'set';
+function endOf(d: Insn, p: Inline | null): End {
+  if (p !== null && isConditional(d)) return 'jcc';
+  if (p !== null && isJmpRel(d)) return 'jmp';
+  return p === null || !isTerminator(d) ? 'next' : 'set';
+}
 
 /** A compiled region: its function, its instructions (exit codes index them) and, per block, the longest
  * forward path from it (the budget an entry there needs). */
@@ -56,20 +68,29 @@ export interface Translation {
   need: number[];
 }
 
-/** JavaScript source of the region's function (blocks[j] is case j; blocks in address order) and the
- * handlers, instructions and blocks it calls or checks. */
-export function regionSource(blocks: Block[]): { src: string; names: string[]; values: unknown[]; insns: Insn[]; need: number[] } {
+/** JavaScript source of the region's function (blocks[j] is case j; blocks in address order), the
+ * handlers, instructions and blocks it calls or checks, and per instruction its block (`owner`) and the
+ * index of that block's first instruction (`starts`, for a fault's count of instructions done). */
+export function regionSource(blocks: Block[]): { src: string; names: string[]; values: unknown[]; insns: Insn[]; owner: Block[]; starts: Int32Array; need: number[] } {
   const index = new Map<number, number>();
   blocks.forEach((b, j) => index.set(b.la, j));
   const insns: Insn[] = [];
-  const starts: number[] = [];
+  const owner: Block[] = [];
+  const first: number[] = [];
+  const starts = new Int32Array(blocks.reduce((n, b) => n + b.n, 0));
   for (const b of blocks) {
-    starts.push(insns.length);
-    insns.push(...b.insns);
+    first.push(insns.length);
+    starts.fill(insns.length, insns.length, insns.length + b.n);
+    for (const d of b.insns) {
+      insns.push(d);
+      owner.push(b);
+    }
   }
   const plans = insns.map(plan);
-  const leaves = insns.map((d, k) => (plans[k] === null ? 2 : mayLeave(plans[k]!, d)));
+  const leaves = insns.map((d, k) => (plans[k] === null ? CALLS : mayLeave(plans[k]!, d)));
   const nb = blocks.length;
+  const lastOf = (j: number): number => first[j] + blocks[j].n - 1;
+  const ends = blocks.map((b, j) => endOf(insns[lastOf(j)], plans[lastOf(j)]));
   // Call continuations inside the region: a ret in the region may go back to one without leaving.
   const conts: number[] = [];
   for (const b of blocks) {
@@ -78,11 +99,13 @@ export function regionSource(blocks: Block[]): { src: string; names: string[]; v
   }
   // The region's edges per block: [target address, kind]; forward edges (to a later case) go unchecked.
   const edges = blocks.map((b, j): [number, number][] => {
-    const d = b.insns[b.n - 1];
-    if (isConditional(d)) return [[d.target, EXIT_TAKEN], [d.next, EXIT_NEXT]];
-    if (isJmpRel(d)) return [[d.target, EXIT_TAKEN]];
-    if (!isTerminator(d) || plans[starts[j] + b.n - 1] === null) return [[d.next, EXIT_NEXT]];
-    return [];
+    const d = insns[lastOf(j)];
+    switch (ends[j]) {
+      case 'jcc': return [[d.target, EXIT_TAKEN], [d.next, EXIT_NEXT]];
+      case 'jmp': return [[d.target, EXIT_TAKEN]];
+      case 'next': return [[d.next, EXIT_NEXT]];
+      default: return [];
+    }
   });
   const fwd = (j: number, a: number): number => {
     const t = index.get(a);
@@ -103,11 +126,11 @@ export function regionSource(blocks: Block[]): { src: string; names: string[]; v
       } else live = ALL_FLAGS;
     }
     need[j] = blocks[j].n + longest;
-    for (let k = starts[j] + blocks[j].n - 1; k >= starts[j]; k--) {
+    for (let k = lastOf(j); k >= first[j]; k--) {
       liveOut[k] = live;
       const p = plans[k];
-      if (k === starts[j] + blocks[j].n - 1 && isConditional(insns[k])) live |= COND_READS[insns[k].cc];
-      else if (p === null || leaves[k]) live = ALL_FLAGS;
+      if (k === lastOf(j) && ends[j] === 'jcc') live |= COND_READS[insns[k].cc];
+      else if (p === null || leaves[k] !== STAYS) live = ALL_FLAGS;
       else live = (live & ~p.writes) | p.reads;
     }
     liveIn[j] = live;
@@ -121,6 +144,18 @@ export function regionSource(blocks: Block[]): { src: string; names: string[]; v
       g.values.push(blocks[j]);
     }
     return nm;
+  };
+  // Instruction k of block j, `done` instructions of the block completed after it: inline, or its handler
+  // and a check that the CPU goes on here (not stopped, not moved, its page's code and translations kept).
+  const emit = (j: number, k: number, done: number): void => {
+    const d = insns[k];
+    const p = plans[k];
+    if (p !== null) {
+      p.emit(g, d);
+      return;
+    }
+    g.callHandler(d);
+    g.line(`if (c.brk || c.rip !== ${lit(d.next)} || ${blockName(j)}.dead || CODE.epoch !== ep) ${exitTo(k * 4 + EXIT_SET, done)}`);
   };
   // Go to the block at address a (edge kind `kind` of instruction k), `m` instructions of this block done.
   const edge = (j: number, k: number, m: number, a: number, kind: number, fallsThrough: boolean): void => {
@@ -138,52 +173,46 @@ export function regionSource(blocks: Block[]): { src: string; names: string[]; v
   };
   for (let j = 0; j < nb; j++) {
     const b = blocks[j];
-    const bs = starts[j];
     const m = b.n;
-    g.bs = bs;
+    g.bs = first[j];
     g.line(`case ${j}: {`);
-    for (let k = bs; k < bs + m; k++) {
+    for (let k = first[j]; k <= lastOf(j); k++) {
       const d = insns[k];
-      const p = plans[k];
-      const last = k === bs + m - 1;
       g.k = k;
       g.live = liveOut[k];
-      if (leaves[k] === 2) g.line(`k = ${k};`); // only handlers throw
-      if (!last) {
-        if (p) p.emit(g, d);
-        else {
-          g.callHandler(d);
-          g.line(`if (c.brk || c.rip !== ${lit(d.next)} || ${blockName(j)}.dead || CODE.epoch !== ep) ${exitTo(k * 4 + EXIT_SET, k - bs + 1)}`);
-        }
+      if (leaves[k] === CALLS) g.line(`k = ${k};`); // only handlers throw
+      if (k < lastOf(j)) {
+        emit(j, k, k - first[j] + 1);
         continue;
       }
-      if (p && isConditional(d)) {
-        g.line(`if (${condExpr(d.cc)}) {`);
-        edge(j, k, m, d.target, EXIT_TAKEN, false);
-        g.line('}');
-        edge(j, k, m, d.next, EXIT_NEXT, true);
-      } else if (p && isJmpRel(d)) {
-        edge(j, k, m, d.target, EXIT_TAKEN, false);
-      } else if (p && !isTerminator(d)) {
-        p.emit(g, d);
-        edge(j, k, m, d.next, EXIT_NEXT, true);
-      } else if (p) {
-        // ret, call, indirect jmp: the code sets c.rip; stay inside for a call into the region or a return
-        // to a call continuation of the region (checked as back edges).
-        p.emit(g, d);
-        const inside = isCallRel(d) ? (index.has(d.target) ? [index.get(d.target)!] : []) : d.mn === Mnemonic.Ret ? conts : [];
-        if (inside.length > 0) {
-          g.line('const r = c.rip;');
-          for (const t of inside) {
-            const mapped = samePage(blocks[t], b) ? '' : ' && CODE.epoch === EP';
-            g.line(`if (r === ${lit(blocks[t].la)} && n + ${m + need[t]} <= bud${mapped}) { n += ${m}; s = ${t}; continue; }`);
+      switch (ends[j]) {
+        case 'jcc':
+          g.line(`if (${condExpr(d.cc)}) {`);
+          edge(j, k, m, d.target, EXIT_TAKEN, false);
+          g.line('}');
+          edge(j, k, m, d.next, EXIT_NEXT, true);
+          break;
+        case 'jmp':
+          edge(j, k, m, d.target, EXIT_TAKEN, false);
+          break;
+        case 'next':
+          emit(j, k, m);
+          edge(j, k, m, d.next, EXIT_NEXT, true);
+          break;
+        case 'set': {
+          // ret, call, indirect jmp: the code sets c.rip; stay inside for a call into the region or a
+          // return to a call continuation of the region (checked as back edges).
+          emit(j, k, m);
+          const inside = isCallRel(d) ? (index.has(d.target) ? [index.get(d.target)!] : []) : d.mn === Mnemonic.Ret ? conts : [];
+          if (inside.length > 0) {
+            g.line('const r = c.rip;');
+            for (const t of inside) {
+              const mapped = samePage(blocks[t], b) ? '' : ' && CODE.epoch === EP';
+              g.line(`if (r === ${lit(blocks[t].la)} && n + ${m + need[t]} <= bud${mapped}) { n += ${m}; s = ${t}; continue; }`);
+            }
           }
+          g.line(exitTo(k * 4 + EXIT_SET, m));
         }
-        g.line(exitTo(k * 4 + EXIT_SET, m));
-      } else {
-        g.callHandler(d);
-        g.line(`if (c.brk || c.rip !== ${lit(d.next)} || ${blockName(j)}.dead || CODE.epoch !== ep) ${exitTo(k * 4 + EXIT_SET, m)}`);
-        edge(j, k, m, d.next, EXIT_NEXT, true);
       }
     }
     g.line('}');
@@ -199,29 +228,21 @@ export function regionSource(blocks: Block[]): { src: string; names: string[]; v
 ${body}
       }
     }
-    return -((n + nd) * 4096 + ex) - 1;
+    ${EXIT_RETURN}
   } catch (e) {
     c.cur = D[k];
     c.icount += n + k - BS[k];
     throw e;
   }
 };`;
-  return { src, names: g.names, values: g.values, insns, need };
+  return { src, names: g.names, values: g.values, insns, owner, starts, need };
 }
 
 /** Compile the region `blocks` (in address order) of CPU `c` into a function. */
 export function translate(c: Cpu, blocks: Block[]): Translation {
-  const { src, names, values, insns, need } = regionSource(blocks);
-  // The first instruction of each instruction's block (a fault's count of instructions done in its block).
-  const bs = new Int32Array(insns.length);
-  let start = 0;
-  for (const b of blocks) {
-    bs.fill(start, start, start + b.n);
-    start += b.n;
-  }
+  const { src, names, values, insns, owner, starts, need } = regionSource(blocks);
   const mmu = c.mmu;
   const factory = new Function('L', 'H', 'X', 'XW', 'XB', 'XSD', 'XSW', 'XSB', 'dv', 'ram', 'RL', 'RH', 'WL', 'WH', 'FR', 'CODE', 'EP', 'D', 'BS', 'PAR', ...names, src) as (...args: unknown[]) => BlockFn;
-  const fn = factory(c.lo, c.hi, c.xd, c.xw, c.xb, c.xsd, c.xsw, c.xsb, c.dv, c.ram, mmu.readLo, mmu.readHi, mmu.writeLo, mmu.writeHi, mmu.frame, c.code, c.code.epoch, insns, bs, PARITY, ...values);
-  const owner = blocks.flatMap((b) => b.insns.map(() => b));
+  const fn = factory(c.lo, c.hi, c.xd, c.xw, c.xb, c.xsd, c.xsw, c.xsb, c.dv, c.ram, mmu.readLo, mmu.readHi, mmu.writeLo, mmu.writeHi, mmu.frame, c.code, c.code.epoch, insns, starts, PARITY, ...values);
   return { fn, insns, owner, need };
 }
