@@ -17,7 +17,8 @@ export const MAX_INSNS = 48;
 
 /** Longest region, in instructions. V8 takes longer to optimize larger functions and does not optimize one
  * past 60 KB of bytecode (about 200 bytes per guest instruction here): on the zlib round trip with 4 MB of
- * input, 96 gave 134-136 MIPS, 192 gave 122-128 and 384 gave 29, its largest regions never optimized. */
+ * input, 96 gave 134-136 MIPS, 192 gave 122-128 and 384 gave 29, its largest regions never optimized.
+ * (Exit codes hold the instruction index in 10 bits: gen.ts exitTo.) */
 export const MAX_REGION = 96;
 
 /** A compiled region entered at its block `s`: runs while control stays in the region and within
@@ -171,13 +172,12 @@ export class BlockCache {
   private regionOf(b: Block): Block[] {
     const page = this.pages[b.pa >>> 12];
     const base = b.la - (b.pa & 4095);
+    const live = (x: Block | null | undefined): Block | null => (x !== null && x !== undefined && !x.dead && x.cached ? x : null);
     const at = (a: number): Block | null => {
       const off = a - base;
-      if (page === undefined || off < 0 || off >= 4096) return null;
-      const x = page[off];
-      return x !== undefined && x.la === a && !x.dead && x.cached ? x : null;
+      const x = page === undefined || off < 0 || off >= 4096 ? undefined : page[off];
+      return x !== undefined && x.la === a ? live(x) : null;
     };
-    const live = (x: Block | null): Block | null => (x !== null && !x.dead && x.cached ? x : null);
     // Blocks of other pages only as the run loop linked them in this epoch (their translation is known).
     const epoch = this.c.code.epoch;
     const linked = (y: Block, a: number): Block | null =>

@@ -32,10 +32,7 @@ export class AddressSpace {
   allocPage(): number {
     let pa = this.freePages.pop();
     if (pa !== undefined) {
-      this.c.ram.fill(0, pa, pa + PAGE);
-      // Decoded code of the page's last use dies; only a page holding code is invalidated (that bumps the
-      // code cache's epoch, which unlinks every block and stops compiled regions at other pages).
-      this.c.code.invalidateRange(pa, PAGE);
+      this.c.ram.fill(0, pa, pa + PAGE); // its decoded code died when it was unmapped (unmapPage)
     } else {
       if (this.nextFree + PAGE > this.c.ramSize) throw new OutOfMemory();
       pa = this.nextFree;
@@ -109,6 +106,8 @@ export class AddressSpace {
     this.c.dv.setUint32(e, 0, true);
     this.c.dv.setUint32(e + 4, 0, true);
     this.freePages.push(pa);
+    // Its decoded code dies now; only a page holding code is invalidated (that bumps the code cache's
+    // epoch, which unlinks every block and stops compiled regions at other pages).
     this.c.code.invalidateRange(pa, PAGE);
     this.used--;
     return code;
