@@ -309,8 +309,19 @@ function shiftForm(d: Insn): Inline | null {
   };
 }
 
-// ---- imul r, r/m[, imm] (32 and 64 bits): the product's low half inline; when CF/OF are read, the
-// handler (muldiv.ts) computes everything.
+// ---- mul and imul
+
+/** Emit the unsigned 32x32 -> 64-bit product of two uint32 expressions from 16-bit partial products (exact
+ * in doubles, as muldiv.ts umul32); returns the [low, high] names. */
+function umul32(g: Gen, x: string, y: string): [string, string] {
+  const p = g.v('p'), m = g.v('mid'), lo = g.v('ml'), hi = g.v('mh');
+  g.line(`const ${p} = (${x} & 0xffff) * (${y} & 0xffff), ${m} = (${x} & 0xffff) * (${y} >>> 16) + (${x} >>> 16) * (${y} & 0xffff) + Math.floor(${p} / 65536);`);
+  g.line(`const ${lo} = ((${m} % 65536) * 65536 + (${p} % 65536)) >>> 0, ${hi} = ((${x} >>> 16) * (${y} >>> 16) + Math.floor(${m} / 65536)) >>> 0;`);
+  return [lo, hi];
+}
+
+// imul r, r/m[, imm] (32 and 64 bits): the product's low half inline; when CF/OF are read, the handler
+// (muldiv.ts) computes everything.
 
 function imulForm(d: Insn): Inline | null {
   if (d.mn !== Mnemonic.Imul || (d.n !== 2 && d.n !== 3) || !GPR(d.k0, d.r0) || (d.s0 !== 4 && d.s0 !== 8)) return null;
@@ -338,14 +349,50 @@ function imulForm(d: Insn): Inline | null {
       let rh = '0';
       if (s === 8) {
         // high word of the low 64 bits: umulhi(xl, yl) + xl*yh + xh*yl (mod 2^32)
-        const m = g.v('mid'), p0 = g.v('p');
+        const [, mh] = umul32(g, xl, yl);
         rh = g.v('rh');
-        g.line(`const ${p0} = (${xl} & 0xffff) * (${yl} & 0xffff), ${m} = (${xl} & 0xffff) * (${yl} >>> 16) + (${xl} >>> 16) * (${yl} & 0xffff) + (${p0} >>> 16);`);
-        g.line(`const ${rh} = ((${xl} >>> 16) * (${yl} >>> 16) + Math.floor(${m} / 65536) + Math.imul(${xl}, ${yh}) + Math.imul(${xh}, ${yl})) >>> 0;`);
+        g.line(`const ${rh} = (${mh} + Math.imul(${xl}, ${yh}) + Math.imul(${xh}, ${yl})) >>> 0;`);
       }
       g.wreg(d.r0, s, rl, rh);
       g.flag(AF, 'af', '0');
       g.szp(s, rl, rh);
+    },
+  };
+}
+
+/** mul r/m32, mul r/m64 (edx:eax, rdx:rax = rax times the operand): flags as muldiv.ts mul sets them. */
+function mulForm(d: Insn): Inline | null {
+  if (d.mn !== Mnemonic.Mul || d.n !== 1 || (d.s0 !== 4 && d.s0 !== 8)) return null;
+  if (!(GPR(d.k0, d.r0) || (d.k0 === K_MEM && Gen.addressable(d)))) return null;
+  const s = d.s0;
+  return {
+    reads: 0,
+    writes: ALL_FLAGS,
+    emit(g, d) {
+      const [bl, bh] = read(g, d.k0, d.r0, s, d.k0 === K_MEM ? g.ea(d) : NO_ADDR, d);
+      const a0 = g.v('a'), a1 = g.v('a');
+      g.line(`const ${a0} = L[0], ${a1} = H[0];`);
+      let lo: string, hi: string, over: string;
+      if (s === 4) {
+        const [l, h] = umul32(g, a0, bl);
+        g.line(`L[0] = ${l}; H[0] = 0; L[2] = ${h}; H[2] = 0;`);
+        [lo, hi, over] = [l, '0', `${h} !== 0`];
+      } else {
+        // 64x64 -> 128 from four 32x32 products (as muldiv.ts mul64).
+        const [r0, h00] = umul32(g, a0, bl);
+        const [l01, h01] = umul32(g, a0, bh);
+        const [l10, h10] = umul32(g, a1, bl);
+        const [l11, h11] = umul32(g, a1, bh);
+        const s1 = g.v('s'), s2 = g.v('s'), r1 = g.v('r'), r2 = g.v('r'), r3 = g.v('r');
+        g.line(`const ${s1} = ${h00} + ${l01} + ${l10}, ${r1} = ${s1} >>> 0;`);
+        g.line(`const ${s2} = ${h01} + ${h10} + ${l11} + Math.floor(${s1} / 4294967296), ${r2} = ${s2} >>> 0, ${r3} = (${h11} + Math.floor(${s2} / 4294967296)) >>> 0;`);
+        g.line(`L[0] = ${r0}; H[0] = ${r1}; L[2] = ${r2}; H[2] = ${r3};`);
+        [lo, hi, over] = [r0, r1, `(${r2} | ${r3}) !== 0`];
+      }
+      g.flag(CF, 'cf', `${over} ? 1 : 0`);
+      g.flag(OF, 'of', `${over} ? 1 : 0`);
+      g.flag(AF, 'af', '0');
+      g.szp(s, lo, hi);
     },
   };
 }
@@ -439,52 +486,6 @@ const NOPS = new Set<number>([Mnemonic.Nop, Mnemonic.Endbr64, Mnemonic.Endbr32])
 const nop: Inline = { reads: 0, writes: 0, emit() {} };
 
 /** The inline form of an integer instruction, or null (its handler is called). */
-/** Emit the unsigned 32x32 -> 64-bit product of two uint32 expressions from 16-bit partial products (exact
- * in doubles, as muldiv.ts umul32); returns the [low, high] names. */
-function umul32(g: Gen, x: string, y: string): [string, string] {
-  const p = g.v('p'), m = g.v('mid'), lo = g.v('ml'), hi = g.v('mh');
-  g.line(`const ${p} = (${x} & 0xffff) * (${y} & 0xffff), ${m} = (${x} & 0xffff) * (${y} >>> 16) + (${x} >>> 16) * (${y} & 0xffff) + Math.floor(${p} / 65536);`);
-  g.line(`const ${lo} = ((${m} % 65536) * 65536 + (${p} % 65536)) >>> 0, ${hi} = ((${x} >>> 16) * (${y} >>> 16) + Math.floor(${m} / 65536)) >>> 0;`);
-  return [lo, hi];
-}
-
-/** mul r/m32, mul r/m64 (edx:eax, rdx:rax = rax times the operand): flags as muldiv.ts mul sets them. */
-function mulForm(d: Insn): Inline | null {
-  if (d.mn !== Mnemonic.Mul || d.n !== 1 || (d.s0 !== 4 && d.s0 !== 8)) return null;
-  if (!(GPR(d.k0, d.r0) || (d.k0 === K_MEM && Gen.addressable(d)))) return null;
-  const s = d.s0;
-  return {
-    reads: 0,
-    writes: ALL_FLAGS,
-    emit(g, d) {
-      const [bl, bh] = read(g, d.k0, d.r0, s, d.k0 === K_MEM ? g.ea(d) : NO_ADDR, d);
-      const a0 = g.v('a'), a1 = g.v('a');
-      g.line(`const ${a0} = L[0], ${a1} = H[0];`);
-      let lo: string, hi: string, over: string;
-      if (s === 4) {
-        const [l, h] = umul32(g, a0, bl);
-        g.line(`L[0] = ${l}; H[0] = 0; L[2] = ${h}; H[2] = 0;`);
-        [lo, hi, over] = [l, '0', `${h} !== 0`];
-      } else {
-        // 64x64 -> 128 from four 32x32 products (as muldiv.ts mul64).
-        const [r0, h00] = umul32(g, a0, bl);
-        const [l01, h01] = umul32(g, a0, bh);
-        const [l10, h10] = umul32(g, a1, bl);
-        const [l11, h11] = umul32(g, a1, bh);
-        const s1 = g.v('s'), s2 = g.v('s'), r1 = g.v('r'), r2 = g.v('r'), r3 = g.v('r');
-        g.line(`const ${s1} = ${h00} + ${l01} + ${l10}, ${r1} = ${s1} >>> 0;`);
-        g.line(`const ${s2} = ${h01} + ${h10} + ${l11} + Math.floor(${s1} / 4294967296), ${r2} = ${s2} >>> 0, ${r3} = (${h11} + Math.floor(${s2} / 4294967296)) >>> 0;`);
-        g.line(`L[0] = ${r0}; H[0] = ${r1}; L[2] = ${r2}; H[2] = ${r3};`);
-        [lo, hi, over] = [r0, r1, `(${r2} | ${r3}) !== 0`];
-      }
-      g.flag(CF, 'cf', `${over} ? 1 : 0`);
-      g.flag(OF, 'of', `${over} ? 1 : 0`);
-      g.flag(AF, 'af', '0');
-      g.szp(s, lo, hi);
-    },
-  };
-}
-
 export function planInt(d: Insn): Inline | null {
   if (NOPS.has(d.mn)) return nop;
   if (d.mn === Mnemonic.Mov) return movForm(d);
