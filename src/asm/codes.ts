@@ -64,13 +64,15 @@ export function mnemonicName(m: number): string {
 // Branch codes are named '<Mnem>_rel8_64', '<Mnem>_rel32_64', 'Xbegin_rel16', ...: the name is the only
 // place the field width is stated without decoding an instance, so derive the tables from it.
 const REL = /_rel(8|16|32)(?=_|$)/;
+interface RelTables {
+  size: RelSize[];
+  near: number[];
+  short: number[];
+}
 // Built on first use: a command that only decodes for execution (ukl-run) never asks.
-let relSizeOf: RelSize[] | undefined;
-const shortOf: number[] = [];
-const nearOf: number[] = [];
-function relTables(): RelSize[] {
-  if (relSizeOf) return relSizeOf;
-  relSizeOf = [];
+let rel: RelTables | undefined;
+function buildRel(): RelTables {
+  const t: RelTables = { size: [], near: [], short: [] };
   const byName = new Map<string, number>();
   for (const key of Object.keys(Code)) {
     const v = (Code as unknown as Record<string, number | string>)[key];
@@ -79,33 +81,31 @@ function relTables(): RelSize[] {
   for (const [name, code] of byName) {
     const m = REL.exec(name);
     if (!m) continue;
-    relSizeOf[code] = (Number(m[1]) / 8) as RelSize;
+    t.size[code] = (Number(m[1]) / 8) as RelSize;
     // rel8_64 <-> rel32_64, rel8_32 <-> rel32_32, rel8_16 <-> rel16
     const near = name.replace('_rel8_64', '_rel32_64').replace('_rel8_32', '_rel32_32').replace('_rel8_16', '_rel16');
     const short = name.replace('_rel32_64', '_rel8_64').replace('_rel32_32', '_rel8_32').replace('_rel16', '_rel8_16');
     const n = byName.get(near);
     const s = byName.get(short);
-    if (n !== undefined && n !== code) nearOf[code] = n;
-    if (s !== undefined && s !== code) shortOf[code] = s;
+    if (n !== undefined && n !== code) t.near[code] = n;
+    if (s !== undefined && s !== code) t.short[code] = s;
   }
-  return relSizeOf;
+  return t;
 }
 
 /** Size of the relative field of a near branch code (jmp/jcc/call/loop/jrcxz/xbegin), else 0. */
 export function relSize(code: number): RelSize {
-  return relTables()[code] ?? 0;
+  return (rel ??= buildRel()).size[code] ?? 0;
 }
 
 /** The rel32 (or rel16) form of a rel8 branch code, e.g. Je_rel8_64 → Je_rel32_64; undefined if none (loop, jrcxz). */
 export function nearBranchCode(code: number): number | undefined {
-  relTables();
-  return nearOf[code];
+  return (rel ??= buildRel()).near[code];
 }
 
 /** The rel8 form of a rel32 branch code, e.g. Call_rel32_64 has none → undefined; Jmp_rel32_64 → Jmp_rel8_64. */
 export function shortBranchCode(code: number): number | undefined {
-  relTables();
-  return shortOf[code];
+  return (rel ??= buildRel()).short[code];
 }
 
 // Where objdump's Intel mnemonic differs from iced's Mnemonic name, by iced Code name.

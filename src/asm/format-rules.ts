@@ -40,9 +40,8 @@ export const enum Rule {
 
 // Built on first use (a dozen regular expressions over every Code name): a command that loads the
 // formatter but prints nothing (ukl-run without a diagnosis) does not pay for it.
-let table: Uint8Array | undefined;
-let strings: Uint8Array | undefined;
-function build(): void {
+let tables: { rule: Uint8Array; strings: Uint8Array } | undefined;
+function build(): { rule: Uint8Array; strings: Uint8Array } {
   const t = new Uint8Array(Object.keys(Code).length);
   const str = new Uint8Array(t.length);
   for (let c = 0; c < t.length; c++) {
@@ -65,8 +64,7 @@ function build(): void {
     else if (n === 'Mov_Sreg_r32m16') t[c] = Rule.MovToSreg32;
     else if (n === 'Mov_Sreg_r64m16') t[c] = Rule.MovToSreg64;
   }
-  table = t;
-  strings = str;
+  return { rule: t, strings: str };
 }
 
 /** objdump's mnemonics for the Rule.Rename codes, by iced code name without an `_imm16` suffix. */
@@ -89,11 +87,9 @@ export function renamed(code: number, intel: boolean): string | undefined {
 
 /** movs/cmps/stos/lods/scas/ins/outs (iced's isStringInstruction, without a wasm call). */
 export function isStringCode(code: number): boolean {
-  if (!strings) build();
-  return strings![code] === 1;
+  return (tables ??= build()).strings[code] === 1;
 }
 
 export function ruleOf(code: number): Rule {
-  if (!table) build();
-  return table![code] ?? Rule.None;
+  return (tables ??= build()).rule[code] ?? Rule.None;
 }
