@@ -13,10 +13,10 @@
 // defines `__libc_start_main` are glibc's archive members, so they are linked as an archive would be
 // (lazily, as inside --start-lib/--end-lib): a member is linked only when it resolves a reference.
 // Objects in any other directory are the application and are linked whole, as always.
-import { closeSync, existsSync, fstatSync, openSync, readSync, readdirSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readdirSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { asBytes } from '../elf/bytes.ts';
+import { readAt } from '../elf/bytes.ts';
 import { ElfFile } from '../elf/reader.ts';
 import { LinkError } from '../link/errors.ts';
 import type { InputAttrs, InputItem, LinkOptions } from '../link/options.ts';
@@ -39,7 +39,6 @@ interface Scan {
 
 const WANTED = [PVH_ENTRY, LIBC_START];
 
-/** An ELF relocatable object (archives and scripts are not read here: only their first bytes). */
 /** A relocatable ELF64 file's bytes, read through one open file (anything else: null, and only its
  * header is read: an archive among the inputs is not read whole here). */
 function readRelocatable(path: string): Uint8Array | null {
@@ -47,16 +46,10 @@ function readRelocatable(path: string): Uint8Array | null {
   try {
     fd = openSync(path, 'r');
     const st = fstatSync(fd);
-    if (!st.isFile() || st.size < 64) return null;
-    const bytes = Buffer.allocUnsafeSlow(st.size);
-    if (readSync(fd, bytes, 0, 18, 0) < 18) return null;
-    if (bytes.readUInt32BE(0) !== 0x7f454c46 || bytes[4] !== 2 || bytes.readUInt16LE(16) !== 1) return null;
-    for (let at = 18; at < st.size; ) {
-      const n = readSync(fd, bytes, at, st.size - at, at);
-      if (n <= 0) return null;
-      at += n;
-    }
-    return asBytes(bytes);
+    if (!st.isFile()) return null;
+    const h = readAt(fd, 0, 18);
+    if (h.length < 18 || h[0] !== 0x7f || h[1] !== 0x45 || h[2] !== 0x4c || h[3] !== 0x46 || h[4] !== 2 || h[16] !== 1 || h[17] !== 0) return null;
+    return readAt(fd, 0, st.size);
   } catch {
     return null; // the link reports it
   } finally {
